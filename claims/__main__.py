@@ -1,0 +1,5 @@
+"""``python -m claims`` runs the claimdesk command line."""
+
+from claims.cli import run
+
+run()

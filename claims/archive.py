@@ -1,0 +1,161 @@
+"""Archives of earlier statements: reading them and mapping outlets' ratings to verdicts.
+
+An archive file is CSV or JSONL with a ``text`` column (required) and optionally speaker, date,
+source, url, verdict and rating columns; any other column is kept as metadata. Outlets rate
+claims on their own scales (PolitiFact's True … Pants on Fire, Snopes' Mixture, Full Fact's
+free text): :data:`DEFAULT_RATING_MAP` maps the common words to claimdesk's three verdicts, and
+the user can override or extend it (``--verdict-map "half true=disputed,satire=disputed"``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from claims.errors import BadRecordError, EmptyInputError, InvalidValueError, MissingColumnError
+from claims.models import Verdict
+from claims.readers import TEXT_COLUMNS, parse_date, pick_column, read_records
+from index.embed import text_hash
+
+__all__ = [
+    "DEFAULT_RATING_MAP",
+    "ArchiveRows",
+    "normalise_rating",
+    "parse_verdict_map",
+    "map_rating",
+    "read_statements",
+]
+
+_S, _D, _U = Verdict.SUPPORTED, Verdict.DISPUTED, Verdict.UNVERIFIED
+
+DEFAULT_RATING_MAP: dict[str, Verdict] = {
+    # claimdesk's own words
+    "supported": _S, "disputed": _D, "unverified": _U,
+    # PolitiFact
+    "true": _S, "mostly true": _S, "half true": _U, "mostly false": _D, "false": _D,
+    "pants on fire": _D, "pants fire": _D, "barely true": _D, "full flop": _U, "half flip": _U,
+    "no flip": _U,
+    # Snopes
+    "mixture": _U, "unproven": _U, "outdated": _U, "miscaptioned": _D, "misattributed": _D,
+    "correct attribution": _S, "incorrect attribution": _D, "scam": _D, "legend": _D,
+    "labeled satire": _U, "satire": _U, "research in progress": _U, "lost legend": _U,
+    "legit": _S, "fake": _D, "originated as satire": _U,
+    # Full Fact, AFP, Reuters, Washington Post and others
+    "correct": _S, "accurate": _S, "incorrect": _D, "inaccurate": _D, "misleading": _D,
+    "needs context": _U, "missing context": _U, "lacks context": _U, "partly false": _D,
+    "partly true": _U, "altered": _D, "altered photo": _D, "no evidence": _U, "unsupported": _U,
+    "exaggerated": _D, "distorts the facts": _D, "cherry picks": _U, "spins the facts": _D,
+    "four pinocchios": _D, "three pinocchios": _D, "two pinocchios": _U, "one pinocchio": _S,
+    "geppetto checkmark": _S, "verified": _S, "debunked": _D, "unsubstantiated": _U,
+}
+
+_SPEAKER_COLUMNS = ("speaker", "claimant", "author", "said_by")
+_DATE_COLUMNS = ("date", "stated_on", "claim_date", "published", "review_date")
+_SOURCE_COLUMNS = ("source", "publisher", "outlet", "fact_checker", "factchecker")
+_URL_COLUMNS = ("url", "link", "review_url")
+_RATING_COLUMNS = ("rating", "truth_label", "textual_rating", "textualrating", "label", "ruling")
+
+
+def normalise_rating(word: str) -> str:
+    """A rating word as looked up: lower case, hyphens, underscores and punctuation as spaces."""
+    return " ".join(re.sub(r"[-_!.,:;'’\"]+", " ", word.lower()).split())
+
+
+def parse_verdict_map(spec: str | None) -> dict[str, Verdict]:
+    """``"mostly false=disputed,half true=supported"`` as a mapping; an error names a bad pair."""
+    result: dict[str, Verdict] = {}
+    if not spec:
+        return result
+    for pair in spec.split(","):
+        if not pair.strip():
+            continue
+        if "=" not in pair:
+            raise InvalidValueError(f"verdict map entry {pair.strip()!r} must look like rating=verdict")
+        rating, verdict = pair.split("=", 1)
+        if not rating.strip():
+            raise InvalidValueError(f"verdict map entry {pair.strip()!r} has no rating word")
+        result[normalise_rating(rating)] = Verdict.parse(verdict)
+    return result
+
+
+def map_rating(rating: str | None, overrides: Mapping[str, Verdict] | None = None) -> Verdict | None:
+    """The verdict for an outlet's rating word (overrides first, then the default table)."""
+    if not rating:
+        return None
+    key = normalise_rating(rating)
+    if overrides and key in overrides:
+        return overrides[key]
+    return DEFAULT_RATING_MAP.get(key)
+
+
+@dataclass(frozen=True)
+class ArchiveRows:
+    """Statements ready to store (dicts of the statements table's columns) and unmapped ratings."""
+
+    rows: list[dict[str, Any]]
+    unmapped: tuple[str, ...]
+
+
+def _row_hash(text: str, speaker: str | None, date: Any, source: str | None, url: str | None) -> str:
+    key = json.dumps([" ".join(text.split()), speaker, str(date) if date else None, source, url])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def read_statements(data: bytes, origin: str,
+                    overrides: Mapping[str, Verdict] | None = None) -> ArchiveRows:
+    """The statements in an archive file, each with its verdict mapped; all rows or an error."""
+    columns, records = read_records(data, origin)
+    text_col = pick_column(columns, TEXT_COLUMNS)
+    if text_col is None:
+        raise MissingColumnError(
+            f"no text column: expected one of {', '.join(TEXT_COLUMNS)}; found {', '.join(columns) or 'none'}",
+            source=origin, line=1 if origin.lower().endswith(".csv") else None)
+    speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
+    date_col = pick_column(columns, _DATE_COLUMNS)
+    source_col = pick_column(columns, _SOURCE_COLUMNS)
+    url_col = pick_column(columns, _URL_COLUMNS)
+    verdict_col = pick_column(columns, ("verdict",))
+    rating_col = pick_column(columns, _RATING_COLUMNS)
+    known = {c for c in (text_col, speaker_col, date_col, source_col, url_col, verdict_col, rating_col) if c}
+
+    rows, unmapped = [], {}
+    for line, record in records:
+        text = _clean(record.get(text_col))
+        if text is None:
+            raise BadRecordError(f"the {text_col!r} value is empty", source=origin, line=line)
+        rating = _clean(record.get(rating_col)) if rating_col else None
+        verdict_word = _clean(record.get(verdict_col)) if verdict_col else None
+        verdict = map_rating(verdict_word, overrides) if verdict_word else None
+        if verdict_word and verdict is None:
+            raise BadRecordError(f"unknown verdict {verdict_word!r}: use supported, disputed or unverified, "
+                                 "or map it with --verdict-map", source=origin, line=line)
+        if verdict is None and rating:
+            verdict = map_rating(rating, overrides)
+            if verdict is None:
+                unmapped[rating] = None
+        speaker = _clean(record.get(speaker_col)) if speaker_col else None
+        stated_on = parse_date(record.get(date_col), origin=origin, line=line) if date_col else None
+        source = _clean(record.get(source_col)) if source_col else None
+        url = _clean(record.get(url_col)) if url_col else None
+        extra = {k: v for k, v in record.items() if k not in known and v not in (None, "")}
+        rows.append({
+            "row_hash": _row_hash(text, speaker, stated_on, source, url),
+            "text": text, "text_hash": text_hash(text), "speaker": speaker, "stated_on": stated_on,
+            "source": source, "url": url, "rating": rating or verdict_word,
+            "verdict": verdict.value if verdict else None, "claim_id": None,
+            "extra": json.dumps(extra, sort_keys=True, default=str),
+        })
+    if not rows:
+        raise EmptyInputError("the archive has a header but no rows", source=origin)
+    return ArchiveRows(rows=rows, unmapped=tuple(unmapped))
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None

@@ -1,0 +1,303 @@
+"""The ``claimdesk`` command line: a thin layer over :class:`claims.workspace.Workspace`.
+
+Every command opens the workspace named by ``--db`` / ``CLAIMDESK_DB`` (default: a SQLite file
+in ./data), calls one method, and prints. Any :class:`~claims.errors.ClaimdeskError` becomes
+``Error: <message>`` on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from claims.archive import parse_verdict_map
+from claims.errors import ClaimdeskError, InputError, InvalidValueError
+from claims.settings import load_settings
+
+__all__ = ["main"]
+
+
+def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn claimdesk's own errors into click errors: ``Error: ...`` and exit code 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ClaimdeskError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+def _read_file(path: str) -> bytes:
+    file = Path(path)
+    if not file.exists():
+        raise InputError("no such file", source=path)
+    if file.is_dir():
+        raise InputError("is a folder, not a file", source=path)
+    return file.read_bytes()
+
+
+def _parse_day(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValueError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
+
+
+class _Context:
+    """Settings from the global options; the workspace opens on first use."""
+
+    def __init__(self, overrides: dict[str, Any]) -> None:
+        self.overrides = overrides
+        self._workspace = None
+
+    @property
+    def workspace(self):
+        if self._workspace is None:
+            from claims.workspace import Workspace
+
+            self._workspace = Workspace(load_settings(self.overrides))
+        return self._workspace
+
+    def close(self) -> None:
+        if self._workspace is not None:
+            self._workspace.close()
+
+
+pass_ctx = click.make_pass_decorator(_Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the workspace (env CLAIMDESK_DB).")
+@click.option("--index-dir", type=click.Path(file_okay=False), help="FAISS cache folder (env CLAIMDESK_INDEX_DIR).")
+@click.option("--model-path", type=click.Path(file_okay=False), help="Model folder (env CLAIMDESK_MODEL_PATH).")
+@click.version_option(package_name="claimdesk")
+@click.pass_context
+def main(ctx: click.Context, db_url: str | None, index_dir: str | None, model_path: str | None) -> None:
+    """claimdesk: find check-worthy claims and match them against earlier fact-checks."""
+    state = _Context({"db_url": db_url, "index_dir": index_dir, "model_path": model_path})
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+@main.command("extract")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per sentence.")
+@_fail_cleanly
+def extract_cmd(file: str, as_json: bool) -> None:
+    """Split FILE into sentences and flag claims, without a database.
+
+    Each sentence has text, start and end (character offsets into the file's text; for a .csv or
+    .jsonl batch, into each post's text), checkworthiness (0..1), is_claim and speaker.
+    """
+    from claims.extract import extract
+    from claims.readers import read_documents
+
+    settings = load_settings()
+    out = []
+    for doc in read_documents(_read_file(file), file):
+        kwargs = {} if settings.claim_threshold is None else {"claim_threshold": settings.claim_threshold}
+        out.extend(extract(doc.text, default_speaker=doc.speaker, **kwargs))
+    if as_json:
+        click.echo(json.dumps([s.to_json() for s in out], ensure_ascii=False, indent=2))
+        return
+    for s in out:
+        flag = "CLAIM" if s.is_claim else "     "
+        who = f" [{s.speaker}]" if s.speaker else ""
+        click.echo(f"{flag} {s.checkworthiness:.2f}{who} {s.text}")
+
+
+@main.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--source", help="Where the documents come from (outlet, show, platform).")
+@click.option("--url", help="Link to the original.")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="Publication date.")
+@pass_ctx
+@_fail_cleanly
+def ingest_cmd(state: _Context, files: tuple[str, ...], source: str | None, url: str | None,
+               day: str | None) -> None:
+    """Store, embed and match the claims of each FILE (.txt .md .html, or .csv/.jsonl posts)."""
+    published = _parse_day(day)
+    payloads = [(f, _read_file(f)) for f in files]
+    for name, data in payloads:
+        started = time.perf_counter()
+        results = state.workspace.ingest_file(data, name, source=source, url=url, published=published)
+        seconds = time.perf_counter() - started
+        for r in results:
+            status = "ingested" if r.created else "already ingested"
+            click.echo(f"{name}: {status} document {r.document.id} \"{r.document.title}\": "
+                       f"{r.n_sentences} sentences, {r.n_claims} claims, "
+                       f"{r.n_same_claim} with a same-claim match, {r.n_related} related")
+        click.echo(f"{name}: {len(results)} document(s) in {seconds:.2f}s")
+
+
+@main.command("import-statements")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--verdict-map", metavar="RATING=VERDICT,...",
+              help="Map rating words to verdicts, e.g. 'half true=disputed,satire=disputed'.")
+@pass_ctx
+@_fail_cleanly
+def import_cmd(state: _Context, file: str, verdict_map: str | None) -> None:
+    """Add earlier statements from a CSV or JSONL archive (text required; speaker, date,
+    source, url, verdict, rating optional; other columns kept as metadata)."""
+    overrides = parse_verdict_map(verdict_map)
+    result = state.workspace.import_statements(_read_file(file), file, overrides)
+    click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive")
+    if result.unmapped_ratings:
+        words = ", ".join(repr(w) for w in result.unmapped_ratings)
+        click.echo(f"{file}: ratings with no verdict (add them with --verdict-map): {words}")
+
+
+@main.command("load-demo")
+@pass_ctx
+@_fail_cleanly
+def load_demo_cmd(state: _Context) -> None:
+    """Import the bundled demo archive of earlier statements (once)."""
+    result = state.workspace.load_demo_archive()
+    if result is None:
+        click.echo("demo archive: already imported")
+    else:
+        click.echo(f"demo archive: {result.added} statements added")
+
+
+@main.command("match")
+@click.argument("text")
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="How many matches (default 5).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of matches.")
+@pass_ctx
+@_fail_cleanly
+def match_cmd(state: _Context, text: str, top_k: int | None, as_json: bool) -> None:
+    """Find the earlier statements closest to TEXT."""
+    matches = state.workspace.match_text(text, top_k)
+    if as_json:
+        click.echo(json.dumps([m.to_json() for m in matches], ensure_ascii=False, indent=2))
+        return
+    if not matches:
+        click.echo("no earlier statements in the archive yet")
+    for m in matches:
+        s = m.statement
+        verdict = s.verdict.value if s.verdict else "no verdict"
+        click.echo(f"{m.similarity:.3f} {m.tier.value:<10} {verdict:<10} #{s.id} {s.text}"
+                   + (f" ({s.speaker})" if s.speaker else ""))
+
+
+@main.command("claims")
+@click.option("--document", "document_id", type=int, help="Only this document's claims.")
+@click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]))
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+@_fail_cleanly
+def claims_cmd(state: _Context, document_id: int | None, status: str | None, as_json: bool) -> None:
+    """List claims with their ids, speakers and verdicts."""
+    claims = state.workspace.list_claims(document_id=document_id, status=status)
+    if as_json:
+        click.echo(json.dumps([{
+            "id": c.id, "document_id": c.document_id, "text": c.text, "speaker": c.speaker,
+            "checkworthiness": round(c.checkworthiness, 4),
+            "verdict": c.verdict.value if c.verdict else None} for c in claims], ensure_ascii=False, indent=2))
+        return
+    for c in claims:
+        verdict = c.verdict.value if c.verdict else "-"
+        who = f" [{c.speaker}]" if c.speaker else ""
+        click.echo(f"#{c.id:<5} {verdict:<10} {c.checkworthiness:.2f}{who} {c.text}")
+
+
+@main.command("label")
+@click.argument("claim_id", type=int)
+@click.argument("verdict", type=click.Choice(["supported", "disputed", "unverified"], case_sensitive=False))
+@click.option("--note", help="The reviewer's note.")
+@click.option("--evidence", multiple=True, metavar="URL", help="An evidence link (repeatable).")
+@click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Who gives the verdict (env CLAIMDESK_REVIEWER).")
+@pass_ctx
+@_fail_cleanly
+def label_cmd(state: _Context, claim_id: int, verdict: str, note: str | None, evidence: tuple[str, ...],
+              reviewer: str | None) -> None:
+    """Record VERDICT for CLAIM_ID; the claim becomes an earlier statement for later matches."""
+    if not reviewer:
+        raise InvalidValueError("say who reviews with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
+    event = state.workspace.label(claim_id, verdict, reviewer, note=note, evidence=evidence)
+    click.echo(f"claim {claim_id}: {event.verdict.value} by {event.reviewer}")
+
+
+@main.command("undo")
+@click.argument("claim_id", type=int)
+@click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Whose latest verdict to take back.")
+@pass_ctx
+@_fail_cleanly
+def undo_cmd(state: _Context, claim_id: int, reviewer: str | None) -> None:
+    """Take back the reviewer's latest verdict on CLAIM_ID (recorded in the log, never erased)."""
+    if not reviewer:
+        raise InvalidValueError("say whose verdict to undo with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
+    state.workspace.undo(claim_id, reviewer)
+    claim = state.workspace.get_claim(claim_id)
+    now = claim.verdict.value if claim.verdict else "no verdict"
+    click.echo(f"claim {claim_id}: undone; now {now}")
+
+
+@main.command("export")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]),
+              help="Only claims with this status.")
+@pass_ctx
+@_fail_cleanly
+def export_cmd(state: _Context, out: str | None, status: str | None) -> None:
+    """Write the verdict CSV: one row per claim with its verdict and top earlier match."""
+    if out is None:
+        stream = click.get_text_stream("stdout")
+        state.workspace.export_csv(stream, status=status)
+        return
+    import io
+    import os
+
+    buffer = io.StringIO()
+    count = state.workspace.export_csv(buffer, status=status)
+    tmp = f"{out}.tmp"
+    with open(tmp, "w", encoding="utf-8", newline="") as fp:
+        fp.write(buffer.getvalue())
+    os.replace(tmp, out)
+    click.echo(f"{out}: {count} claims", err=True)
+
+
+@main.command("rebuild-index")
+@pass_ctx
+@_fail_cleanly
+def rebuild_cmd(state: _Context) -> None:
+    """Rebuild the FAISS cache from the vectors stored in the database."""
+    report = state.workspace.rebuild_index()
+    click.echo(f"index rebuilt: {report.added} statements in {state.workspace.settings.index_dir}")
+
+
+@main.command("status")
+@pass_ctx
+@_fail_cleanly
+def status_cmd(state: _Context) -> None:
+    """Show the workspace: database, counts, index and review progress."""
+    ws = state.workspace
+    counts = ws.store.count_rows()
+    progress = ws.progress()
+    click.echo(f"database: {ws.store.safe_url}")
+    click.echo(f"index:    {ws.settings.index_dir}")
+    click.echo(f"documents {counts['documents']}, sentences {counts['sentences']}, "
+               f"earlier statements {counts['statements']}, review events {counts['reviews']}")
+    click.echo(f"claims reviewed: {progress.reviewed} of {progress.total}")
+
+
+def run() -> None:
+    """Entry point of the console script."""
+    main(prog_name="claimdesk")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(run())

@@ -1,0 +1,102 @@
+"""The one exception hierarchy of claimdesk.
+
+Every error a user can cause or meet derives from :class:`ClaimdeskError`; the CLI turns
+any of them into ``Error: <message>`` and exit code 1, the UI into one ``st.error``.
+
+    ClaimdeskError
+    ├── InputError                 bad input file or text; names the file and line
+    │   ├── EmptyInputError
+    │   ├── BinaryInputError
+    │   ├── EncodingError
+    │   ├── MissingColumnError
+    │   ├── BadRecordError
+    │   └── UnsupportedFormatError
+    ├── ModelError                 the packaged embedding model is missing or corrupt
+    ├── IndexCacheError            the FAISS cache cannot be read or written
+    ├── NotFoundError              an id that does not exist (claim, statement, document)
+    ├── InvalidValueError          a bad argument value (verdict word, date, setting)
+    └── StoreError                 the database cannot be reached or is not a claimdesk workspace
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClaimdeskError",
+    "InputError",
+    "EmptyInputError",
+    "BinaryInputError",
+    "EncodingError",
+    "MissingColumnError",
+    "BadRecordError",
+    "UnsupportedFormatError",
+    "ModelError",
+    "IndexCacheError",
+    "NotFoundError",
+    "InvalidValueError",
+    "StoreError",
+]
+
+
+class ClaimdeskError(Exception):
+    """Something went wrong in claimdesk; the message is meant for the user."""
+
+
+class InputError(ClaimdeskError):
+    """The input cannot be read; the message names the file and, where known, the line."""
+
+    def __init__(self, problem: str, *, source: str | None = None, line: int | None = None) -> None:
+        self.problem = problem
+        self.source = source
+        self.line = line
+        where = ""
+        if source is not None and line is not None:
+            where = f"{source}, line {line}: "
+        elif source is not None:
+            where = f"{source}: "
+        elif line is not None:
+            where = f"line {line}: "
+        super().__init__(f"{where}{problem}")
+
+
+class EmptyInputError(InputError):
+    """The input holds no text."""
+
+
+class BinaryInputError(InputError):
+    """The input is a binary file, not text."""
+
+
+class EncodingError(InputError):
+    """The input is not valid UTF-8 text."""
+
+
+class MissingColumnError(InputError):
+    """A batch or archive file lacks a required column."""
+
+
+class BadRecordError(InputError):
+    """One record (CSV row, JSONL line) of a file is malformed."""
+
+
+class UnsupportedFormatError(InputError):
+    """The file's type is not one claimdesk reads."""
+
+
+class ModelError(ClaimdeskError):
+    """The embedding model is missing, corrupt or cannot be loaded."""
+
+
+class IndexCacheError(ClaimdeskError):
+    """The FAISS index cache cannot be written."""
+
+
+class NotFoundError(ClaimdeskError):
+    """No record with that id exists in the workspace."""
+
+
+class InvalidValueError(ClaimdeskError):
+    """An argument has a value claimdesk does not accept."""
+
+
+class StoreError(ClaimdeskError):
+    """The workspace database cannot be used."""

@@ -1,0 +1,245 @@
+"""Typed records that the core hands to the CLI and the UI.
+
+They are frozen dataclasses: callers read them, the store and the pipeline make them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from claims.errors import InvalidValueError
+
+__all__ = [
+    "Verdict",
+    "Tier",
+    "Sentence",
+    "ExtractedSentence",
+    "SourceText",
+    "Document",
+    "Claim",
+    "Statement",
+    "Match",
+    "ReviewEvent",
+    "Progress",
+    "IngestResult",
+    "ImportResult",
+]
+
+
+class Verdict(str, Enum):
+    """The three verdicts a reviewer can give; these exact words appear in data and exports."""
+
+    SUPPORTED = "supported"
+    DISPUTED = "disputed"
+    UNVERIFIED = "unverified"
+
+    @classmethod
+    def parse(cls, word: str) -> Verdict:
+        """The verdict named by ``word`` (any case); InvalidValueError for anything else."""
+        try:
+            return cls(word.strip().lower())
+        except ValueError:
+            allowed = ", ".join(v.value for v in cls)
+            raise InvalidValueError(f"unknown verdict {word!r}: use one of {allowed}") from None
+
+    @property
+    def label(self) -> str:
+        """The verdict as the UI shows it."""
+        return self.value.capitalize()
+
+
+class Tier(str, Enum):
+    """How close an earlier statement is to a claim.
+
+    ``same claim``: the earlier verdict likely applies; ``related``: worth reading;
+    ``distant``: below both thresholds, shown only for completeness.
+    """
+
+    SAME_CLAIM = "same claim"
+    RELATED = "related"
+    DISTANT = "distant"
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a text, with its character offsets: ``text == source[start:end]``."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ExtractedSentence:
+    """A sentence with its check-worthiness score, claim flag and speaker."""
+
+    text: str
+    start: int
+    end: int
+    checkworthiness: float
+    is_claim: bool
+    speaker: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``claimdesk extract --json`` prints: exactly these six keys."""
+        return {
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "checkworthiness": round(self.checkworthiness, 4),
+            "is_claim": self.is_claim,
+            "speaker": self.speaker,
+        }
+
+
+@dataclass(frozen=True)
+class SourceText:
+    """One document read from a file or pasted: its plain text and what is known about it.
+
+    ``line`` is the line of the batch file the document came from (CSV/JSONL posts), so
+    later errors can still name it.
+    """
+
+    text: str
+    title: str
+    origin: str
+    kind: str = "article"
+    source: str | None = None
+    url: str | None = None
+    published: dt.date | None = None
+    speaker: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A stored document (article, post, transcript)."""
+
+    id: int
+    title: str
+    origin: str
+    kind: str
+    source: str | None
+    url: str | None
+    published: dt.date | None
+    created_at: dt.datetime
+    n_sentences: int = 0
+    n_claims: int = 0
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A check-worthy sentence of a stored document, with its context and current verdict."""
+
+    id: int
+    document_id: int
+    position: int
+    text: str
+    start: int
+    end: int
+    checkworthiness: float
+    speaker: str | None
+    document_title: str
+    source: str | None
+    url: str | None
+    published: dt.date | None
+    context_before: tuple[str, ...] = ()
+    context_after: tuple[str, ...] = ()
+    verdict: Verdict | None = None
+    reviewer: str | None = None
+    reviewed_at: dt.datetime | None = None
+    note: str | None = None
+    evidence: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An earlier statement: an imported archive entry or a claim the team has reviewed."""
+
+    id: int
+    text: str
+    speaker: str | None
+    date: dt.date | None
+    source: str | None
+    url: str | None
+    verdict: Verdict | None
+    rating: str | None
+    origin: str
+    claim_id: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Match:
+    """An earlier statement close to a claim or query, with its cosine similarity and tier."""
+
+    statement: Statement
+    similarity: float
+    tier: Tier
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``claimdesk match --json`` prints."""
+        s = self.statement
+        return {
+            "statement_id": s.id,
+            "text": s.text,
+            "similarity": round(self.similarity, 4),
+            "tier": self.tier.value,
+            "verdict": s.verdict.value if s.verdict else None,
+            "rating": s.rating,
+            "speaker": s.speaker,
+            "date": s.date.isoformat() if s.date else None,
+            "source": s.source,
+            "url": s.url,
+        }
+
+
+@dataclass(frozen=True)
+class ReviewEvent:
+    """One entry of the append-only review log: a label, or an undo of the reviewer's last label."""
+
+    id: int
+    claim_id: int
+    reviewer: str
+    action: str
+    verdict: Verdict | None
+    note: str | None
+    evidence: tuple[str, ...]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How much of a review queue is done."""
+
+    total: int
+    reviewed: int
+
+    @property
+    def fraction(self) -> float:
+        return self.reviewed / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingested document added: its record, counts, and whether it was new."""
+
+    document: Document
+    created: bool
+    n_sentences: int
+    n_claims: int
+    n_same_claim: int
+    n_related: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What one archive import added; ``skipped`` rows were already in the archive."""
+
+    origin: str
+    added: int
+    skipped: int
+    unmapped_ratings: tuple[str, ...] = ()

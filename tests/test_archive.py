@@ -1,0 +1,82 @@
+import json
+
+import pytest
+
+from claims.archive import DEFAULT_RATING_MAP, map_rating, parse_verdict_map, read_statements
+from claims.errors import BadRecordError, InvalidValueError, MissingColumnError
+from claims.models import Verdict
+
+
+@pytest.mark.parametrize(
+    ("rating", "verdict"),
+    [
+        ("True", "supported"), ("Mostly True", "supported"), ("half-true", "unverified"),
+        ("Mostly False", "disputed"), ("FALSE", "disputed"), ("pants-fire", "disputed"),
+        ("Pants on Fire!", "disputed"), ("Mixture", "unverified"), ("Unproven", "unverified"),
+        ("Miscaptioned", "disputed"), ("Needs context", "unverified"), ("Correct", "supported"),
+        ("four pinocchios", "disputed"), ("supported", "supported"),
+    ],
+)
+def test_default_rating_table(rating, verdict):
+    assert map_rating(rating) is Verdict(verdict)
+
+
+def test_unknown_rating_maps_to_nothing():
+    assert map_rating("Spicy") is None
+    assert map_rating("") is None
+
+
+def test_overrides_win():
+    overrides = parse_verdict_map("half true=disputed, Spicy = supported")
+    assert overrides == {"half true": Verdict.DISPUTED, "spicy": Verdict.SUPPORTED}
+    assert map_rating("Half-True", overrides) is Verdict.DISPUTED
+    assert map_rating("Mostly True", overrides) is Verdict.SUPPORTED
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("true", "must look like rating=verdict"), ("=supported", "has no rating word"),
+     ("true=yes", "unknown verdict 'yes'")],
+)
+def test_bad_verdict_map(spec, message):
+    with pytest.raises(InvalidValueError, match=message):
+        parse_verdict_map(spec)
+
+
+def test_read_statements_maps_and_keeps_metadata():
+    data = (b"text,speaker,date,source,url,rating,verdict,topic\n"
+            b"Claim one is here.,Ann,2022-03-01,Desk,https://d.example/1,Pants on Fire,,war\n"
+            b"Claim two.,,,,,,supported,\n"
+            b"Claim three.,Bob,,,,Spicy,,\n")
+    parsed = read_statements(data, "a.csv")
+    one, two, three = parsed.rows
+    assert (one["verdict"], one["rating"], one["speaker"], str(one["stated_on"])) == (
+        "disputed", "Pants on Fire", "Ann", "2022-03-01")
+    assert json.loads(one["extra"]) == {"topic": "war"}
+    assert (two["verdict"], two["rating"]) == ("supported", "supported")
+    assert three["verdict"] is None and parsed.unmapped == ("Spicy",)
+    assert len({r["row_hash"] for r in parsed.rows}) == 3
+
+
+def test_clef_style_truth_label_column():
+    data = b'{"vclaim": "x", "text": "Says the moon is cheese.", "truth_label": "pants-fire"}\n'
+    (row,) = read_statements(data, "v.jsonl").rows
+    assert row["verdict"] == "disputed"
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "error", "message"),
+    [
+        (b"claimant,rating\nA,True\n", "a.csv", MissingColumnError, "a.csv, line 1: no text column"),
+        (b"text,verdict\nx,maybe\n", "a.csv", BadRecordError, "a.csv, line 2: unknown verdict 'maybe'"),
+        (b'{"text": "a"}\n{"text": \n', "a.jsonl", BadRecordError, "a.jsonl, line 2: invalid JSON"),
+    ],
+)
+def test_archive_errors(data, name, error, message):
+    with pytest.raises(error) as info:
+        read_statements(data, name)
+    assert str(info.value).startswith(message)
+
+
+def test_every_default_rating_maps_to_a_verdict():
+    assert all(isinstance(v, Verdict) for v in DEFAULT_RATING_MAP.values())

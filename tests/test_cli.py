@@ -1,0 +1,143 @@
+"""The command line: exit codes, exact messages, and that bad input leaves the workspace unchanged."""
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from claims.cli import main
+from claims.store import Store
+from claims.workspace import DEMO_ARTICLE, demo_bytes
+
+COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
+            "export", "rebuild-index", "status"]
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    for var in ("CLAIMDESK_DB", "CLAIMDESK_INDEX_DIR", "CLAIMDESK_MODEL_PATH", "CLAIMDESK_REVIEWER"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("CLAIMDESK_DATA", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    def run(*args, ok=True):
+        result = runner.invoke(main, list(args), catch_exceptions=False)
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    run.db_url = f"sqlite:///{tmp_path / 'data' / 'claimdesk.db'}"
+    return run
+
+
+def rows(run):
+    store = Store(run.db_url)
+    try:
+        return store.count_rows()
+    finally:
+        store.dispose()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(cli, command):
+    result = cli(command, "--help")
+    assert "Usage: main " + command in result.output or f"Usage: claimdesk {command}" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_extract_prints_exact_keys_and_offsets(cli, tmp_path):
+    text = demo_bytes(DEMO_ARTICLE).decode("utf-8")
+    (tmp_path / "a.txt").write_text(text, encoding="utf-8")
+    out = json.loads(cli("extract", "a.txt", "--json").output)
+    assert out and all(set(o) == {"text", "start", "end", "checkworthiness", "is_claim", "speaker"} for o in out)
+    assert all(text[o["start"]:o["end"]] == o["text"] for o in out)
+    assert all(0.0 <= o["checkworthiness"] <= 1.0 for o in out)
+    assert not (tmp_path / "data").exists(), "extract must not create a workspace"
+
+
+@pytest.mark.slow
+def test_ingest_match_label_export_flow(cli, tmp_path):
+    (tmp_path / "a.txt").write_bytes(demo_bytes(DEMO_ARTICLE))
+    assert cli("load-demo").output.startswith("demo archive: ")
+    assert cli("load-demo").output == "demo archive: already imported\n"
+    out = cli("ingest", "a.txt", "--source", "Demo", "--date", "2022-03-15").output
+    assert "a.txt: ingested document 1" in out and "claims" in out
+    assert "already ingested" in cli("ingest", "a.txt", "--source", "Demo", "--date", "2022-03-15").output
+
+    claims = json.loads(cli("claims", "--json").output)
+    first = claims[0]["id"]
+    assert cli("label", str(first), "disputed", "--reviewer", "ana", "--note", "n1").output == \
+        f"claim {first}: disputed by ana\n"
+    matches = json.loads(cli("match", claims[0]["text"], "--json", "--top-k", "3").output)
+    assert len(matches) == 3
+    assert set(matches[0]) >= {"statement_id", "text", "similarity", "verdict", "speaker", "date", "source", "url"}
+    assert matches[0]["text"] == claims[0]["text"] and matches[0]["verdict"] == "disputed"
+
+    exported = cli("export").output
+    parsed = list(csv.DictReader(io.StringIO(exported)))
+    assert len(parsed) == len(claims)
+    assert [r["verdict"] for r in parsed if int(r["claim_id"]) == first] == ["disputed"]
+
+    cli("export", "--out", "v.csv", "--status", "reviewed")
+    assert len(list(csv.DictReader((tmp_path / "v.csv").open(encoding="utf-8")))) == 1
+
+    assert "index rebuilt" in cli("rebuild-index").output
+    assert "claims reviewed: 1 of" in cli("status").output
+    assert cli("undo", str(first), "--reviewer", "ana").output == f"claim {first}: undone; now no verdict\n"
+
+
+BAD_INPUTS = [
+    ("empty.txt", b"", "Error: empty.txt: the file is empty"),
+    ("binary.txt", b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00", "Error: binary.txt: this is a binary file"),
+    ("latin.txt", "Caf\u00e9 prices rose 5%.\n".encode("latin-1"), "Error: latin.txt, line 1: not valid UTF-8"),
+    ("posts.csv", b"title,author\nHello,ann\n", "Error: posts.csv, line 1: no text column"),
+    ("posts.jsonl", b'{"text": "Prices rose 5% in 2021."}\n{"text": "broken\n',
+     "Error: posts.jsonl, line 2: invalid JSON"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "data", "message"), BAD_INPUTS)
+def test_bad_input_exits_1_and_changes_nothing(cli, tmp_path, name, data, message):
+    cli("load-demo")
+    before = rows(cli)
+    (tmp_path / name).write_bytes(data)
+    for command in (["ingest", name], ["import-statements", name]):
+        result = cli(*command, ok=False)
+        assert result.exit_code == 1
+        assert result.output.startswith(message), result.output
+    assert rows(cli) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["extract", "missing.txt"], "Error: missing.txt: no such file"),
+        (["ingest", "missing.txt"], "Error: missing.txt: no such file"),
+        (["label", "1", "supported"], "Error: say who reviews with --reviewer NAME"),
+        (["import-statements", "x.csv", "--verdict-map", "true"], "Error: verdict map entry 'true' must look like"),
+    ],
+)
+def test_usage_errors(cli, tmp_path, args, message):
+    (tmp_path / "x.csv").write_text("text\nhello\n")
+    result = cli(*args, ok=False)
+    assert result.exit_code == 1
+    assert result.output.startswith(message), result.output
+
+
+def test_bad_date_option(cli, tmp_path):
+    (tmp_path / "a.txt").write_text("Prices rose 5% in 2021.")
+    result = cli("ingest", "a.txt", "--date", "15/03/2022", ok=False)
+    assert result.exit_code == 1
+    assert result.output == "Error: --date '15/03/2022' is not a date: use YYYY-MM-DD\n"
+
+
+def test_python_dash_m_works(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "claims", "--help"], capture_output=True, text=True, check=True)
+    assert "claimdesk" in out.stdout and "ingest" in out.stdout

@@ -1,0 +1,83 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from claims.errors import ModelError
+from index.embed import MODEL_NAME, Embedder, bundled_model_path, embed_cached, text_hash, verify_model
+
+
+class DictCache:
+    def __init__(self):
+        self.data = {}
+
+    def get_embeddings(self, model, hashes):
+        return {h: self.data[(model, h)] for h in hashes if (model, h) in self.data}
+
+    def put_embeddings(self, model, vectors):
+        for h, v in vectors.items():
+            self.data[(model, h)] = v
+
+
+@pytest.mark.parametrize(("a", "b"), [("a  b", " a b\n"), ("x\ty", "x y")])
+def test_text_hash_ignores_whitespace_runs(a, b):
+    assert text_hash(a) == text_hash(b)
+
+
+def test_text_hash_differs_for_different_text():
+    assert text_hash("Russia took 5 cities") != text_hash("Russia took 6 cities")
+
+
+@pytest.mark.slow
+def test_real_model_gives_unit_vectors_that_rank_paraphrases_first(embedder):
+    assert (embedder.name, embedder.dim) == (MODEL_NAME, 384)
+    vectors = embedder.encode([
+        "Russia has not captured any of Ukraine's ten largest cities.",
+        "None of Ukraine's biggest ten cities has fallen to Russian forces.",
+        "Inflation in the euro area reached a record high last year.",
+    ])
+    assert vectors.shape == (3, 384) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    sims = vectors @ vectors.T
+    assert sims[0, 1] > 0.6 > sims[0, 2]
+
+
+@pytest.mark.slow
+def test_cache_never_embeds_the_same_text_twice(embedder):
+    cache = DictCache()
+    before = embedder.texts_encoded
+    first = embed_cached(["one claim", "two claims", "one  claim"], embedder, cache)
+    assert embedder.texts_encoded - before == 2  # "one claim" twice (after whitespace) counts once
+    second = embed_cached(["two claims", "one claim"], embedder, cache)
+    assert embedder.texts_encoded - before == 2
+    assert np.allclose(first[1], second[0]) and np.allclose(first[0], first[2])
+
+
+def test_empty_input_gives_empty_matrix(fake_embedder):
+    out = embed_cached([], fake_embedder, DictCache())
+    assert out.shape == (0, fake_embedder.dim)
+    assert fake_embedder.texts_encoded == 0
+
+
+def test_bundled_model_passes_its_checksum():
+    verify_model(bundled_model_path())
+
+
+def test_corrupt_model_is_refused(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), copy)
+    with (copy / "model.safetensors").open("r+b") as fp:
+        fp.seek(1000)
+        fp.write(b"\x00\x01\x02\x03")
+    with pytest.raises(ModelError, match="model.safetensors are corrupt: sha256"):
+        verify_model(copy)
+    with pytest.raises(ModelError, match="are corrupt"):
+        Embedder(copy)
+
+
+def test_missing_model_is_refused(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        Embedder(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelError, match="model.safetensors are missing"):
+        verify_model(tmp_path / "empty")

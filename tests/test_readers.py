@@ -1,0 +1,116 @@
+import datetime as dt
+
+import pytest
+
+from claims.errors import (
+    BadRecordError,
+    BinaryInputError,
+    EmptyInputError,
+    EncodingError,
+    MissingColumnError,
+    UnsupportedFormatError,
+)
+from claims.readers import (
+    decode_text,
+    html_to_text,
+    markdown_to_text,
+    pasted_document,
+    read_documents,
+    read_records,
+)
+
+
+@pytest.mark.parametrize(
+    ("data", "error", "message"),
+    [
+        (b"", EmptyInputError, "a.txt: the file is empty"),
+        (b"  \n\t ", EmptyInputError, "a.txt: the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", BinaryInputError, "a.txt: this is a binary file"),
+        (b"fine line\nbad \xff byte\n", EncodingError, "a.txt, line 2: not valid UTF-8 (byte 0xff at offset 14)"),
+        ("caf\u00e9\n".encode("latin-1"), EncodingError, "a.txt, line 1: not valid UTF-8"),
+    ],
+)
+def test_decode_rejects_bad_input_clearly(data, error, message):
+    with pytest.raises(error) as info:
+        decode_text(data, "a.txt")
+    assert str(info.value).startswith(message)
+
+
+def test_decode_drops_bom_and_keeps_text():
+    assert decode_text("\ufeffHello\r\nthere".encode(), "a.txt") == "Hello\r\nthere"
+
+
+def test_txt_title_from_headline():
+    docs = read_documents(b"Big Headline Here\nThe body says 3 things.\n", "story.txt", source="S")
+    assert [(d.title, d.kind, d.source) for d in docs] == [("Big Headline Here", "article", "S")]
+
+
+def test_txt_title_falls_back_to_filename():
+    docs = read_documents(b"The body says 3 things. And more.", "story.txt")
+    assert docs[0].title == "story"
+
+
+def test_html_keeps_visible_text_only():
+    html = ("<html><head><title>T &amp; U</title><style>p{}</style></head><body><nav>Menu</nav>"
+            "<p>First para.</p><script>var x=1;</script><p>Second <b>bold</b> para.</p></body></html>")
+    text, title = html_to_text(html)
+    assert title == "T & U"
+    assert text == "First para.\nSecond bold para."
+    docs = read_documents(html.encode(), "page.html")
+    assert docs[0].title == "T & U" and "Menu" not in docs[0].text
+
+
+def test_markdown_markup_is_removed():
+    md = "# Title\n\nSome **bold** and *it* and [a link](http://x.y).\n\n```\ncode\n```\n- item one\n"
+    assert markdown_to_text(md) == "Title\nSome bold and it and a link.\nitem one"
+
+
+def test_csv_batch_gives_one_post_per_row():
+    data = (b"id,text,author,date,url\n1,First post says 5%.,@ann,2024-01-02,https://x.example/1\n"
+            b'2,"Second, quoted\npost",@bob,,\n')
+    posts = read_documents(data, "posts.csv", source="X")
+    assert [(p.text, p.speaker, p.published, p.line, p.source) for p in posts] == [
+        ("First post says 5%.", "@ann", dt.date(2024, 1, 2), 2, "X"),
+        ("Second, quoted\npost", "@bob", None, 3, "X"),
+    ]
+    assert posts[0].url == "https://x.example/1" and posts[0].kind == "post"
+
+
+def test_jsonl_batch():
+    data = b'{"text": "One.", "speaker": "A"}\n\n{"text": "Two.", "extra": 1}\n'
+    posts = read_documents(data, "posts.jsonl")
+    assert [(p.text, p.speaker, p.line) for p in posts] == [("One.", "A", 1), ("Two.", None, 3)]
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "error", "message"),
+    [
+        (b"title,author\nx,y\n", "p.csv", MissingColumnError,
+         "p.csv, line 1: no text column: expected one of text, claim, statement"),
+        (b'{"text": "ok"}\n{"text": "broken"\n', "p.jsonl", BadRecordError, "p.jsonl, line 2: invalid JSON"),
+        (b'{"text": "ok"}\n[1, 2]\n', "p.jsonl", BadRecordError, "p.jsonl, line 2: expected a JSON object"),
+        (b"text,author\n,bob\n", "p.csv", BadRecordError, "p.csv, line 2: the 'text' value is empty"),
+        (b"text,date\nhello,yesterday\n", "p.csv", BadRecordError,
+         "p.csv, line 2: cannot read the date 'yesterday'"),
+        (b"text,a\nx,1,2\n", "p.csv", BadRecordError, "p.csv, line 2: the row has 3 fields but the header has 2"),
+        (b"text\n", "p.csv", EmptyInputError, "p.csv: the file has a header but no rows"),
+        (b"hello", "p.pdf", UnsupportedFormatError, "p.pdf: cannot read .pdf"),
+    ],
+)
+def test_batch_errors_name_file_and_line(data, name, error, message):
+    with pytest.raises(error) as info:
+        read_documents(data, name)
+    assert str(info.value).startswith(message)
+
+
+def test_csv_line_numbers_count_multiline_cells():
+    data = b'text\n"one\ntwo"\n"three"\n'
+    _, records = read_records(data, "m.csv")
+    assert [line for line, _ in records] == [2, 4]
+
+
+def test_pasted_text():
+    doc = pasted_document("Headline\nBody 1.", source="desk")
+    assert (doc.title, doc.origin, doc.source) == ("Headline", "pasted text", "desk")
+    with pytest.raises(EmptyInputError, match="the pasted text is empty"):
+        pasted_document("   ")

@@ -1,0 +1,194 @@
+"""The pipeline end to end on the real model: ingest → match → review → archive → export."""
+
+import csv
+import io
+
+import pytest
+
+from claims.errors import EmptyInputError, InvalidValueError, NotFoundError
+from claims.models import Tier, Verdict
+from claims.workspace import DEMO_ARTICLE, Workspace, demo_bytes
+
+pytestmark = pytest.mark.slow
+
+ARCHIVE = (
+    "text,speaker,date,source,url,rating\n"
+    "Russia has failed to capture any of the ten largest cities in Ukraine.,Analyst,2022-03-10,Desk,"
+    "https://d.example/1,True\n"
+    "China sent fighter jets to Russia in February 2022.,Post,2022-03-01,Desk,https://d.example/2,False\n"
+    "Inflation in the US reached 9.1 percent in June 2022.,BLS,2022-07-13,Desk,https://d.example/3,Correct\n"
+).encode()
+
+
+def ingest_demo(ws):
+    (result,) = ws.ingest_demo_article()
+    return result
+
+
+def test_seed_article_becomes_claims_with_matches(workspace):
+    workspace.import_statements(ARCHIVE, "archive.csv")
+    result = ingest_demo(workspace)
+    assert result.created and result.n_claims >= 5
+    claims = workspace.list_claims(document_id=result.document.id)
+    assert len(claims) == result.n_claims
+    cities = next(c for c in claims if "10 largest cities" in c.text)
+    matches = workspace.match_claim(cities.id)
+    assert matches[0].statement.text.startswith("Russia has failed to capture")
+    assert matches[0].tier in (Tier.SAME_CLAIM, Tier.RELATED)
+    assert matches[0].statement.verdict is Verdict.SUPPORTED
+    assert [m.similarity for m in matches] == sorted((m.similarity for m in matches), reverse=True)
+    claim = workspace.get_claim(cities.id)
+    assert claim.context_before and claim.context_after
+
+
+def test_end_to_end_label_export_and_recognise_a_repeat(workspace):
+    workspace.import_statements(ARCHIVE, "archive.csv")
+    doc = ingest_demo(workspace).document
+    claims = workspace.list_claims(document_id=doc.id)
+    picked = claims[:3]
+    for claim, verdict in zip(picked, ["supported", "disputed", "unverified"]):
+        workspace.label(claim.id, verdict, "ana", note=f"note {claim.id}",
+                        evidence=["https://evidence.example/a"])
+    assert workspace.progress(doc.id).reviewed == 3
+
+    buffer = io.StringIO()
+    assert workspace.export_csv(buffer) == len(claims)
+    rows = {int(r["claim_id"]): r for r in csv.DictReader(io.StringIO(buffer.getvalue()))}
+    for claim, verdict in zip(picked, ["supported", "disputed", "unverified"]):
+        row = rows[claim.id]
+        assert (row["verdict"], row["reviewer"], row["note"]) == (verdict, "ana", f"note {claim.id}")
+        assert row["evidence_urls"] == "https://evidence.example/a"
+        assert row["reviewed_at"].endswith("Z") and row["model"] == "all-MiniLM-L6-v2"
+    assert all(rows[c.id]["verdict"] == "" for c in claims[3:])
+
+    # A later article repeats the disputed claim: its top match is that claim, with the verdict.
+    repeated = picked[1]
+    later = f"Later Report On The Talks\nA new article. {repeated.text} Nothing else is new here today."
+    (res,) = workspace.ingest_file(later.encode(), "later.txt")
+    new_claims = workspace.list_claims(document_id=res.document.id)
+    again = next(c for c in new_claims if c.text == repeated.text)
+    top = workspace.match_claim(again.id)[0]
+    assert top.statement.claim_id == repeated.id
+    assert top.statement.verdict is Verdict.DISPUTED and top.statement.origin == "review"
+    assert top.tier is Tier.SAME_CLAIM and top.similarity > 0.99
+
+
+def test_a_claim_is_never_its_own_match(workspace):
+    doc = ingest_demo(workspace).document
+    claim = workspace.list_claims(document_id=doc.id)[0]
+    workspace.label(claim.id, "supported", "ana")
+    assert all(m.statement.claim_id != claim.id for m in workspace.match_claim(claim.id, top_k=50))
+    assert workspace.match_text(claim.text)[0].statement.claim_id == claim.id  # but a new text finds it
+
+
+def test_undo_removes_the_claim_from_the_archive(workspace):
+    doc = ingest_demo(workspace).document
+    claim = workspace.list_claims(document_id=doc.id)[0]
+    workspace.label(claim.id, "supported", "ana")
+    workspace.label(claim.id, "disputed", "ana")
+    workspace.undo(claim.id, "ana")
+    assert workspace.get_claim(claim.id).verdict is Verdict.SUPPORTED
+    workspace.undo(claim.id, "ana")
+    assert workspace.get_claim(claim.id).verdict is None
+    assert all(m.statement.claim_id != claim.id for m in workspace.match_text(claim.text, top_k=50))
+    assert [e.action for e in workspace.history(claim.id)] == ["label", "label", "undo", "undo"]
+    with pytest.raises(InvalidValueError, match="ana has no verdict on claim"):
+        workspace.undo(claim.id, "ana")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"verdict": "maybe", "reviewer": "ana"}, InvalidValueError, "unknown verdict 'maybe'"),
+        ({"verdict": "supported", "reviewer": "  "}, InvalidValueError, "a reviewer name is needed"),
+        ({"verdict": "supported", "reviewer": "ana", "evidence": ["not a url"]}, InvalidValueError,
+         "is not a web address"),
+    ],
+)
+def test_bad_labels_are_refused(workspace, kwargs, error, message):
+    doc = ingest_demo(workspace).document
+    claim = workspace.list_claims(document_id=doc.id)[0]
+    before = workspace.store.count_rows()
+    verdict = kwargs.pop("verdict")
+    reviewer = kwargs.pop("reviewer")
+    with pytest.raises(error, match=message):
+        workspace.label(claim.id, verdict, reviewer, **kwargs)
+    assert workspace.store.count_rows() == before
+
+
+def test_unknown_claim(workspace):
+    with pytest.raises(NotFoundError, match="no claim with id 12345"):
+        workspace.label(12345, "supported", "ana")
+
+
+def test_reingest_and_reimport_add_nothing(workspace):
+    first = ingest_demo(workspace)
+    workspace.import_statements(ARCHIVE, "archive.csv")
+    counts = workspace.store.count_rows()
+    second = ingest_demo(workspace)
+    again = workspace.import_statements(ARCHIVE, "archive.csv")
+    assert not second.created and second.document.id == first.document.id
+    assert (again.added, again.skipped) == (0, 3)
+    after = workspace.store.count_rows()
+    assert {k: after[k] for k in ("documents", "sentences", "statements", "embeddings")} == \
+        {k: counts[k] for k in ("documents", "sentences", "statements", "embeddings")}
+
+
+def test_the_same_text_is_never_embedded_twice(settings, store, embedder):
+    ws = Workspace(settings, store=store, embedder=embedder)
+    start = embedder.texts_encoded
+    ws.ingest_demo_article()
+    first = embedder.texts_encoded - start
+    claims = ws.list_claims()
+    ws.match_claims([c.id for c in claims])
+    ws.label(claims[0].id, "supported", "ana")
+    ws.ingest_demo_article()
+    ws.ingest_file(demo_bytes(DEMO_ARTICLE), "copy-with-other-name.txt", source="Elsewhere")
+    assert embedder.texts_encoded - start == first == len({c.text for c in claims})
+
+
+def test_batch_file_is_all_or_nothing(workspace):
+    before = workspace.store.count_rows()
+    bad = b'{"text": "Unemployment fell to 3.5 percent in 2019."}\n{"text": "   "}\n'
+    with pytest.raises(Exception, match="line 2"):
+        workspace.ingest_file(bad, "posts.jsonl")
+    assert workspace.store.count_rows() == before
+
+
+def test_posts_keep_their_author_as_speaker(workspace):
+    data = (b"text,author,date\n"
+            b"Unemployment fell to 3.5 percent in 2019 the lowest rate in fifty years.,@econ,2020-01-05\n")
+    (res,) = workspace.ingest_file(data, "posts.csv")
+    (claim,) = workspace.list_claims(document_id=res.document.id)
+    assert claim.speaker == "@econ" and str(claim.published) == "2020-01-05"
+
+
+def test_empty_pasted_text(workspace):
+    from claims.readers import pasted_document
+
+    with pytest.raises(EmptyInputError):
+        workspace.ingest_documents([pasted_document(" ")])
+
+
+def test_index_recovers_after_deletion_and_corruption(settings, store, embedder):
+    ws = Workspace(settings, store=store, embedder=embedder)
+    ws.load_demo_archive()
+    expected = [m.statement.id for m in ws.match_text("Russia has not taken Ukraine's biggest cities")]
+    count = ws.index.count
+    ws.close()
+    (settings.index_dir / "statements.faiss").write_bytes(b"corrupt")
+    fresh = Workspace(settings, store=store, embedder=embedder)
+    assert fresh.index.count == count
+    assert [m.statement.id for m in fresh.match_text("Russia has not taken Ukraine's biggest cities")] == expected
+    fresh.close()
+    for f in settings.index_dir.iterdir():
+        f.unlink()
+    again = Workspace(settings, store=store, embedder=embedder)
+    assert again.index.count == count
+    assert again.rebuild_index().added == count
+
+
+def test_demo_archive_loads_once(workspace):
+    first = workspace.load_demo_archive()
+    assert 40 <= first.added <= 80 and first.skipped == 0
+    assert workspace.load_demo_archive() is None
