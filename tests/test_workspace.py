@@ -192,3 +192,23 @@ def test_demo_archive_loads_once(workspace):
     first = workspace.load_demo_archive()
     assert 40 <= first.added <= 80 and first.skipped == 0
     assert workspace.load_demo_archive() is None
+
+
+@pytest.mark.postgres
+def test_the_same_pipeline_on_postgresql(pg_url, tmp_path, embedder):
+    from claims.settings import load_settings
+
+    settings = load_settings({"db_url": pg_url, "index_dir": str(tmp_path / "pg-index")}, environ={})
+    ws = Workspace(settings, embedder=embedder)
+    try:
+        ws.import_statements(ARCHIVE, "archive.csv")
+        doc = ingest_demo(ws).document
+        claims = ws.list_claims(document_id=doc.id)
+        ws.label(claims[0].id, "disputed", "ana", note="pg")
+        assert ws.match_text(claims[0].text)[0].statement.claim_id == claims[0].id
+        buffer = io.StringIO()
+        ws.export_csv(buffer, status="reviewed")
+        (row,) = list(csv.DictReader(io.StringIO(buffer.getvalue())))
+        assert (row["verdict"], row["note"]) == ("disputed", "pg")
+    finally:
+        ws.close()
