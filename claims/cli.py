@@ -246,6 +246,32 @@ def undo_cmd(state: _Context, claim_id: int, reviewer: str | None) -> None:
     click.echo(f"claim {claim_id}: undone; now {now}")
 
 
+@main.command("sentences")
+@click.argument("document_id", type=int)
+@pass_ctx
+@_fail_cleanly
+def sentences_cmd(state: _Context, document_id: int) -> None:
+    """List every sentence of DOCUMENT_ID with its id, score and claim flag (to promote or dismiss one)."""
+    for s in state.workspace.document_sentences(document_id):
+        flag = "CLAIM" if s["is_claim"] else "     "
+        who = f" [{s['speaker']}]" if s["speaker"] else ""
+        click.echo(f"#{s['id']:<5} {flag} {s['checkworthiness']:.2f}{who} {s['text']}")
+
+
+@main.command("mark")
+@click.argument("sentence_id", type=int)
+@click.argument("call", type=click.Choice(["claim", "not-claim"]))
+@click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Who makes the call (env CLAIMDESK_REVIEWER).")
+@pass_ctx
+@_fail_cleanly
+def mark_cmd(state: _Context, sentence_id: int, call: str, reviewer: str | None) -> None:
+    """Promote SENTENCE_ID to a claim or dismiss it as not a claim (logged as detector feedback)."""
+    if not reviewer:
+        raise InvalidValueError("say who makes the call with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
+    state.workspace.mark_claim(sentence_id, call == "claim", reviewer)
+    click.echo(f"sentence {sentence_id}: {'a claim' if call == 'claim' else 'not a claim'} ({reviewer})")
+
+
 @main.command("export")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]),

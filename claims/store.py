@@ -119,6 +119,16 @@ reviews = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+feedback = sa.Table(
+    "detector_feedback", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sentence_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("is_claim", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
 
 def utcnow() -> dt.datetime:
     """The current time in UTC, to the microsecond."""
@@ -564,8 +574,38 @@ class Store:
         with self.engine.connect() as c:
             return [self._event_from_row(r) for r in c.execute(query)]
 
+    # -- detector feedback ---------------------------------------------------------------------
+
+    def sentence(self, sentence_id: int, conn: Connection | None = None) -> dict[str, Any]:
+        query = sa.select(sentences).where(sentences.c.id == sentence_id)
+        if conn is not None:
+            row = conn.execute(query).mappings().first()
+        else:
+            with self.engine.connect() as c:
+                row = c.execute(query).mappings().first()
+        if row is None:
+            raise NotFoundError(f"no sentence with id {sentence_id}")
+        return dict(row)
+
+    def record_feedback(self, conn: Connection, sentence_id: int, reviewer: str, is_claim: bool) -> None:
+        """Log a reviewer's "claim" / "not a claim" call and set the sentence's flag to match."""
+        conn.execute(feedback.insert().values(sentence_id=sentence_id, reviewer=reviewer, is_claim=is_claim,
+                                              created_at=utcnow()))
+        conn.execute(sentences.update().where(sentences.c.id == sentence_id).values(is_claim=is_claim))
+
+    def feedback_examples(self) -> list[tuple[str, bool]]:
+        """(sentence text, is a claim) for every sentence a reviewer flagged, latest call wins."""
+        latest = (sa.select(feedback.c.sentence_id, sa.func.max(feedback.c.id).label("last"))
+                  .group_by(feedback.c.sentence_id).subquery())
+        query = (sa.select(sentences.c.text, feedback.c.is_claim)
+                 .select_from(feedback.join(latest, latest.c.last == feedback.c.id)
+                              .join(sentences, sentences.c.id == feedback.c.sentence_id))
+                 .order_by(feedback.c.id))
+        with self.engine.connect() as conn:
+            return [(t, bool(c)) for t, c in conn.execute(query).all()]
+
     def count_rows(self) -> dict[str, int]:
         """Rows per table: used by tests and `status` to show nothing was half-written."""
         with self.engine.connect() as conn:
             return {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                    for t in (documents, sentences, statements, imports, embeddings, reviews)}
+                    for t in (documents, sentences, statements, imports, embeddings, reviews, feedback)}

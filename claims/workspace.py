@@ -319,6 +319,26 @@ class Workspace:
             self._refresh_statement(conn, claim_id)
         return event
 
+    def mark_claim(self, sentence_id: int, is_claim: bool, reviewer: str) -> None:
+        """Promote a sentence to a claim or dismiss a flagged one ("not a claim").
+
+        The call is logged as detector feedback, which ``claimdesk train detector`` learns from. A
+        dismissed claim that already has verdicts keeps them in the log.
+        """
+        reviewer = (reviewer or "").strip()
+        if not reviewer:
+            raise InvalidValueError("a reviewer name is needed to promote or dismiss a sentence")
+        text = self.store.sentence(sentence_id)["text"]
+        if is_claim:
+            embed_cached([text], self.embedder, self.store)
+        with self.store.transaction() as conn:
+            self.store.record_feedback(conn, sentence_id, reviewer, is_claim)
+
+    def document_sentences(self, document_id: int) -> list[dict[str, object]]:
+        """Every sentence of a document in order, claims and the rest (to promote one)."""
+        self.store.get_document(document_id)
+        return self.store.document_sentences(document_id)
+
     def history(self, claim_id: int) -> list[ReviewEvent]:
         """Every review event of a claim, oldest first."""
         return self.store.review_events(claim_id)

@@ -11,8 +11,8 @@ from claims.cli import main
 from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, demo_bytes
 
-COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
-            "export", "rebuild-index", "status"]
+COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo", "sentences", "mark",
+            "sentences", "mark", "export", "rebuild-index", "status"]
 
 
 @pytest.fixture
@@ -87,6 +87,12 @@ def test_ingest_match_label_export_flow(cli, tmp_path):
     assert "index rebuilt" in cli("rebuild-index").output
     assert "claims reviewed: 1 of" in cli("status").output
     assert cli("undo", str(first), "--reviewer", "ana").output == f"claim {first}: undone; now no verdict\n"
+
+    listing = cli("sentences", "1").output.splitlines()
+    assert len(listing) == 21 and listing[0].startswith("#1 ")
+    assert cli("mark", str(first), "not-claim", "--reviewer", "ana").output == \
+        f"sentence {first}: not a claim (ana)\n"
+    assert first not in [c["id"] for c in json.loads(cli("claims", "--json").output)]
 
 
 BAD_INPUTS = [

@@ -212,3 +212,23 @@ def test_the_same_pipeline_on_postgresql(pg_url, tmp_path, embedder):
         assert (row["verdict"], row["note"]) == ("disputed", "pg")
     finally:
         ws.close()
+
+
+def test_promote_and_dismiss_are_logged_as_feedback(workspace):
+    workspace.import_statements(ARCHIVE, "archive.csv")
+    doc = ingest_demo(workspace).document
+    sentences = workspace.document_sentences(doc.id)
+    flagged = next(s for s in sentences if s["is_claim"])
+    unflagged = next(s for s in sentences if not s["is_claim"] and s["position"] > 0)
+    workspace.mark_claim(flagged["id"], False, "ana")
+    workspace.mark_claim(unflagged["id"], True, "ana")
+    ids = [c.id for c in workspace.list_claims(document_id=doc.id)]
+    assert flagged["id"] not in ids and unflagged["id"] in ids
+    assert workspace.match_claim(unflagged["id"])  # a promoted sentence is embedded and matchable
+    assert workspace.store.feedback_examples() == [(flagged["text"], False), (unflagged["text"], True)]
+    workspace.mark_claim(flagged["id"], True, "ben")  # the latest call wins
+    assert (flagged["text"], True) in workspace.store.feedback_examples()
+    with pytest.raises(InvalidValueError, match="a reviewer name is needed"):
+        workspace.mark_claim(flagged["id"], True, " ")
+    with pytest.raises(NotFoundError, match="no sentence with id 99999"):
+        workspace.mark_claim(99999, True, "ana")
