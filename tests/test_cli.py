@@ -11,7 +11,7 @@ from claims.cli import main
 from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, demo_bytes
 
-COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo", "sentences", "mark",
+COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
             "sentences", "mark", "export", "rebuild-index", "status"]
 
 
