@@ -154,7 +154,8 @@ def import_cmd(state: _Context, file: str, verdict_map: str | None) -> None:
     source, url, verdict, rating optional; other columns kept as metadata)."""
     overrides = parse_verdict_map(verdict_map)
     result = state.workspace.import_statements(_read_file(file), file, overrides)
-    click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive")
+    filled = f" ({result.updated} given a verdict they lacked)" if result.updated else ""
+    click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive{filled}")
     if result.unmapped_ratings:
         words = ", ".join(repr(w) for w in result.unmapped_ratings)
         click.echo(f"{file}: ratings with no verdict (add them with --verdict-map): {words}")

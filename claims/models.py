@@ -237,9 +237,11 @@ class IngestResult:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What one archive import added; ``skipped`` rows were already in the archive."""
+    """What one archive import added; ``skipped`` rows were already in the archive, ``updated``
+    ones among them were given a verdict they lacked."""
 
     origin: str
     added: int
     skipped: int
+    updated: int = 0
     unmapped_ratings: tuple[str, ...] = ()

@@ -432,18 +432,28 @@ class Store:
                                 .limit(1)).first() is not None
 
     def add_statements(self, conn: Connection, *, origin: str, content_hash: str,
-                       rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
-        """Insert archive statements whose row hash is new; returns (added, skipped)."""
+                       rows: Sequence[dict[str, Any]]) -> tuple[int, int, int]:
+        """Insert archive statements whose row hash is new; returns (added, skipped, updated).
+
+        A row already in the archive without a verdict gets the verdict this import maps for it
+        (``updated``): importing again with a fuller ``--verdict-map`` fills the gaps.
+        """
         hashes = [r["row_hash"] for r in rows]
-        existing: set[str] = set()
+        existing: dict[str, str | None] = {}
         for i in range(0, len(hashes), 500):
-            existing.update(conn.execute(sa.select(statements.c.row_hash)
-                                         .where(statements.c.row_hash.in_(hashes[i:i + 500]))).scalars())
-        fresh, seen = [], set(existing)
+            existing.update(conn.execute(sa.select(statements.c.row_hash, statements.c.verdict)
+                                         .where(statements.c.row_hash.in_(hashes[i:i + 500]))).all())
+        fresh, seen, updated = [], set(existing), 0
         for r in rows:
             if r["row_hash"] not in seen:
                 seen.add(r["row_hash"])
                 fresh.append(r)
+            elif r["row_hash"] in existing and existing[r["row_hash"]] is None and r.get("verdict"):
+                conn.execute(statements.update().where(statements.c.row_hash == r["row_hash"],
+                                                       statements.c.verdict.is_(None))
+                             .values(verdict=r["verdict"]))
+                existing[r["row_hash"]] = r["verdict"]
+                updated += 1
         import_id = conn.execute(imports.insert().values(
             origin=origin, content_hash=content_hash, added=len(fresh), skipped=len(rows) - len(fresh),
             created_at=utcnow())).inserted_primary_key[0]
@@ -451,7 +461,7 @@ class Store:
         if fresh:
             conn.execute(statements.insert(), [
                 dict(r, origin="archive", import_id=import_id, created_at=now) for r in fresh])
-        return len(fresh), len(rows) - len(fresh)
+        return len(fresh), len(rows) - len(fresh), updated
 
     def upsert_review_statement(self, conn: Connection, claim_id: int, verdict: Verdict | None,
                                 extra: dict[str, Any]) -> None:
@@ -496,7 +506,10 @@ class Store:
 
     def search_statements(self, text: str | None = None, *, verdict: str | None = None,
                           origin: str | None = None, limit: int = 50, offset: int = 0) -> tuple[list[Statement], int]:
-        """Archive browsing: statements whose text, speaker or source contains ``text``; and the total."""
+        """Archive browsing: statements whose text, speaker or source contains ``text``; and the total.
+
+        ``origin`` is ``archive`` (imported), ``review`` (reviewed claims) or an imported file's name.
+        """
         query = sa.select(statements)
         if text:
             pattern = f"%{text.lower()}%"
@@ -505,14 +518,32 @@ class Store:
                                        sa.func.lower(sa.func.coalesce(statements.c.source, "")).like(pattern)))
         if verdict:
             query = query.where(statements.c.verdict == Verdict.parse(verdict).value)
-        if origin:
+        if origin in ("archive", "review"):
             query = query.where(statements.c.origin == origin)
+        elif origin:  # the name of an imported file
+            query = query.where(statements.c.import_id.in_(
+                sa.select(imports.c.id).where(imports.c.origin == origin)))
         # Claims whose labels were all undone are not earlier statements any more.
         query = query.where(sa.or_(statements.c.origin != "review", statements.c.verdict.is_not(None)))
         with self.engine.connect() as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
             rows = conn.execute(query.order_by(statements.c.id.desc()).limit(limit).offset(offset)).all()
         return [self._statement_from_row(r) for r in rows], int(total)
+
+    def archive_origins(self) -> list[str]:
+        """The files the archive was imported from, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(imports.c.origin, sa.func.min(imports.c.id).label("first"))
+                                .group_by(imports.c.origin).order_by("first")).all()
+        return [r.origin for r in rows]
+
+    def label_events_by(self, reviewer: str, limit: int = 200) -> list[ReviewEvent]:
+        """A reviewer's most recent label events, newest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(reviews).where(reviews.c.reviewer == reviewer,
+                                                         reviews.c.action == "label")
+                                .order_by(reviews.c.id.desc()).limit(limit)).all()
+        return [self._event_from_row(r) for r in rows]
 
     def statement_stats(self) -> tuple[int, int]:
         with self.engine.connect() as conn:

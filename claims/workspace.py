@@ -24,6 +24,7 @@ from claims.export import ExportRow, export_row, export_verdicts_csv
 from claims.extract import extract
 from claims.models import (
     Claim,
+    Document,
     ExtractedSentence,
     ImportResult,
     IngestResult,
@@ -189,10 +190,11 @@ class Workspace:
         parsed = read_statements(data, origin, overrides)
         embed_cached([r["text"] for r in parsed.rows], self.embedder, self.store)
         with self.store.transaction() as conn:
-            added, skipped = self.store.add_statements(conn, origin=origin, content_hash=content_hash(data),
-                                                       rows=parsed.rows)
+            added, skipped, updated = self.store.add_statements(
+                conn, origin=origin, content_hash=content_hash(data), rows=parsed.rows)
         self.index.sync(self.store)
-        return ImportResult(origin=origin, added=added, skipped=skipped, unmapped_ratings=parsed.unmapped)
+        return ImportResult(origin=origin, added=added, skipped=skipped, updated=updated,
+                            unmapped_ratings=parsed.unmapped)
 
     def load_demo_archive(self) -> ImportResult | None:
         """Import the bundled demo archive unless it is already in; None when it was."""
@@ -268,6 +270,44 @@ class Workspace:
         return self.match_claims([claim_id], top_k)[claim_id]
 
     # -- review ------------------------------------------------------------------------------
+
+    def revision(self) -> tuple[int, ...]:
+        """Changes whenever anything is written: a small cache key for the UI."""
+        return self.store.revision()
+
+    def list_documents(self) -> list[Document]:
+        """Every document, newest first, with its sentence and claim counts."""
+        return self.store.list_documents()
+
+    def claim_speakers(self) -> list[str]:
+        """The speakers of stored claims, for the queue's filter."""
+        return self.store.claim_speakers()
+
+    def archive_origins(self) -> list[str]:
+        """The archive files imported so far."""
+        return self.store.archive_origins()
+
+    def document_progress(self) -> dict[int, Progress]:
+        """Review progress of every document, from one query."""
+        result: dict[int, list[int]] = {}
+        for claim in self.store.list_claims():
+            counts = result.setdefault(claim.document_id, [0, 0])
+            counts[0] += 1
+            counts[1] += claim.verdict is not None
+        return {doc_id: Progress(total, reviewed) for doc_id, (total, reviewed) in result.items()}
+
+    def last_label(self, reviewer: str) -> ReviewEvent | None:
+        """The reviewer's most recent label that still stands (what Undo takes back), if any."""
+        seen: set[int] = set()
+        for event in self.store.label_events_by(reviewer.strip()):
+            if event.claim_id in seen:
+                continue
+            seen.add(event.claim_id)
+            mine = [e for e in standing_labels(self.store.review_events(event.claim_id))
+                    if e.reviewer == event.reviewer]
+            if mine:
+                return max(mine, key=lambda e: e.id)
+        return None
 
     def get_claim(self, claim_id: int) -> Claim:
         return self.store.get_claim(claim_id, context=self.settings.context_sentences)

@@ -82,10 +82,10 @@ def statement_row(text, **kw):
 def test_statements_are_deduplicated_and_vectors_stream_in_id_order(any_store):
     rows = [statement_row("S one"), statement_row("S two"), statement_row("S one")]
     with any_store.transaction() as conn:
-        assert any_store.add_statements(conn, origin="a.csv", content_hash="c1", rows=rows) == (2, 1)
+        assert any_store.add_statements(conn, origin="a.csv", content_hash="c1", rows=rows) == (2, 1, 0)
     with any_store.transaction() as conn:
         assert any_store.add_statements(conn, origin="a.csv", content_hash="c2",
-                                        rows=[statement_row("S two"), statement_row("S three")]) == (1, 1)
+                                        rows=[statement_row("S two"), statement_row("S three")]) == (1, 1, 0)
     assert any_store.statement_stats()[0] == 3
     assert any_store.import_seen("c1") and not any_store.import_seen("zz")
     any_store.put_embeddings("m", {text_hash(t): np.full(3, i, dtype=np.float32)

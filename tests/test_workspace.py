@@ -232,3 +232,37 @@ def test_promote_and_dismiss_are_logged_as_feedback(workspace):
         workspace.mark_claim(flagged["id"], True, " ")
     with pytest.raises(NotFoundError, match="no sentence with id 99999"):
         workspace.mark_claim(99999, True, "ana")
+
+
+def test_listing_helpers_for_the_ui(workspace):
+    workspace.import_statements(ARCHIVE, "archive.csv")
+    doc = ingest_demo(workspace).document
+    claims = workspace.list_claims(document_id=doc.id)
+    r0 = workspace.revision()
+    workspace.label(claims[0].id, "supported", "ana")
+    workspace.label(claims[1].id, "disputed", "ana")
+    workspace.label(claims[1].id, "unverified", "ben")
+    assert workspace.revision() != r0
+    assert [d.id for d in workspace.list_documents()] == [doc.id]
+    assert workspace.archive_origins() == ["archive.csv"]
+    assert workspace.document_progress()[doc.id].reviewed == 2
+    assert workspace.last_label("ana").claim_id == claims[1].id
+    workspace.undo(claims[1].id, "ana")
+    assert workspace.last_label("ana").claim_id == claims[0].id
+    assert workspace.last_label("nobody") is None
+    assert set(workspace.claim_speakers()) >= {"Jake Sullivan", "Zhao Lijian"}
+    assert workspace.search_archive(origin="archive.csv")[1] == 3
+    assert workspace.search_archive(origin="review")[1] == 2
+    assert workspace.search_archive(origin="other.csv")[1] == 0
+
+
+def test_reimport_with_a_fuller_verdict_map_fills_the_gaps(workspace):
+    from claims.archive import parse_verdict_map
+
+    data = b"text,rating\nThe moon is made of cheese.,Spicy\nWater boils at 100 C at sea level.,True\n"
+    first = workspace.import_statements(data, "odd.csv")
+    assert (first.added, first.unmapped_ratings) == (2, ("Spicy",))
+    assert workspace.match_text("moon cheese")[0].statement.verdict is None
+    again = workspace.import_statements(data, "odd.csv", parse_verdict_map("spicy=disputed"))
+    assert (again.added, again.skipped, again.updated, again.unmapped_ratings) == (0, 2, 1, ())
+    assert workspace.match_text("moon cheese")[0].statement.verdict is Verdict.DISPUTED

@@ -1,0 +1,118 @@
+"""The Ingest page: pasting text, uploading files, the demo article, and errors that name the problem."""
+
+from __future__ import annotations
+
+import pytest
+from test_app_shell import open_app, texts, workspace_for
+
+pytestmark = pytest.mark.slow
+PAGE = "ui/pages/ingest.py"
+
+ARTICLE = (
+    "Minister Promises Cheaper Trains\n"
+    "The transport minister said on Tuesday that rail fares would fall by 15 percent next year. "
+    "Unemployment fell to 3.9 percent in March, according to the statistics office. "
+    "\"We have doubled investment in the network since 2019,\" Minister Ana Ruiz said. "
+    "Commuters were sceptical."
+)
+
+
+def counts(folder) -> tuple[int, int]:
+    ws = workspace_for(folder)
+    try:
+        return len(ws.store.list_documents()), len(ws.list_claims())
+    finally:
+        ws.close()
+
+
+def submit(at, label: str) -> None:
+    next(b for b in at.form_submit_button if b.label == label).click().run()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_pasting_text_creates_claims(tmp_path, monkeypatch):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.text_area(key="paste-text").input(ARTICLE)
+    at.text_input(key="paste-source").input("Daily Ledger")
+    submit(at, "Find claims")
+
+    assert not at.exception and not at.error
+    n_docs, n_claims = counts(tmp_path)
+    assert n_docs == 1 and n_claims >= 2
+    shown = metrics(at)
+    assert shown["Claims"] == str(n_claims)
+    assert "Minister Promises Cheaper Trains" in texts(at)  # the title, taken from the first line
+    ws = workspace_for(tmp_path)
+    try:
+        doc = ws.store.list_documents()[0]
+        assert (doc.title, doc.source, doc.origin) == ("Minister Promises Cheaper Trains", "Daily Ledger",
+                                                       "pasted text")
+    finally:
+        ws.close()
+
+
+def test_pasting_nothing_is_an_error(tmp_path, monkeypatch):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.text_area(key="paste-text").input("   \n ")
+    submit(at, "Find claims")
+    assert not at.exception
+    assert at.error[0].value == "pasted text: the pasted text is empty"
+    assert counts(tmp_path) == (0, 0)
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("posts.csv", b"author,date\nana,2024-01-02\n",
+     "posts.csv, line 1: no text column: expected one of text, claim, statement, content, body, post, tweet; "
+     "found author, date"),
+    ("posts.jsonl", b'{"text": "Inflation hit 9 percent in June."}\n{"text": oops}\n',
+     "posts.jsonl, line 2: invalid JSON"),
+    ("notes.txt", b"\x00\x01\x02binary\x00", "notes.txt: this is a binary file, not text"),
+    ("latin.txt", "Caf\u00e9 prices rose 20 percent.".encode("latin-1"), "latin.txt, line 1: not valid UTF-8"),
+])
+def test_a_bad_upload_shows_an_error_naming_the_file(tmp_path, monkeypatch, name, data, message):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.file_uploader(key="upload-files").upload(name, data, "application/octet-stream")
+    submit(at, "Ingest files")
+    assert not at.exception
+    assert at.error[0].value.startswith(message)
+    assert counts(tmp_path) == (0, 0)  # all or nothing
+
+
+def test_uploading_a_batch_of_posts(tmp_path, monkeypatch):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    posts = (b"text,author,date\n"
+             b"\"Inflation hit 9.1 percent in June, the highest in 40 years.\",Sam Lee,2022-07-14\n"
+             b"\"The city spent $2 million on new bike lanes last year.\",Kim Park,2023-01-05\n")
+    at.file_uploader(key="upload-files").upload("posts.csv", posts, "text/csv")
+    at.file_uploader(key="upload-files").upload("empty.md", b"   ", "text/markdown")
+    submit(at, "Ingest files")
+    assert not at.exception
+    assert [e.value for e in at.error] == ["empty.md: the file is empty"]  # the good file still went in
+    assert counts(tmp_path)[0] == 2
+
+
+def test_demo_article_then_review_this_document(tmp_path, monkeypatch):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.button(key="load-demo-article").click().run()
+    assert not at.exception
+    shown = metrics(at)
+    assert int(shown["Claims"]) > 0 and int(shown["Same-claim matches"]) > 0
+    ws = workspace_for(tmp_path)
+    try:
+        doc_id = ws.store.list_documents()[0].id
+    finally:
+        ws.close()
+
+    at.button(key="load-demo-article").click().run()  # a second time adds nothing
+    assert not at.exception
+    assert counts(tmp_path)[0] == 1
+    assert "already ingested" in texts(at)
+
+    at.button(key=f"review-doc-{doc_id}").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Review"
+    assert at.selectbox(key="_w_queue_document").value == doc_id
+    assert "claim" in at.query_params

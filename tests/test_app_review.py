@@ -1,0 +1,183 @@
+"""The Review page: the claim in context, its earlier statements, verdicts that save at once."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+from test_app_shell import REVIEWER, html_blocks, open_app, texts, workspace_for
+
+from claims.models import Verdict
+
+pytestmark = pytest.mark.slow
+PAGE = "ui/pages/review.py"
+
+
+@pytest.fixture
+def demo_folder(tmp_path):
+    """A workspace folder holding the demo archive and the demo article, prepared through the core."""
+    ws = workspace_for(tmp_path)
+    try:
+        ws.load_demo_archive()
+        ws.ingest_demo_article()
+    finally:
+        ws.close()
+    return tmp_path
+
+
+def claim_ids(folder) -> list[int]:
+    ws = workspace_for(folder)
+    try:
+        return [c.id for c in ws.list_claims()]
+    finally:
+        ws.close()
+
+
+def stored_claim(folder, claim_id):
+    ws = workspace_for(folder)
+    try:
+        return ws.get_claim(claim_id)
+    finally:
+        ws.close()
+
+
+def current_claim(at) -> int:
+    return int(at.query_params["claim"])
+
+
+def test_review_page_shows_the_first_claim_with_context_and_matches(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    ids = claim_ids(demo_folder)
+    assert current_claim(at) == ids[0]
+    assert at.get("progress")[0].text == f"0 of {len(ids)} claims reviewed"
+    shown = texts(at)
+    first = stored_claim(demo_folder, ids[0])
+    assert first.text in shown
+    assert f'<mark class="cd-here">{html.escape(first.text)}</mark>' in html_blocks(at)  # highlighted in context
+    assert "Earlier statements" in shown
+    assert "% similar" in shown
+    assert {b.key for b in at.button} >= {f"verdict-{v.value}-{ids[0]}" for v in Verdict}
+
+
+def test_clicking_a_verdict_saves_it_and_shows_the_next_claim(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    ids = claim_ids(demo_folder)
+    first = current_claim(at)
+    at.text_area(key=f"note-{first}").input("The official readout says otherwise.")
+    at.text_area(key=f"evidence-{first}").input("https://example.org/readout\n\nhttps://example.org/transcript")
+    at.button(key=f"verdict-disputed-{first}").click().run()
+
+    assert not at.exception
+    assert not at.error
+    assert current_claim(at) == ids[1]
+    assert at.get("progress")[0].text == f"1 of {len(ids)} claims reviewed"
+    assert any("Saved **Disputed**" in t.value for t in at.toast)
+    saved = stored_claim(demo_folder, first)
+    assert saved.verdict is Verdict.DISPUTED
+    assert saved.reviewer == REVIEWER
+    assert saved.note == "The official readout says otherwise."
+    assert saved.evidence == ("https://example.org/readout", "https://example.org/transcript")
+
+
+def test_a_reload_returns_to_the_claim_in_the_url(demo_folder, monkeypatch):
+    ids = claim_ids(demo_folder)
+    at = open_app(monkeypatch, demo_folder, PAGE, claim=ids[3])
+    assert current_claim(at) == ids[3]
+    assert stored_claim(demo_folder, ids[3]).text in texts(at)
+
+
+def test_skip_moves_on_without_saving_and_undo_takes_a_verdict_back(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    ids = claim_ids(demo_folder)
+    at.button(key=f"skip-{ids[0]}").click().run()
+    assert current_claim(at) == ids[1]
+    assert stored_claim(demo_folder, ids[0]).verdict is None
+
+    at.button(key=f"verdict-supported-{ids[1]}").click().run()
+    assert current_claim(at) == ids[2]
+    assert stored_claim(demo_folder, ids[1]).verdict is Verdict.SUPPORTED
+
+    at.button(key=f"undo-{ids[2]}").click().run()  # nothing on this claim: undoes the last verdict
+    assert not at.exception
+    assert current_claim(at) == ids[1]
+    assert stored_claim(demo_folder, ids[1]).verdict is None
+    assert any("Took back your verdict" in t.value for t in at.toast)
+    ws = workspace_for(demo_folder)
+    try:
+        assert [e.action for e in ws.history(ids[1])] == ["label", "undo"]  # the log keeps both
+    finally:
+        ws.close()
+
+
+def test_undo_after_a_reload_takes_back_the_latest_verdict(demo_folder, monkeypatch):
+    ids = claim_ids(demo_folder)
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    at.button(key=f"verdict-unverified-{ids[0]}").click().run()
+    assert stored_claim(demo_folder, ids[0]).verdict is Verdict.UNVERIFIED
+
+    reloaded = open_app(monkeypatch, demo_folder, PAGE, claim=ids[4])  # a new session, another claim
+    reloaded.button(key=f"undo-{ids[4]}").click().run()
+    assert not reloaded.exception
+    assert stored_claim(demo_folder, ids[0]).verdict is None
+    assert current_claim(reloaded) == ids[0]
+
+
+def test_a_same_claim_match_offers_its_verdict(demo_folder, monkeypatch):
+    # "Russia has not captured any of Ukraine's 10 largest cities…" was checked before as supported.
+    ws = workspace_for(demo_folder)
+    try:
+        target = next(c for c in ws.list_claims() if "10 largest cities" in c.text)
+    finally:
+        ws.close()
+    at = open_app(monkeypatch, demo_folder, PAGE, claim=target.id)
+    apply = at.button(key=f"apply-{target.id}")
+    assert apply.label == "Apply earlier verdict: Supported"
+    shown = texts(at)
+    assert "Same claim" in shown
+    # The false variant ("captured five of … ten largest cities") has its differences marked.
+    assert '<mark class="cd-diff">five</mark>' in html_blocks(at)
+    assert "Differs: only the claim says " in shown and "**not**" in shown
+
+    apply.click().run()
+    saved = stored_claim(demo_folder, target.id)
+    assert saved.verdict is Verdict.SUPPORTED
+    assert saved.note.startswith("Same claim as an earlier check")
+    assert saved.evidence and saved.evidence[0].startswith("https://demo.claimdesk.example/")
+
+
+def test_a_bad_evidence_link_is_an_error_and_nothing_is_saved(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    first = current_claim(at)
+    at.text_area(key=f"evidence-{first}").input("see the readout")
+    at.button(key=f"verdict-supported-{first}").click().run()
+    assert not at.exception
+    assert "'see the readout' is not a web address" in at.error[0].value
+    assert current_claim(at) == first
+    assert stored_claim(demo_folder, first).verdict is None
+
+
+def test_filters_narrow_the_queue(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    ws = workspace_for(demo_folder)
+    try:
+        claims = ws.list_claims()
+    finally:
+        ws.close()
+    speaker = next(c.speaker for c in claims if c.speaker)
+    at.selectbox(key="_w_queue_speaker").select(speaker).run()
+    assert not at.exception
+    wanted = [c for c in claims if c.speaker == speaker]
+    assert at.get("progress")[0].text == f"0 of {len(wanted)} claims reviewed"
+    assert current_claim(at) == wanted[0].id
+
+    at.selectbox(key="_w_queue_status").select("reviewed").run()
+    assert "No claims match these filters." in texts(at)
+
+
+def test_an_empty_workspace_offers_the_demo_article(tmp_path, monkeypatch):
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    assert "no claims to review yet" in texts(at)
+    at.button(key="review-load-demo").click().run()
+    assert not at.exception
+    assert at.get("progress")[0].text.endswith("claims reviewed")
+    assert "claim" in at.query_params

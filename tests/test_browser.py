@@ -1,0 +1,229 @@
+"""The main flow in a real browser: `streamlit run app.py` driven through Debian's Chromium.
+
+A person enters their name, loads the demo article, reviews a claim against its earlier
+statements, reloads the page and finds their progress kept, then exports. Skipped only when
+/usr/bin/chromium is absent (``apt-get install -y chromium``; Playwright's own download is not
+used).
+
+Run as a script to refresh the README's screenshot of the review page::
+
+    .venv/bin/python tests/test_browser.py            # writes docs/screenshots/review.png
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCREENSHOT = REPO / "docs" / "screenshots" / "review.png"
+TIMEOUT_MS = 90_000  # first answers wait for the model to load on a busy machine
+
+pytestmark = pytest.mark.browser
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def streamlit_server(data_dir: Path, log_path: Path) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with its workspace in ``data_dir``; yields the base URL.
+
+    The server is always terminated, also when the test fails.
+    """
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMDESK_")}
+    env.update(CLAIMDESK_DATA=str(data_dir), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+               "--server.port", str(port), "--server.address", "127.0.0.1",
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--client.toolbarMode", "viewer"]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while True:
+                if server.poll() is not None:
+                    raise RuntimeError(f"streamlit exited with {server.returncode}: {log_path.read_text()[-2000:]}")
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                        if answer.read().strip() == b"ok":
+                            break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not answer within 120 s: {log_path.read_text()[-2000:]}")
+                time.sleep(0.5)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+@contextlib.contextmanager
+def chromium_page(width: int = 1400, height: int = 1000):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            yield page
+        finally:
+            browser.close()
+
+
+def wait_until_idle(page) -> None:
+    """Wait for Streamlit to finish the current script run (the status widget says "Running…")."""
+    page.wait_for_timeout(300)
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
+
+
+def sign_in(page, base: str, name: str) -> None:
+    page.goto(base)
+    page.get_by_role("textbox", name="Your name").fill(name)
+    page.get_by_role("button", name="Start").click()
+    page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
+    wait_until_idle(page)
+
+
+def open_page(page, title: str) -> None:
+    """Open a page through the sidebar navigation, as a person would."""
+    page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title, exact=True).first.wait_for()
+    wait_until_idle(page)
+
+
+def progress_text(page) -> str:
+    return page.locator('[data-testid="stProgress"]').first.inner_text().strip()
+
+
+def claim_text(page) -> str:
+    return page.locator(".cd-claim-text").first.inner_text().strip()
+
+
+def load_demo_and_review(page) -> int:
+    """Ingest the demo article and open its review queue; returns the number of claims."""
+    open_page(page, "Ingest")
+    page.get_by_role("tab", name="Demo article").click()
+    page.get_by_role("button", name="Load demo article").click()
+    page.get_by_text("Just ingested").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Review this document").first.click()
+    page.get_by_role("heading", name="Review", exact=True).wait_for()
+    page.locator(".cd-claim-text").first.wait_for()
+    wait_until_idle(page)
+    match = re.fullmatch(r"0 of (\d+) claims reviewed", progress_text(page))
+    assert match, progress_text(page)
+    return int(match.group(1))
+
+
+@pytest.fixture
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    return CHROMIUM
+
+
+def test_main_flow_in_chromium(chromium, tmp_path):
+    with streamlit_server(tmp_path / "data", tmp_path / "streamlit.log") as base, chromium_page() as page:
+        sign_in(page, base, "Dana Ortiz")
+        total = load_demo_and_review(page)
+        assert "reviewer=Dana+Ortiz" in page.url or "reviewer=Dana%20Ortiz" in page.url
+
+        # A claim, and the earlier statements it is close to, with verdict chips.
+        first = claim_text(page)
+        assert first
+        page.get_by_role("heading", name="Earlier statements").wait_for()
+        assert page.get_by_text(re.compile(r"^\d+% similar$")).count() >= 1
+
+        page.get_by_role("button", name="Disputed").click()
+        page.get_by_text(f"1 of {total} claims reviewed").wait_for()
+        wait_until_idle(page)
+        second = claim_text(page)
+        assert second != first
+        assert re.search(r"[?&]claim=\d+", page.url)
+
+        # A keyboard shortcut records a verdict too; typing in the note does not trigger one.
+        note = page.get_by_role("textbox", name="Note")
+        note.fill("Checked against the readout")
+        note.press("s")  # a letter typed in the note is text, not the Skip shortcut
+        assert claim_text(page) == second
+        page.evaluate("document.activeElement.blur()")  # leaving the note commits it
+        wait_until_idle(page)
+        page.keyboard.press("3")
+        page.get_by_text(f"2 of {total} claims reviewed").wait_for()
+        wait_until_idle(page)
+        third = claim_text(page)
+
+        # A reload keeps the reviewer, the progress and the claim on screen.
+        page.reload()
+        page.get_by_text(f"2 of {total} claims reviewed").wait_for()
+        page.locator(".cd-claim-text").first.wait_for()
+        assert claim_text(page) == third
+        assert page.get_by_role("textbox", name="Your name").count() == 0
+
+        open_page(page, "Export")
+        download_button = page.get_by_role("button", name=re.compile(r"Download verdict CSV \(2 claims\)"))
+        download_button.wait_for()
+        with page.expect_download() as info:
+            download_button.click()
+        download = info.value
+        assert re.fullmatch(r"claimdesk-verdicts-\d{8}\.csv", download.suggested_filename)
+        rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text(encoding="utf-8"))))
+        assert {(r["text"], r["verdict"]) for r in rows} == {(first, "disputed"), (second, "unverified")}
+        assert {r["reviewer"] for r in rows} == {"Dana Ortiz"}
+        assert {r["note"] for r in rows} == {"", "Checked against the readouts"}  # the "s" went into the note
+
+
+def save_review_screenshot(path: Path = SCREENSHOT) -> Path:
+    """Run the app on a fresh demo workspace and save the review page at 1400x1000."""
+    if not CHROMIUM.exists():
+        raise SystemExit("Debian's Chromium is not installed at /usr/bin/chromium")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        with streamlit_server(tmp_path / "data", tmp_path / "streamlit.log") as base, chromium_page() as page:
+            sign_in(page, base, "Dana Ortiz")
+            load_demo_and_review(page)
+            # A claim the archive has checked before, with a false variant whose numbers differ.
+            for _ in range(12):
+                if "10 largest cities" in claim_text(page):
+                    break
+                page.get_by_role("button", name="Skip").click()
+                wait_until_idle(page)
+            page.mouse.move(0, 0)
+            page.evaluate("window.scrollTo(0, 0)")
+            page.wait_for_timeout(800)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(path))
+    return path
+
+
+if __name__ == "__main__":
+    print(save_review_screenshot(Path(sys.argv[1]) if len(sys.argv) > 1 else SCREENSHOT))

@@ -1,0 +1,41 @@
+"""Small Streamlit pieces that more than one page draws: match cards and statement cards."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from claims.models import Match, Statement, Tier
+from ui.formatting import (
+    badge,
+    differences,
+    percent,
+    statement_html,
+    statement_meta,
+    tier_badge,
+    verdict_badge,
+)
+
+__all__ = ["match_card", "statement_card"]
+
+
+def match_card(match: Match, compared_with: str) -> None:
+    """An earlier statement close to ``compared_with``: verdict chip, tier, similarity, the text
+    with the numbers and negations that differ marked, then speaker, date, source and link."""
+    s = match.statement
+    with st.container(border=True):
+        st.markdown("  ".join([verdict_badge(s.verdict, s.rating), tier_badge(match.tier),
+                               badge(f"{percent(match.similarity)} similar", "gray")]))
+        # Distant statements differ in everything; marking their numbers would be noise.
+        diff = differences(compared_with, s.text) if match.tier is not Tier.DISTANT else None
+        st.html(statement_html(s.text, diff.only_in_statement if diff else ()))
+        if diff:
+            st.caption(f":material/compare_arrows: Differs: {diff.summary()}")
+        st.caption(statement_meta(s))
+
+
+def statement_card(statement: Statement) -> None:
+    """An archive entry: verdict chip, text, and where it comes from."""
+    with st.container(border=True):
+        st.markdown(verdict_badge(statement.verdict, statement.rating))
+        st.html(statement_html(statement.text))
+        st.caption(statement_meta(statement))

@@ -1,0 +1,315 @@
+"""Pure helpers that turn core records into what the pages show: labels, chips, highlighted HTML.
+
+Nothing here imports streamlit or touches the workspace, so it is cheap to test. Text that
+reaches HTML is always escaped; Markdown directives (badges) get their brackets stripped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from claims.models import Claim, Match, ReviewEvent, Statement, Tier, Verdict
+from claims.review import UNDO
+
+__all__ = [
+    "VERDICT_COLORS",
+    "TIER_COLORS",
+    "STYLE",
+    "verdict_label",
+    "verdict_badge",
+    "tier_badge",
+    "badge",
+    "percent",
+    "format_date",
+    "statement_meta",
+    "claim_meta",
+    "Differences",
+    "differences",
+    "highlight_html",
+    "claim_card_html",
+    "statement_html",
+    "describe_event",
+    "best_same_claim",
+    "plural",
+]
+
+VERDICT_COLORS: dict[Verdict | None, str] = {
+    Verdict.SUPPORTED: "green",
+    Verdict.DISPUTED: "red",
+    Verdict.UNVERIFIED: "orange",
+    None: "gray",
+}
+
+TIER_COLORS: dict[Tier, str] = {
+    Tier.SAME_CLAIM: "violet",
+    Tier.RELATED: "blue",
+    Tier.DISTANT: "gray",
+}
+
+# One stylesheet for the HTML blocks of the pages; colours are translucent so light and dark
+# themes both read well. No "<" inside: st.html's sanitiser drops a <style> whose text has one.
+STYLE = """
+<style>
+.cd-claim-text { font-size: 1.4rem; line-height: 1.4; font-weight: 600; margin: 0.2rem 0 0.6rem 0; }
+.cd-context { font-size: 0.95rem; line-height: 1.55; padding: 0.4rem 0.9rem;
+              border-left: 3px solid rgba(128, 128, 128, 0.45); }
+.cd-context .cd-around { opacity: 0.7; }
+.cd-context mark.cd-here { background: rgba(255, 196, 0, 0.35); color: inherit; padding: 0 0.15em;
+                           border-radius: 0.2em; }
+.cd-statement { font-size: 1.05rem; line-height: 1.5; margin: 0.1rem 0 0.2rem 0; }
+mark.cd-diff { background: rgba(255, 75, 75, 0.28); color: inherit; padding: 0 0.12em; border-radius: 0.2em;
+               font-weight: 600; }
+/* Verdict buttons in their chip colours: Streamlit gives each keyed widget the class st-key-KEY. */
+[class*="st-key-verdict-supported-"] button { border-color: rgba(46, 158, 82, 0.75); }
+[class*="st-key-verdict-supported-"] button * { color: rgb(46, 158, 82) !important; }
+[class*="st-key-verdict-supported-"] button:hover { background: rgba(46, 158, 82, 0.12); }
+[class*="st-key-verdict-disputed-"] button { border-color: rgba(224, 72, 79, 0.75); }
+[class*="st-key-verdict-disputed-"] button * { color: rgb(224, 72, 79) !important; }
+[class*="st-key-verdict-disputed-"] button:hover { background: rgba(224, 72, 79, 0.12); }
+[class*="st-key-verdict-unverified-"] button { border-color: rgba(224, 138, 0, 0.75); }
+[class*="st-key-verdict-unverified-"] button * { color: rgb(224, 138, 0) !important; }
+[class*="st-key-verdict-unverified-"] button:hover { background: rgba(224, 138, 0, 0.12); }
+</style>
+"""
+
+
+def verdict_label(verdict: Verdict | str | None) -> str:
+    """A verdict as the UI shows it (capitalised); "No verdict" for None."""
+    if verdict is None:
+        return "No verdict"
+    if not isinstance(verdict, Verdict):
+        verdict = Verdict.parse(verdict)
+    return verdict.label
+
+
+def _directive_text(text: str) -> str:
+    # Brackets would end a Markdown directive early; nothing a badge says needs them.
+    return text.replace("[", "(").replace("]", ")").replace("\n", " ")
+
+
+def badge(label: str, color: str) -> str:
+    """A coloured chip as Markdown (``:red-badge[Disputed]``), to join with other Markdown."""
+    return f":{color}-badge[{_directive_text(label)}]"
+
+
+def verdict_badge(verdict: Verdict | None, rating: str | None = None) -> str:
+    """The verdict chip; the outlet's own rating word follows when it says more than the verdict."""
+    label = verdict_label(verdict)
+    if rating and rating.strip().lower() != (verdict.value if verdict else ""):
+        label = f"{label} · rated “{rating.strip()}”"
+    return badge(label, VERDICT_COLORS[verdict])
+
+
+def tier_badge(tier: Tier) -> str:
+    return badge(tier.value.capitalize(), TIER_COLORS[tier])
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 claim", "2 claims"."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def percent(similarity: float) -> str:
+    """Cosine similarity as a whole percentage: 0.873 -> "87%"."""
+    return f"{round(max(0.0, similarity) * 100)}%"
+
+
+def format_date(value: dt.date | dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    return value.isoformat()
+
+
+def _md_link(label: str, url: str | None) -> str:
+    if not url:
+        return label
+    safe = url.replace(")", "%29").replace(" ", "%20")
+    return f"[{_directive_text(label)}]({safe})"
+
+
+def _md_plain(text: str) -> str:
+    # Captions are Markdown: keep names like "*NSYNC" or "$5 Club" literal.
+    return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", text)
+
+
+def statement_meta(statement: Statement) -> str:
+    """Speaker · date · source · link of an earlier statement, as one Markdown caption line."""
+    parts = []
+    if statement.speaker:
+        parts.append(_md_plain(statement.speaker))
+    if statement.date:
+        parts.append(statement.date.isoformat())
+    if statement.source:
+        parts.append(_md_plain(statement.source))
+    if statement.origin == "review" and statement.claim_id is not None:
+        parts.append(f"reviewed here (claim #{statement.claim_id})")
+    if statement.url:
+        parts.append(_md_link("open the check ↗", statement.url))
+    return " · ".join(parts) or "no details recorded"
+
+
+def claim_meta(claim: Claim) -> str:
+    """Speaker · date · source · document of a claim, as one Markdown line."""
+    parts = [f"**{_md_plain(claim.speaker)}**" if claim.speaker else "_speaker unknown_"]
+    if claim.published:
+        parts.append(claim.published.isoformat())
+    if claim.source:
+        parts.append(_md_plain(claim.source))
+    parts.append(_md_link(_md_plain(claim.document_title), claim.url))
+    return " · ".join(parts)
+
+
+# -- what differs between a claim and an earlier statement ---------------------------------
+
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+    "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16", "seventeen": "17",
+    "eighteen": "18", "nineteen": "19", "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50",
+    "sixty": "60", "seventy": "70", "eighty": "80", "ninety": "90", "hundred": "100",
+    "dozen": "12", "half": "0.5", "first": "1st", "second": "2nd", "third": "3rd",
+    "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion",
+    "percent": "%", "per cent": "%",
+}
+_NEGATIONS = {"not", "no", "never", "none", "nobody", "nothing", "neither", "nor", "without", "cannot"}
+_MONTHS = {m.lower() for m in ("January February March April May June July August September October "
+                               "November December").split()}
+_TOKEN = re.compile(r"\d+(?:[,.]\d+)*%?|[A-Za-z]+(?:['’][A-Za-z]+)?")
+
+
+def _key(token: str, at_start: bool = True) -> str | None:
+    """The comparable form of a token that carries a number, a date or a negation; None otherwise.
+
+    A capitalised number word inside a sentence is part of a name ("World War Two"), not a count.
+    """
+    lower = token.lower().replace("’", "'")
+    if lower[0].isdigit():
+        return lower.replace(",", "")
+    if lower.endswith("n't"):
+        return "not"
+    if lower in _NEGATIONS:
+        return "not"
+    if lower in _NUMBER_WORDS:
+        return _NUMBER_WORDS[lower] if at_start or not token[0].isupper() else None
+    if lower in _MONTHS:
+        return lower
+    return None
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    before = text[:start].rstrip(" \t\"“‘'(")
+    return not before or before[-1] in ".!?:\n"
+
+
+def _keys(text: str) -> dict[str, str]:
+    """Comparable form -> the words as first written, in the order they appear."""
+    found: dict[str, str] = {}
+    for m in _TOKEN.finditer(text):
+        key = _key(m.group(), _starts_sentence(text, m.start()))
+        if key is not None and key not in found:
+            found[key] = m.group()
+    return found
+
+
+@dataclass(frozen=True)
+class Differences:
+    """Numbers, dates and negations found in only one of the two texts.
+
+    Each side maps the comparable form (``"5"``, ``"not"``) to the word as written (``"five"``,
+    ``"hasn't"``), in text order.
+    """
+
+    only_in_claim: dict[str, str]
+    only_in_statement: dict[str, str]
+
+    def __bool__(self) -> bool:
+        return bool(self.only_in_claim or self.only_in_statement)
+
+    def summary(self) -> str:
+        """A short Markdown line such as: only the claim says **not**; only the earlier statement says **five**."""
+        def words(found: dict[str, str]) -> str:
+            return ", ".join(f"**{_md_plain(word)}**" for word in found.values())
+
+        parts = []
+        if self.only_in_claim:
+            parts.append(f"only the claim says {words(self.only_in_claim)}")
+        if self.only_in_statement:
+            parts.append(f"only the earlier statement says {words(self.only_in_statement)}")
+        return "; ".join(parts)
+
+
+def differences(claim_text: str, statement_text: str) -> Differences:
+    """What differs between a claim and an earlier statement in numbers, dates and negation.
+
+    Number words count as their digits ("ten" == "10") and "hasn't" as "not", so a paraphrase
+    shows no difference while "five of ten cities" against "none of ten cities" does.
+    """
+    a, b = _keys(claim_text), _keys(statement_text)
+    return Differences({k: w for k, w in a.items() if k not in b}, {k: w for k, w in b.items() if k not in a})
+
+
+def highlight_html(text: str, keys: Iterable[str] = ()) -> str:
+    """``text`` escaped for HTML, with the tokens whose comparable form is in ``keys`` marked."""
+    wanted = set(keys)
+    if not wanted:
+        return html.escape(text)
+    out, last = [], 0
+    for m in _TOKEN.finditer(text):
+        key = _key(m.group(), _starts_sentence(text, m.start()))
+        if key is None or key not in wanted:
+            continue
+        out.append(html.escape(text[last:m.start()]))
+        out.append(f'<mark class="cd-diff">{html.escape(m.group())}</mark>')
+        last = m.end()
+    out.append(html.escape(text[last:]))
+    return "".join(out)
+
+
+def claim_card_html(claim: Claim) -> str:
+    """The claim in large type, then its context with the claim highlighted in place."""
+    before = " ".join(html.escape(s) for s in claim.context_before)
+    after = " ".join(html.escape(s) for s in claim.context_after)
+    context = ""
+    if before or after:
+        context = (
+            '<div class="cd-context">'
+            + (f'<span class="cd-around">{before}</span> ' if before else "")
+            + f'<mark class="cd-here">{html.escape(claim.text)}</mark>'
+            + (f' <span class="cd-around">{after}</span>' if after else "")
+            + "</div>"
+        )
+    return f'<div class="cd-claim-text">{html.escape(claim.text)}</div>{context}'
+
+
+def statement_html(text: str, keys: Iterable[str] = ()) -> str:
+    return f'<div class="cd-statement">{highlight_html(text, keys)}</div>'
+
+
+def describe_event(event: ReviewEvent) -> str:
+    """One line of a claim's review history, as Markdown."""
+    when = format_date(event.created_at) or ""
+    who = _md_plain(event.reviewer)
+    if event.action == UNDO or event.verdict is None:
+        return f"{when} · **{who}** took back their verdict"
+    line = f"{when} · **{who}** → {verdict_badge(event.verdict)}"
+    if event.note:
+        line += f" — {_md_plain(event.note)}"
+    if event.evidence:
+        links = ", ".join(_md_link(f"evidence {i}", url) for i, url in enumerate(event.evidence, start=1))
+        line += f" ({links})"
+    return line
+
+
+def best_same_claim(matches: Iterable[Match]) -> Match | None:
+    """The closest same-claim match that carries a verdict: its verdict is the suggestion."""
+    for match in matches:
+        if match.tier is Tier.SAME_CLAIM and match.statement.verdict is not None:
+            return match
+    return None
+

@@ -1,0 +1,307 @@
+"""Review: one claim at a time, its context, the closest earlier checks, and a verdict.
+
+A verdict click saves at once, shows a toast and moves on to the next unreviewed claim of the
+queue. The current claim's id sits in the URL (``?claim=``), so a reload comes back to it.
+Keyboard: 1 Supported, 2 Disputed, 3 Unverified, S skip, U undo.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from claims.errors import ClaimdeskError
+from claims.models import Claim, Match, Tier, Verdict
+from claims.review import standing_labels
+from ui import resources, state
+from ui.components import match_card
+from ui.formatting import (
+    best_same_claim,
+    claim_card_html,
+    claim_meta,
+    describe_event,
+    format_date,
+    percent,
+    verdict_badge,
+    verdict_label,
+)
+
+STATUS_OPTIONS = ("unreviewed", "reviewed", "supported", "disputed", "unverified", "all")
+STATUS_LABELS = {"unreviewed": "Unreviewed", "reviewed": "Reviewed (any verdict)", "supported": "Supported",
+                 "disputed": "Disputed", "unverified": "Unverified", "all": "All claims"}
+VERDICT_BUTTONS = ((Verdict.SUPPORTED, "1", ":material/check_circle:"),
+                   (Verdict.DISPUTED, "2", ":material/cancel:"),
+                   (Verdict.UNVERIFIED, "3", ":material/help:"))
+# Selectboxes read None as "nothing chosen", so "all" is a value of its own.
+ALL_DOCUMENTS = 0
+ANY_SPEAKER = ""
+FILTER_DEFAULTS = {"queue_document": ALL_DOCUMENTS, "queue_speaker": ANY_SPEAKER, "queue_status": "unreviewed",
+                   "queue_min_score": 0.0}
+
+
+def _in_status(claim: Claim, status: str) -> bool:
+    if status == "all":
+        return True
+    if status == "unreviewed":
+        return claim.verdict is None
+    if status == "reviewed":
+        return claim.verdict is not None
+    return claim.verdict is Verdict(status)
+
+
+def _evidence_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+# -- actions (button callbacks: they run before the page is drawn again) ---------------------------
+
+
+def record_verdict(claim_id: int, verdict: Verdict, next_id: int | None, extra_note: str | None = None,
+                   extra_evidence: tuple[str, ...] = ()) -> None:
+    """Save the reviewer's verdict with the note and evidence typed for this claim, then move on."""
+    note = (st.session_state.get(f"note-{claim_id}") or "").strip() or extra_note
+    evidence = _evidence_lines(st.session_state.get(f"evidence-{claim_id}"))
+    evidence += [url for url in extra_evidence if url not in evidence]
+    try:
+        resources.get_workspace().label(claim_id, verdict, state.reviewer() or "", note=note, evidence=evidence)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    state.set_current_claim(next_id)
+    st.toast(f"Saved **{verdict.label}** for claim #{claim_id}", icon=":material/check_circle:")
+
+
+def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> None:
+    """Record the verdict of a same-claim earlier statement, citing it as the evidence."""
+    s = match.statement
+    where = ", ".join(x for x in [s.source, s.date.isoformat() if s.date else None] if x)
+    note = f"Same claim as an earlier check ({percent(match.similarity)} similar): “{s.text}”"
+    if where:
+        note += f" ({where})"
+    evidence = (s.url,) if s.url and s.url.startswith(("http://", "https://")) else ()
+    record_verdict(claim_id, s.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
+                   extra_evidence=evidence)
+
+
+def go_to(claim_id: int | None) -> None:
+    state.set_current_claim(claim_id)
+
+
+def _my_standing_label(claim_id: int, reviewer: str) -> bool:
+    return any(e.reviewer == reviewer for e in standing_labels(resources.get_workspace().history(claim_id)))
+
+
+def undo_last(current_id: int | None) -> None:
+    """Take back this reviewer's verdict: on the claim on screen, else their latest one anywhere.
+
+    The latest one comes from the review log, so Undo still works after a page reload.
+    """
+    reviewer = state.reviewer() or ""
+    workspace = resources.get_workspace()
+    try:
+        target = current_id if current_id is not None and _my_standing_label(current_id, reviewer) else None
+        if target is None:
+            last = workspace.last_label(reviewer)
+            if last is None:
+                st.toast("Nothing to undo: you have no verdict standing.", icon=":material/info:")
+                return
+            target = last.claim_id
+        workspace.undo(target, reviewer)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    state.set_current_claim(target)
+    st.toast(f"Took back your verdict on claim #{target}", icon=":material/undo:")
+
+
+def reset_filters() -> None:
+    for name, value in FILTER_DEFAULTS.items():
+        state.set_persisted(name, value)
+
+
+# -- the page's parts ------------------------------------------------------------------------------
+
+
+def queue_filters() -> tuple[int | None, str | None, str, float]:
+    """The sidebar's queue filters: document, speaker, status and minimum check-worthiness."""
+    docs = resources.documents()
+    titles = {d.id: d.title for d in docs}
+    speakers = resources.speakers()
+    # A document or speaker that is gone (another workspace, a deleted row) falls back to "all".
+    if state.persisted("queue_document") not in (ALL_DOCUMENTS, *titles):
+        state.set_persisted("queue_document", ALL_DOCUMENTS)
+    if state.persisted("queue_speaker") not in (ANY_SPEAKER, *speakers):
+        state.set_persisted("queue_speaker", ANY_SPEAKER)
+    with st.sidebar:
+        st.subheader("Queue")
+        document_id = st.selectbox(
+            "Document", [ALL_DOCUMENTS, *titles],
+            format_func=lambda i: "All documents" if i == ALL_DOCUMENTS else titles[i],
+            **state.bind("queue_document", FILTER_DEFAULTS["queue_document"]))
+        speaker = st.selectbox(
+            "Speaker", [ANY_SPEAKER, *speakers], format_func=lambda s: s or "Any speaker",
+            **state.bind("queue_speaker", FILTER_DEFAULTS["queue_speaker"]))
+        status = st.selectbox("Status", STATUS_OPTIONS, format_func=STATUS_LABELS.__getitem__,
+                              **state.bind("queue_status", FILTER_DEFAULTS["queue_status"]))
+        min_score = st.slider("Minimum check-worthiness", 0.0, 1.0, step=0.05,
+                              help="How strongly a sentence reads as a checkable claim (0 to 1)",
+                              **state.bind("queue_min_score", FILTER_DEFAULTS["queue_min_score"]))
+        st.button("Reset filters", key="reset-filters", on_click=reset_filters, type="tertiary",
+                  icon=":material/filter_alt_off:")
+    return document_id or None, speaker or None, status, min_score
+
+
+def empty_workspace() -> None:
+    st.info("There are no claims to review yet. Ingest an article first, or try the demo article: "
+            "its claims have earlier checks in the demo archive.", icon=":material/inbox:")
+    left, right = st.columns([1, 3])
+    if left.button("Load demo article", key="review-load-demo", type="primary", icon=":material/article:"):
+        try:
+            with st.spinner("Ingesting the demo article…"):
+                resources.get_workspace().ingest_demo_article()
+        except ClaimdeskError as exc:
+            resources.show_error(exc)
+        else:
+            st.rerun()
+    right.page_link("ui/pages/ingest.py", label="Go to Ingest", icon=":material/upload_file:")
+
+
+@st.fragment
+def earlier_statements(claim_id: int, claim_text: str) -> None:
+    """The closest earlier statements; "show more" reruns only this panel."""
+    head, more_toggle = st.columns([3, 1], vertical_alignment="bottom")
+    head.subheader("Earlier statements")
+    more = more_toggle.toggle("Show more", key=f"more-matches-{claim_id}")
+    top_k = resources.get_workspace().settings.top_k
+    try:
+        found = resources.matches(claim_id, top_k * 3 if more else None)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    close = [m for m in found if m.tier is not Tier.DISTANT]
+    distant = [m for m in found if m.tier is Tier.DISTANT]
+    if not close:
+        st.info("No close match in the archive: nothing checked before is the same claim or related.",
+                icon=":material/search_off:")
+    for match in close:
+        match_card(match, claim_text)
+    if distant:
+        with st.expander(f"Distant statements ({len(distant)})", expanded=False):
+            for match in distant:
+                match_card(match, claim_text)
+
+
+def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in_queue: int | None,
+                  previous_id: int | None) -> None:
+    st.subheader("Your verdict")
+    suggestion = best_same_claim(found)
+    if suggestion is not None:
+        verdict = suggestion.statement.verdict
+        with st.container(border=True):
+            st.markdown(f"Checked before as the same claim ({percent(suggestion.similarity)} similar): "
+                        f"{verdict_badge(verdict)}")
+            st.button(f"Apply earlier verdict: {verdict_label(verdict)}", key=f"apply-{claim.id}",
+                      icon=":material/history:", width="stretch",
+                      on_click=apply_earlier_verdict, args=(claim.id, suggestion, next_id),
+                      help="Records this verdict with the earlier check as note and evidence")
+
+    st.text_area("Note", key=f"note-{claim.id}", value=claim.note or "", height=90,
+                 placeholder="Why this verdict: what the sources say")
+    st.text_area("Evidence links (one per line)", key=f"evidence-{claim.id}", value="\n".join(claim.evidence),
+                 height=80, placeholder="https://…")
+
+    for verdict, shortcut, icon in VERDICT_BUTTONS:
+        st.button(verdict.label, key=f"verdict-{verdict.value}-{claim.id}", shortcut=shortcut, icon=icon,
+                  width="stretch", on_click=record_verdict, args=(claim.id, verdict, next_id),
+                  help=f"Save “{verdict.label}” and go to the next unreviewed claim")
+    back, skip, undo = st.columns(3)
+    back.button("Previous", key=f"previous-{claim.id}", icon=":material/arrow_back:", width="stretch",
+                on_click=go_to, args=(previous_id,), disabled=previous_id is None)
+    skip.button("Skip", key=f"skip-{claim.id}", shortcut="S", icon=":material/skip_next:", width="stretch",
+                on_click=go_to, args=(next_in_queue,), disabled=next_in_queue is None,
+                help="Leave this claim for later and show the next one")
+    undo.button("Undo", key=f"undo-{claim.id}", shortcut="U", icon=":material/undo:", width="stretch",
+                on_click=undo_last, args=(claim.id,), help="Take back your latest verdict")
+
+    events = resources.history(claim.id)
+    if events:
+        with st.expander(f"Review history ({len(events)})", expanded=False):
+            for event in reversed(events):
+                st.markdown(describe_event(event))
+
+
+def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], status: str) -> None:
+    position = queue_ids.index(claim.id)
+    after = queue_ids[position + 1:] + queue_ids[:position]
+    next_in_queue = after[0] if after else None
+    previous_id = queue_ids[position - 1] if position > 0 else None
+    # After a verdict: the next unreviewed claim; when the queue shows reviewed claims, the next one.
+    next_id = next((c for c in after if c in unreviewed), None)
+    if next_id is None and status != "unreviewed":
+        next_id = next_in_queue
+
+    try:
+        found = resources.matches(claim.id)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        found = []
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        st.caption(f"Claim {position + 1} of {len(queue_ids)} in this queue · #{claim.id} · "
+                   f"check-worthiness {claim.checkworthiness:.2f}")
+        st.markdown(claim_meta(claim))
+        st.html(claim_card_html(claim))
+        if claim.verdict is not None:
+            st.markdown(f"Current verdict: {verdict_badge(claim.verdict)} by **{claim.reviewer}** · "
+                        f"{format_date(claim.reviewed_at)}")
+        earlier_statements(claim.id, claim.text)
+    with right:
+        verdict_panel(claim, found, next_id, next_in_queue, previous_id)
+
+
+def queue_done(status: str) -> None:
+    if status == "unreviewed":
+        st.success("Every claim in this queue has a verdict.", icon=":material/task_alt:")
+    else:
+        st.info("No claims match these filters.", icon=":material/filter_alt:")
+    cols = st.columns([1, 1, 3])
+    cols[0].button("Undo last verdict", key="undo-done", shortcut="U", icon=":material/undo:",
+                   on_click=undo_last, args=(None,))
+    cols[1].button("Reset filters", key="reset-filters-done", on_click=reset_filters,
+                   icon=":material/filter_alt_off:")
+    cols[2].page_link("ui/pages/export.py", label="Export the verdicts", icon=":material/download:")
+
+
+def review_page() -> None:
+    title, bar = st.columns([1, 3], vertical_alignment="bottom")
+    title.title("Review")
+    try:
+        document_id, speaker, status, min_score = queue_filters()
+        base = resources.claims_queue(document_id=document_id, speaker=speaker, min_score=min_score or None)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    if not base and document_id is None and speaker is None and not min_score:
+        empty_workspace()
+        return
+
+    reviewed = sum(1 for c in base if c.verdict is not None)
+    bar.progress(reviewed / len(base) if base else 0.0, text=f"{reviewed} of {len(base)} claims reviewed")
+
+    queue = [c for c in base if _in_status(c, status)]
+    queue_ids = [c.id for c in queue]
+    current_id = state.current_claim_id()
+    if current_id not in queue_ids:
+        current_id = queue_ids[0] if queue_ids else None
+    state.set_current_claim(current_id)
+    if current_id is None:
+        queue_done(status)
+        return
+    try:
+        claim = resources.claim(current_id)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    review_claim(claim, queue_ids, {c.id for c in base if c.verdict is None}, status)
+
+
+review_page()
