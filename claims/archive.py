@@ -16,9 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from claims.errors import BadRecordError, EmptyInputError, InvalidValueError, MissingColumnError
+from claims.errors import BadRecordError, EmptyInputError, InvalidValueError
 from claims.models import Verdict
-from claims.readers import TEXT_COLUMNS, parse_date, pick_column, read_records
+from claims.readers import parse_date, pick_column, read_records, require_text_column
 from index.embed import text_hash
 
 __all__ = [
@@ -109,11 +109,7 @@ def read_statements(data: bytes, origin: str,
                     overrides: Mapping[str, Verdict] | None = None) -> ArchiveRows:
     """The statements in an archive file, each with its verdict mapped; all rows or an error."""
     columns, records = read_records(data, origin)
-    text_col = pick_column(columns, TEXT_COLUMNS)
-    if text_col is None:
-        raise MissingColumnError(
-            f"no text column: expected one of {', '.join(TEXT_COLUMNS)}; found {', '.join(columns) or 'none'}",
-            source=origin, line=1 if origin.lower().endswith(".csv") else None)
+    text_col = require_text_column(columns, origin)
     speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
     date_col = pick_column(columns, _DATE_COLUMNS)
     source_col = pick_column(columns, _SOURCE_COLUMNS)

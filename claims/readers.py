@@ -40,6 +40,7 @@ __all__ = [
     "decode_text",
     "read_records",
     "pick_column",
+    "require_text_column",
     "parse_date",
     "read_documents",
     "pasted_document",
@@ -153,6 +154,16 @@ def pick_column(columns: Sequence[str], candidates: Iterable[str]) -> str | None
         if name in by_lower:
             return by_lower[name]
     return None
+
+
+def require_text_column(columns: Sequence[str], origin: str) -> str:
+    """The name of the text column; MissingColumnError (on the CSV header line) when there is none."""
+    text_col = pick_column(columns, TEXT_COLUMNS)
+    if text_col is None:
+        raise MissingColumnError(
+            f"no text column: expected one of {', '.join(TEXT_COLUMNS)}; found {', '.join(columns) or 'none'}",
+            source=origin, line=1 if PurePath(origin).suffix.lower() == ".csv" else None)
+    return text_col
 
 
 def parse_date(value: Any, *, origin: str, line: int | None = None) -> dt.date | None:
@@ -299,11 +310,7 @@ def read_documents(data: bytes, origin: str, *, source: str | None = None, url: 
 def _read_posts(data: bytes, origin: str, *, source: str | None, url: str | None,
                 published: dt.date | None) -> list[SourceText]:
     columns, records = read_records(data, origin)
-    text_col = pick_column(columns, TEXT_COLUMNS)
-    if text_col is None:
-        raise MissingColumnError(
-            f"no text column: expected one of {', '.join(TEXT_COLUMNS)}; found {', '.join(columns) or 'none'}",
-            source=origin, line=1 if PurePath(origin).suffix.lower() == ".csv" else None)
+    text_col = require_text_column(columns, origin)
     speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
     date_col = pick_column(columns, _DATE_COLUMNS)
     title_col = pick_column(columns, _TITLE_COLUMNS)
