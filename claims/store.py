@@ -545,6 +545,13 @@ class Store:
                                 .order_by(reviews.c.id.desc()).limit(limit)).all()
         return [self._event_from_row(r) for r in rows]
 
+    def statement_texts(self) -> tuple[list[int], list[str]]:
+        """Ids and lexical texts (statement, then speaker) of every statement, in id order."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(statements.c.id, statements.c.text, statements.c.speaker)
+                                .order_by(statements.c.id)).all()
+        return [r.id for r in rows], [f"{r.text} {r.speaker}" if r.speaker else r.text for r in rows]
+
     def statement_stats(self) -> tuple[int, int]:
         with self.engine.connect() as conn:
             count, max_id = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(statements.c.id), 0))

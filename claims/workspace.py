@@ -41,6 +41,8 @@ from claims.review import LABEL, UNDO, current_verdict, standing_labels
 from claims.settings import Settings
 from claims.store import Store
 from index.embed import Embedder, TextEmbedder, embed_cached, text_hash
+from index.fusion import weighted_score_fusion
+from index.lexical import LexicalIndex
 from index.vectors import SyncReport, VectorIndex
 
 __all__ = ["Workspace", "DEMO_ARCHIVE", "DEMO_ARTICLE", "demo_bytes"]
@@ -76,6 +78,8 @@ class Workspace:
         self.store = store or Store(settings.db_url)
         self._embedder = embedder
         self._index = index
+        self._lexical: LexicalIndex | None = None
+        self._lexical_key: tuple[int, int] | None = None
         self._lock = threading.RLock()
 
     # -- backends, loaded on first use -------------------------------------------------------
@@ -222,32 +226,61 @@ class Workspace:
             return Tier.RELATED
         return Tier.DISTANT
 
-    def _matches_for_vectors(self, vectors: np.ndarray, excluded: Sequence[int | None],
+    def _lexical_index(self) -> LexicalIndex | None:
+        """BM25 over every earlier statement (text and speaker), rebuilt when statements change."""
+        with self._lock:
+            key = self.store.statement_stats()
+            if self._lexical_key != key:
+                ids, texts = self.store.statement_texts()
+                self._lexical = LexicalIndex(ids, texts) if ids else None
+                self._lexical_key = key
+            return self._lexical
+
+    def _matches_for_vectors(self, vectors: np.ndarray, texts: Sequence[str], excluded: Sequence[int | None],
                              top_k: int) -> list[list[Match]]:
+        """Hybrid retrieval: dense (FAISS) and BM25 candidates, z-score fused, filtered, cut to ``top_k``.
+
+        The ranking is the fused score; the similarity shown, and the tier, are the cosine of the
+        two embeddings, so the thresholds keep one meaning whatever found the candidate.
+        """
         index = self.index
         index.sync(self.store, save=False)
-        results: list[list[Match]] = [[] for _ in range(len(vectors))]
-        pending = list(range(len(vectors)))
-        depth = top_k + 8
-        while pending:
-            hits = index.search(vectors[pending], depth)
-            wanted = sorted({sid for row in hits for sid, _ in row})
-            statements = self.store.get_statements(wanted)
-            still = []
-            for query_pos, row in zip(pending, hits):
-                matches = []
-                for sid, score in row:
-                    st = statements.get(sid)
-                    if st is None or (st.origin == "review" and st.verdict is None):
-                        continue
-                    if excluded[query_pos] is not None and st.claim_id == excluded[query_pos]:
-                        continue
-                    matches.append(Match(st, max(-1.0, min(1.0, score)), self._tier(score)))
-                results[query_pos] = matches[:top_k]
-                if len(matches) < top_k and len(row) == depth and depth < index.count:
-                    still.append(query_pos)
-            pending = still
-            depth *= 4
+        depth = max(self.settings.candidate_depth, top_k + 8)
+        dense = index.search(vectors, depth)
+        weight = self.settings.lexical_weight
+        lexical = self._lexical_index() if weight > 0 else None
+        lexical_hits = lexical.search(texts, depth) if lexical is not None else [[] for _ in texts]
+        rankings = []
+        for dense_q, lexical_q in zip(dense, lexical_hits):
+            if lexical_q and dense_q:
+                rankings.append(weighted_score_fusion([dense_q, lexical_q], [1.0, weight], normalise="zscore"))
+            else:
+                rankings.append(dense_q or lexical_q)
+        statements = self.store.get_statements(sorted({sid for r in rankings for sid, _ in r}))
+        results: list[list[Match]] = []
+        for query_pos, ranking in enumerate(rankings):
+            chosen = []
+            for sid, fused in ranking:
+                st = statements.get(sid)
+                if st is None or (st.origin == "review" and st.verdict is None):
+                    continue
+                if excluded[query_pos] is not None and st.claim_id == excluded[query_pos]:
+                    continue
+                chosen.append((st, fused))
+                if len(chosen) == top_k:
+                    break
+            cosine = dict(dense[query_pos])
+            missing = [st for st, _ in chosen if st.id not in cosine]
+            if missing:
+                stored = self.store.get_embeddings(self.embedder.name, [text_hash(st.text) for st in missing])
+                for st in missing:
+                    vector = stored.get(text_hash(st.text))
+                    cosine[st.id] = float(vector @ vectors[query_pos]) if vector is not None else 0.0
+            matches = []
+            for st, fused in chosen:
+                similarity = max(-1.0, min(1.0, cosine[st.id]))
+                matches.append(Match(st, similarity, self._tier(similarity), score=float(fused)))
+            results.append(matches)
         return results
 
     def match_text(self, text: str, top_k: int | None = None) -> list[Match]:
@@ -255,15 +288,16 @@ class Workspace:
         if not text.strip():
             raise InvalidValueError("the text to match is empty")
         vector = embed_cached([text], self.embedder, self.store)
-        return self._matches_for_vectors(vector, [None], top_k or self.settings.top_k)[0]
+        return self._matches_for_vectors(vector, [text], [None], top_k or self.settings.top_k)[0]
 
     def match_claims(self, claim_ids: Sequence[int], top_k: int | None = None) -> dict[int, list[Match]]:
         """Matches for several stored claims; a claim is never its own match."""
         if not claim_ids:
             return {}
         claims = [self.store.get_claim(cid, context=0) for cid in claim_ids]
-        vectors = embed_cached([c.text for c in claims], self.embedder, self.store)
-        found = self._matches_for_vectors(vectors, list(claim_ids), top_k or self.settings.top_k)
+        texts = [c.text for c in claims]
+        vectors = embed_cached(texts, self.embedder, self.store)
+        found = self._matches_for_vectors(vectors, texts, list(claim_ids), top_k or self.settings.top_k)
         return dict(zip(claim_ids, found))
 
     def match_claim(self, claim_id: int, top_k: int | None = None) -> list[Match]:

@@ -7,7 +7,8 @@ import pytest
 
 
 def test_core_never_imports_streamlit():
-    code = ("import sys, claims, claims.workspace, claims.cli, index, index.vectors, index.embed; "
+    code = ("import sys, claims, claims.workspace, claims.cli, claims.bench, index, index.vectors, index.embed, "
+            "index.lexical, index.fusion, index.rerank; "
             "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -17,7 +18,8 @@ def test_core_never_imports_streamlit():
     "module",
     ["claims", "claims.errors", "claims.models", "claims.settings", "claims.store", "claims.review",
      "claims.readers", "claims.archive", "claims.export", "claims.workspace", "claims.segment",
-     "claims.detect", "claims.speakers", "claims.extract", "index", "index.embed", "index.vectors"],
+     "claims.detect", "claims.speakers", "claims.extract", "claims.bench", "index", "index.embed", "index.vectors",
+     "index.lexical", "index.fusion", "index.rerank"],
 )
 def test_every_public_name_exists(module):
     mod = __import__(module, fromlist=["__all__"])

@@ -147,3 +147,29 @@ def test_python_dash_m_works(tmp_path):
 
     out = subprocess.run([sys.executable, "-m", "claims", "--help"], capture_output=True, text=True, check=True)
     assert "claimdesk" in out.stdout and "ingest" in out.stdout
+
+
+@pytest.mark.parametrize("group", [["bench", "retrieval"], ["train", "ranker"]])
+def test_subcommands_have_help(cli, group):
+    result = cli(*group, "--help")
+    assert f"{group[0]} {group[1]} [OPTIONS]" in result.output
+
+
+@pytest.mark.slow
+def test_bench_retrieval_and_train_ranker_commands(cli, tmp_path):
+    (tmp_path / "v.tsv").write_text("\tvclaim\ttitle\n0\tBricks of cocaine washed ashore in Florida.\tCocaine?\n"
+                                    "1\tWombats herd animals into burrows during fires.\tWombats?\n"
+                                    "2\tA dragon flew over a stadium.\tDragon?\n")
+    (tmp_path / "q.tsv").write_text("\ttweet_content\n10\tcocaine bricks on Florida beaches — A (@a) May 1, 2020\n"
+                                    "11\twombats saving animals from fires — B (@b) May 2, 2020\n")
+    (tmp_path / "r.tsv").write_text("10 0 0 1\n11 0 1 1\n")
+    files = ["--vclaims", "v.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", "--cache", "c.db"]
+    result = json.loads(cli("bench", "retrieval", *files, "--method", "hybrid", "--json").output)
+    assert list(result) == ["map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5", "n_queries", "method",
+                            "seconds"]
+    assert (result["map@1"], result["n_queries"], result["method"]) == (1.0, 2, "hybrid")
+    out = cli("train", "ranker", *files, "--out", "r.json", "--name", "tiny").output
+    assert out == "r.json: ranker 'tiny' trained on 2 queries\n"
+    assert json.loads((tmp_path / "r.json").read_text())["provenance"]["name"] == "tiny"
+    bad = cli("bench", "retrieval", "--vclaims", "nope.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", ok=False)
+    assert bad.exit_code == 1 and bad.output.startswith("Error: ") and "nope.tsv" in bad.output

@@ -36,7 +36,7 @@ def test_seed_article_becomes_claims_with_matches(workspace):
     assert matches[0].statement.text.startswith("Russia has failed to capture")
     assert matches[0].tier in (Tier.SAME_CLAIM, Tier.RELATED)
     assert matches[0].statement.verdict is Verdict.SUPPORTED
-    assert [m.similarity for m in matches] == sorted((m.similarity for m in matches), reverse=True)
+    assert [m.score for m in matches] == sorted((m.score for m in matches), reverse=True)  # hybrid order
     claim = workspace.get_claim(cities.id)
     assert claim.context_before and claim.context_after
 
@@ -266,3 +266,25 @@ def test_reimport_with_a_fuller_verdict_map_fills_the_gaps(workspace):
     again = workspace.import_statements(data, "odd.csv", parse_verdict_map("spicy=disputed"))
     assert (again.added, again.skipped, again.updated, again.unmapped_ratings) == (0, 2, 1, ())
     assert workspace.match_text("moon cheese")[0].statement.verdict is Verdict.DISPUTED
+
+
+def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
+    """The ranking is z-score fusion of the FAISS and BM25 lists; weight 0 gives the FAISS order."""
+    from index.fusion import weighted_score_fusion
+    from index.lexical import LexicalIndex
+
+    workspace.load_demo_archive()
+    query = "China said the US spreads disinformation about Russia asking for weapons"
+    vector = workspace.embedder.encode([query])
+    dense = workspace.index.search(vector, 100)[0]
+    lexical = LexicalIndex(*workspace.store.statement_texts()).search([query], 100)[0]
+    expected = [sid for sid, _ in weighted_score_fusion([dense, lexical], [1.0, 0.7], normalise="zscore")][:5]
+    hybrid = workspace.match_text(query, top_k=5)
+    assert [m.statement.id for m in hybrid] == expected
+    assert [m.statement.id for m in hybrid] != [sid for sid, _ in dense[:5]]  # BM25 changed the order here
+    cosine = dict(dense)
+    assert all(abs(m.similarity - cosine[m.statement.id]) < 1e-5 for m in hybrid)
+
+    dense_only = Workspace(workspace.settings.with_overrides(lexical_weight=0.0), store=workspace.store,
+                           embedder=workspace.embedder)
+    assert [m.statement.id for m in dense_only.match_text(query, top_k=5)] == [sid for sid, _ in dense[:5]]
