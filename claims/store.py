@@ -204,16 +204,17 @@ class Store:
     def dispose(self) -> None:
         self.engine.dispose()
 
-    def revision(self) -> tuple[int, int, int, int]:
-        """(max document id, max sentence id, max statement id, max review id): changes on every write."""
+    def revision(self) -> tuple[int, ...]:
+        """The highest id of every append-only table, and of imports: changes on every write.
+
+        (Updates happen only beside an insert: a verdict filled in by a re-import adds an
+        ``imports`` row, a claim flag changed by a reviewer adds a feedback row.)
+        """
+        tables = (documents, sentences, statements, imports, reviews, feedback)
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(
-                sa.select(sa.func.coalesce(sa.func.max(documents.c.id), 0)).scalar_subquery(),
-                sa.select(sa.func.coalesce(sa.func.max(sentences.c.id), 0)).scalar_subquery(),
-                sa.select(sa.func.coalesce(sa.func.max(statements.c.id), 0)).scalar_subquery(),
-                sa.select(sa.func.coalesce(sa.func.max(reviews.c.id), 0)).scalar_subquery(),
-            )).one()
-        return tuple(int(v) for v in row)  # type: ignore[return-value]
+            row = conn.execute(sa.select(*(
+                sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()
+        return tuple(int(v) for v in row)
 
     # -- documents and sentences -------------------------------------------------------------
 

@@ -181,3 +181,24 @@ def test_an_empty_workspace_offers_the_demo_article(tmp_path, monkeypatch):
     assert not at.exception
     assert at.get("progress")[0].text.endswith("claims reviewed")
     assert "claim" in at.query_params
+
+
+def test_dismiss_and_promote_change_the_queue_and_are_logged(demo_folder, monkeypatch):
+    ids = claim_ids(demo_folder)
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    at.button(key=f"dismiss-{ids[0]}").click().run()
+    assert not at.exception
+    assert ids[0] not in claim_ids(demo_folder)
+    assert current_claim(at) == ids[1]
+
+    promote = next(b for b in at.button if b.key and b.key.startswith("promote-"))
+    promoted = int(promote.key.split("-")[1])
+    promote.click().run()
+    assert promoted in claim_ids(demo_folder)
+    assert current_claim(at) == promoted
+    ws = workspace_for(demo_folder)
+    try:
+        calls = ws.store.feedback_examples()
+    finally:
+        ws.close()
+    assert [flag for _, flag in calls] == [False, True]

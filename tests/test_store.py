@@ -140,3 +140,13 @@ def test_bad_url_is_a_clear_error():
         Store("nonsense://")
     with pytest.raises(StoreError, match="cannot open the workspace database"):
         Store("postgresql+psycopg://nobody@127.0.0.1:1/none")
+
+
+def test_revision_changes_on_feedback(any_store):
+    add_doc(any_store, "Claim A is 5.")
+    (claim,) = any_store.list_claims()
+    r0 = any_store.revision()
+    with any_store.transaction() as conn:
+        any_store.record_feedback(conn, claim.id, "ana", False)
+    assert any_store.revision() != r0
+    assert any_store.list_claims() == []

@@ -33,6 +33,7 @@ __all__ = [
     "history",
     "progress",
     "document_progress",
+    "document_sentences",
     "archive_origins",
     "search_archive",
     "match_text",
@@ -150,6 +151,17 @@ def history(claim_id: int) -> list[ReviewEvent]:
     """Every review event of a claim, oldest first."""
     ws = get_workspace()
     return _history(ws, state_key(ws), claim_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _document_sentences(_workspace: Workspace, key: StateKey, document_id: int) -> list[dict]:
+    return _workspace.document_sentences(document_id)
+
+
+def document_sentences(document_id: int) -> list[dict]:
+    """Every sentence of a document in order (claims and the rest), as plain dicts."""
+    ws = get_workspace()
+    return _document_sentences(ws, state_key(ws), document_id)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

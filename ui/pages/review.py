@@ -113,6 +113,21 @@ def undo_last(current_id: int | None) -> None:
     st.toast(f"Took back your verdict on claim #{target}", icon=":material/undo:")
 
 
+def mark_sentence(sentence_id: int, is_claim: bool, go_next: int | None) -> None:
+    """Dismiss the claim on screen ("not a claim") or promote another sentence; both teach the detector."""
+    try:
+        resources.get_workspace().mark_claim(sentence_id, is_claim, state.reviewer() or "")
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    if is_claim:
+        state.set_current_claim(sentence_id)
+        st.toast(f"Sentence #{sentence_id} is now a claim in the queue", icon=":material/add_task:")
+    else:
+        state.set_current_claim(go_next)
+        st.toast(f"Dismissed #{sentence_id} as not a claim", icon=":material/remove_done:")
+
+
 def reset_filters() -> None:
     for name, value in FILTER_DEFAULTS.items():
         state.set_persisted(name, value)
@@ -221,12 +236,29 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
                 help="Leave this claim for later and show the next one")
     undo.button("Undo", key=f"undo-{claim.id}", shortcut="U", icon=":material/undo:", width="stretch",
                 on_click=undo_last, args=(claim.id,), help="Take back your latest verdict")
+    st.button("Not a claim", key=f"dismiss-{claim.id}", shortcut="N", icon=":material/remove_done:",
+              type="tertiary", on_click=mark_sentence, args=(claim.id, False, next_in_queue),
+              help="Take this sentence out of the queue; the detector learns from it")
 
     events = resources.history(claim.id)
     if events:
         with st.expander(f"Review history ({len(events)})", expanded=False):
             for event in reversed(events):
                 st.markdown(describe_event(event))
+
+
+def unflagged_sentences(document_id: int) -> None:
+    """The document's sentences the detector did not flag, each with a button to make it a claim."""
+    others = [row for row in resources.document_sentences(document_id) if not row["is_claim"]]
+    if not others:
+        return
+    with st.expander(f"Sentences not flagged as claims in this document ({len(others)})"):
+        for row in others:
+            text, button = st.columns([5, 1], vertical_alignment="center")
+            text.markdown(f":gray[{row['checkworthiness']:.2f}] {row['text']}")
+            button.button("Promote", key=f"promote-{row['id']}", icon=":material/add_task:",
+                          on_click=mark_sentence, args=(row["id"], True, None),
+                          help="Make this sentence a claim; the detector learns from it")
 
 
 def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], status: str) -> None:
@@ -254,6 +286,7 @@ def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], statu
             st.markdown(f"Current verdict: {verdict_badge(claim.verdict)} by **{claim.reviewer}** · "
                         f"{format_date(claim.reviewed_at)}")
         earlier_statements(claim.id, claim.text)
+        unflagged_sentences(claim.document_id)
     with right:
         verdict_panel(claim, found, next_id, next_in_queue, previous_id)
 
