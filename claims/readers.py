@@ -5,8 +5,10 @@ the UI share them. Problems raise an :class:`~claims.errors.InputError` subclass
 file and the line: empty input, binary data, text that is not UTF-8, a batch without a text
 column, a CSV row or JSONL line that cannot be parsed.
 
-Supported document formats: ``.txt``, ``.md``, ``.html``/``.htm`` (one document each) and
-``.csv``/``.jsonl`` batches of posts (one document per row, text column required).
+Supported document formats: ``.txt``, ``.md``, ``.html``/``.htm`` (one document each; a ``.txt``
+whose lines start ``SPEAKER:`` is a transcript), ``.tsv`` debate transcripts (``line <TAB> speaker <TAB>
+sentence``, as in CLEF CheckThat! 2B; one document) and ``.csv``/``.jsonl`` batches of posts (one
+document per row, text column required).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ __all__ = [
     "markdown_to_text",
 ]
 
-DOCUMENT_FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".jsonl")
+DOCUMENT_FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".tsv", ".csv", ".jsonl")
 RECORD_FORMATS = (".csv", ".jsonl")
 TEXT_COLUMNS = ("text", "claim", "statement", "content", "body", "post", "tweet")
 _SPEAKER_COLUMNS = ("speaker", "author", "claimant", "user", "username")
@@ -295,6 +297,8 @@ def read_documents(data: bytes, origin: str, *, source: str | None = None, url: 
                                      f"supported formats are {supported}", source=origin)
     if suffix in RECORD_FORMATS:
         return _read_posts(data, origin, source=source, url=url, published=published)
+    if suffix == ".tsv":
+        return [_read_transcript_tsv(data, origin, source=source, url=url, published=published)]
     text = decode_text(data, origin)
     title = None
     if suffix in (".html", ".htm"):
@@ -305,6 +309,41 @@ def read_documents(data: bytes, origin: str, *, source: str | None = None, url: 
         raise EmptyInputError("the file holds no readable text", source=origin)
     return [SourceText(text=text, title=title or _title_from_text(text, stem), origin=origin,
                        kind="article", source=source, url=url, published=published)]
+
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)")
+
+
+def _read_transcript_tsv(data: bytes, origin: str, *, source: str | None, url: str | None,
+                         published: dt.date | None) -> SourceText:
+    """A debate transcript with one ``line <TAB> speaker <TAB> sentence`` row per line.
+
+    The document's text is one ``SPEAKER: sentence`` line per row, so the segmenter attributes
+    every sentence to its turn. A date in the file name (``20121023_…``) is the publication date.
+    """
+    text = decode_text(data, origin)
+    lines = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        cells = raw.split("\t")
+        if len(cells) != 3:
+            raise BadRecordError(f"expected 3 tab-separated fields (line number, speaker, sentence), "
+                                 f"got {len(cells)}", source=origin, line=number)
+        _, speaker, sentence = (c.strip() for c in cells)
+        if not speaker or not sentence:
+            raise BadRecordError("the speaker or the sentence is empty", source=origin, line=number)
+        lines.append(f"{speaker.replace(':', ' ')}: {' '.join(sentence.split())}")
+    if published is None:
+        found = _DATE_IN_NAME.search(PurePath(origin).stem)
+        if found:
+            try:
+                published = dt.date(*(int(g) for g in found.groups()))
+            except ValueError:
+                published = None
+    stem = PurePath(origin).stem
+    return SourceText(text="\n".join(lines), title=stem.replace("_", " "), origin=origin, kind="transcript",
+                      source=source, url=url, published=published)
 
 
 def _read_posts(data: bytes, origin: str, *, source: str | None, url: str | None,

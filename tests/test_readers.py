@@ -114,3 +114,30 @@ def test_pasted_text():
     assert (doc.title, doc.origin, doc.source) == ("Headline", "pasted text", "desk")
     with pytest.raises(EmptyInputError, match="the pasted text is empty"):
         pasted_document("   ")
+
+
+def test_debate_transcript_tsv_keeps_each_turns_speaker():
+    from claims.extract import extract
+
+    data = (b"0001\tBOB SCHIEFFER\tGood evening from Boca Raton.\n"
+            b"0002\tMITT ROMNEY\tOur navy is smaller now than at any time since 1917.\n"
+            b"0003\tBARACK OBAMA\tWe also have fewer horses and bayonets.\n")
+    (doc,) = read_documents(data, "20121023_third_presidential_debate.tsv", source="CPD")
+    assert (doc.kind, doc.published, doc.title, doc.source) == (
+        "transcript", dt.date(2012, 10, 23), "20121023 third presidential debate", "CPD")
+    found = {s.text: s.speaker for s in extract(doc.text)}
+    assert found["Our navy is smaller now than at any time since 1917."] == "MITT ROMNEY"
+    assert found["We also have fewer horses and bayonets."] == "BARACK OBAMA"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"0001\tBOB\tHello.\n0002\tonly two fields\n", "t.tsv, line 2: expected 3 tab-separated fields"),
+        (b"0001\t\tHello.\n", "t.tsv, line 1: the speaker or the sentence is empty"),
+    ],
+)
+def test_bad_transcript_rows(data, message):
+    with pytest.raises(BadRecordError) as info:
+        read_documents(data, "t.tsv")
+    assert str(info.value).startswith(message)

@@ -65,7 +65,8 @@ def upload_form() -> None:
         files = st.file_uploader(
             "Files", accept_multiple_files=True, key="upload-files",
             type=[f.lstrip(".") for f in DOCUMENT_FORMATS],
-            help="One article per .txt/.md/.html file; one post per row of a .csv or .jsonl file "
+            help="One article per .txt/.md/.html file (a .txt of SPEAKER: lines is a transcript); a debate "
+                 "transcript per .tsv (line, speaker, sentence); one post per row of a .csv or .jsonl file "
                  "(a text column is required; speaker, date, title, url and source columns are used when present)")
         left, mid, right = st.columns(3)
         source = left.text_input("Source", key="upload-source", help="Used where a row does not name its own")
