@@ -102,14 +102,20 @@ def extract_cmd(file: str, as_json: bool) -> None:
     Each sentence has text, start and end (character offsets into the file's text; for a .csv or
     .jsonl batch, into each post's text), checkworthiness (0..1), is_claim and speaker.
     """
+    from claims.detector import build_scorer
     from claims.extract import extract
     from claims.readers import read_documents
+    from index.embed import Embedder
 
     settings = load_settings()
+    docs = read_documents(_read_file(file), file)
+    scorer = build_scorer(Embedder(settings.model_path), settings.detector_path)
+    if scorer.fallback:
+        click.echo(f"warning: {scorer.reason}", err=True)
     out = []
-    for doc in read_documents(_read_file(file), file):
-        kwargs = {} if settings.claim_threshold is None else {"claim_threshold": settings.claim_threshold}
-        out.extend(extract(doc.text, default_speaker=doc.speaker, **kwargs))
+    for doc in docs:
+        out.extend(extract(doc.text, default_speaker=doc.speaker, claim_threshold=settings.claim_threshold,
+                           scorer=scorer))
     if as_json:
         click.echo(json.dumps([s.to_json() for s in out], ensure_ascii=False, indent=2))
         return
@@ -359,9 +365,57 @@ def bench_retrieval_cmd(vclaims: str, queries: str, qrels: str, method: str, dep
         click.echo(f"  {key:<7} {result[key]:.4f}")
 
 
+@bench_group.command("checkworthiness")
+@click.option("--data", required=True, type=click.Path(dir_okay=False),
+              help="A TSV with Sentence_id, Text and class_label (Yes/No).")
+@click.option("--heuristic", is_flag=True, help="Score with the heuristic instead of the trained detector.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+@_fail_cleanly
+def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_json: bool) -> None:
+    """F1, precision and recall of the check-worthy (Yes) class on a labelled file."""
+    from claims.detector import Detector, score_file
+
+    settings = load_settings(state.overrides)
+    detector = None if heuristic else Detector.load(settings.detector_path)
+    ws = state.workspace
+    result = score_file(data, detector, ws.embedder, ws.store)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    click.echo(f"{'heuristic' if heuristic else 'detector'} on {result['n']} sentences, threshold "
+               f"{result['threshold']}: F1 {result['f1']:.4f}, precision {result['precision']:.4f}, "
+               f"recall {result['recall']:.4f}")
+
+
 @main.group("train")
 def train_group() -> None:
     """Train claimdesk's small learned parts from public data, reproducibly."""
+
+
+@train_group.command("detector")
+@click.option("--train", "train_path", required=True, type=click.Path(dir_okay=False),
+              help="Training TSV (Sentence_id, Text, class_label).")
+@click.option("--dev", "dev_path", required=True, type=click.Path(dir_okay=False),
+              help="Dev TSV: chooses the regularisation, the ensemble weight and the threshold.")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for detector.npz/.json (default: <data folder>/detector; use it with CLAIMDESK_DETECTOR).")
+@click.option("--no-feedback", is_flag=True,
+              help="Leave out the workspace's promote/dismiss calls (to reproduce the shipped weights).")
+@pass_ctx
+@_fail_cleanly
+def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str | None, no_feedback: bool) -> None:
+    """Fit the check-worthiness detector, with the reviewers' promote/dismiss calls as extra examples."""
+    from claims.detector import train_detector
+
+    ws = state.workspace
+    feedback = [] if no_feedback else ws.store.feedback_examples()
+    out_dir = Path(out) if out else ws.settings.data_dir / "detector"
+    report = train_detector(train_path, dev_path, embedder=ws.embedder, cache=ws.store, out_dir=out_dir,
+                            feedback=feedback, command="claimdesk " + " ".join(sys.argv[1:]),
+                            progress=lambda line: click.echo(line, err=True))
+    click.echo(f"{out_dir}: detector trained on {report.n_train} sentences and {report.n_feedback} reviewer "
+               f"calls; dev F1 {report.dev['f1']:.4f} at threshold {report.threshold}")
 
 
 @train_group.command("ranker")

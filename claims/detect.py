@@ -2,7 +2,10 @@
 
 :func:`score_checkworthiness` is a transparent heuristic: a weighted sum of cues pushed
 through a logistic function, so the score lies in [0, 1] and each cue's effect can be read
-off :data:`CUE_WEIGHTS`. A trained detector will replace it behind the same signature.
+off :data:`CUE_WEIGHTS`. The trained detector of :mod:`claims.detector` scores sentences when
+its weights are present (its features include these cues); this heuristic is the fallback when
+they are missing (:class:`HeuristicScorer`, flagged ``fallback=True``), and the cue values
+remain the explanation the UI can show for a score.
 
 Cues that raise the score are what checkable statements are made of: numbers, percentages,
 money, years and dates; names (capitalised words after the first); factual verb forms
@@ -36,6 +39,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 __all__ = [
     "DEFAULT_CLAIM_THRESHOLD",
@@ -43,6 +48,7 @@ __all__ = [
     "score_checkworthiness",
     "is_check_worthy",
     "cue_values",
+    "HeuristicScorer",
 ]
 
 DEFAULT_CLAIM_THRESHOLD = 0.5
@@ -245,3 +251,21 @@ def score_checkworthiness(text: str) -> float:
 def is_check_worthy(score: float, threshold: float = DEFAULT_CLAIM_THRESHOLD) -> bool:
     """Whether a check-worthiness ``score`` makes its sentence a claim (``score >= threshold``)."""
     return score >= threshold
+
+
+@dataclass(frozen=True)
+class HeuristicScorer:
+    """:func:`score_checkworthiness` as a sentence scorer for :func:`claims.extract.extract`.
+
+    It is the fallback when no trained detector is available: ``fallback`` is True and
+    ``reason`` says why (for example, the weight files are missing), so callers can say so.
+    """
+
+    reason: str | None = None
+    name: str = "heuristic"
+    fallback: bool = True
+    threshold: float = DEFAULT_CLAIM_THRESHOLD
+
+    def __call__(self, texts: Sequence[str]) -> list[float]:
+        """The heuristic score of each text."""
+        return [score_checkworthiness(text) for text in texts]

@@ -12,6 +12,7 @@ any of them into ``Error: <message>`` and exit code 1, the UI into one ``st.erro
     │   ├── BadRecordError
     │   └── UnsupportedFormatError
     ├── ModelError                 the packaged embedding model is missing or corrupt
+    │   └── WeightsMissingError    the trained detector's weights are missing (the heuristic stands in)
     ├── IndexCacheError            the FAISS cache cannot be read or written
     ├── NotFoundError              an id that does not exist (claim, statement, document)
     ├── InvalidValueError          a bad argument value (verdict word, date, setting)
@@ -30,6 +31,7 @@ __all__ = [
     "BadRecordError",
     "UnsupportedFormatError",
     "ModelError",
+    "WeightsMissingError",
     "IndexCacheError",
     "NotFoundError",
     "InvalidValueError",
@@ -84,6 +86,10 @@ class UnsupportedFormatError(InputError):
 
 class ModelError(ClaimdeskError):
     """The embedding model is missing, corrupt or cannot be loaded."""
+
+
+class WeightsMissingError(ModelError):
+    """The trained detector's weight files are missing."""
 
 
 class IndexCacheError(ClaimdeskError):

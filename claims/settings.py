@@ -50,6 +50,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Weight of BM25 beside the dense score when ranking earlier statements (0 = dense only)"),
     Setting("candidate_depth", "CLAIMDESK_CANDIDATE_DEPTH", 100, int,
             "Candidates taken from each retriever before fusion"),
+    Setting("detector_path", "CLAIMDESK_DETECTOR", None, str,
+            "Folder of trained check-worthiness weights (detector.npz/.json); default the shipped "
+            "claims/weights. Without weights the heuristic stands in, and says so"),
     Setting("claim_threshold", "CLAIMDESK_CLAIM_THRESHOLD", None, float,
             "Check-worthiness score from which a sentence becomes a claim; default the detector's own"),
     Setting("context_sentences", "CLAIMDESK_CONTEXT", 2, int,
@@ -72,6 +75,7 @@ class Settings:
     related_threshold: float
     lexical_weight: float
     candidate_depth: int
+    detector_path: Path | None
     claim_threshold: float | None
     context_sentences: int
     batch_size: int
@@ -112,6 +116,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         values["db_url"] = f"sqlite:///{data_dir / 'claimdesk.db'}"
     values["index_dir"] = Path(values["index_dir"]).absolute() if values["index_dir"] else data_dir / "index"
     values["model_path"] = Path(values["model_path"]) if values["model_path"] else None
+    values["detector_path"] = Path(values["detector_path"]) if values["detector_path"] else None
 
     for name in ("same_claim_threshold", "related_threshold"):
         if not 0.0 <= values[name] <= 1.0:

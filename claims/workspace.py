@@ -21,7 +21,8 @@ import numpy as np
 from claims.archive import read_statements
 from claims.errors import EmptyInputError, InvalidValueError, NotFoundError
 from claims.export import ExportRow, export_row, export_verdicts_csv
-from claims.extract import extract
+from claims.detector import build_scorer
+from claims.extract import Scorer, extract
 from claims.models import (
     Claim,
     Document,
@@ -79,6 +80,7 @@ class Workspace:
         self._embedder = embedder
         self._index = index
         self._lexical: LexicalIndex | None = None
+        self._scorer: Scorer | None = None
         self._lexical_key: tuple[int, int] | None = None
         self._lock = threading.RLock()
 
@@ -131,11 +133,23 @@ class Workspace:
 
     # -- ingest ------------------------------------------------------------------------------
 
+    @property
+    def scorer(self) -> Scorer:
+        """The check-worthiness scorer: the trained detector over this workspace's cached embeddings.
+
+        The heuristic stands in (``scorer.fallback`` is True, ``scorer.reason`` says why) when the
+        weights are missing or were trained for another embedding model than the workspace's.
+        """
+        with self._lock:
+            if self._scorer is None:
+                self._scorer = build_scorer(self.embedder, self.settings.detector_path,
+                                            cache=self.store)
+            return self._scorer
+
     def extract(self, text: str, default_speaker: str | None = None) -> list[ExtractedSentence]:
-        """Sentences, scores, claim flags and speakers of a text, without storing anything."""
-        if self.settings.claim_threshold is None:
-            return extract(text, default_speaker=default_speaker)
-        return extract(text, claim_threshold=self.settings.claim_threshold, default_speaker=default_speaker)
+        """Sentences, scores, claim flags and speakers of a text, without storing a document."""
+        return extract(text, claim_threshold=self.settings.claim_threshold, default_speaker=default_speaker,
+                       scorer=self.scorer)
 
     def ingest_file(self, data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
                     published: dt.date | None = None) -> list[IngestResult]:

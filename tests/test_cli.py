@@ -173,3 +173,40 @@ def test_bench_retrieval_and_train_ranker_commands(cli, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["provenance"]["name"] == "tiny"
     bad = cli("bench", "retrieval", "--vclaims", "nope.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", ok=False)
     assert bad.exit_code == 1 and bad.output.startswith("Error: ") and "nope.tsv" in bad.output
+
+
+@pytest.mark.parametrize("group", [["bench", "checkworthiness"], ["train", "detector"]])
+def test_detector_subcommands_have_help(cli, group):
+    assert f"{group[0]} {group[1]} [OPTIONS]" in cli(*group, "--help").output
+
+
+@pytest.mark.slow
+def test_train_detector_with_feedback_then_bench_and_use_it(cli, tmp_path, monkeypatch):
+    from test_detector import tiny_rows
+
+    (tmp_path / "train.tsv").write_text(tiny_rows(0, 24))
+    (tmp_path / "dev.tsv").write_text(tiny_rows(100, 6))
+    (tmp_path / "a.txt").write_bytes(demo_bytes(DEMO_ARTICLE))
+    cli("ingest", "a.txt")
+    cli("mark", "2", "claim", "--reviewer", "ana")
+    out = cli("train", "detector", "--train", "train.tsv", "--dev", "dev.tsv").output
+    assert "detector trained on 48 sentences and 1 reviewer calls; dev F1" in out
+    trained = tmp_path / "data" / "detector"
+    assert (trained / "detector.npz").exists() and (trained / "detector.json").exists()
+
+    shipped = json.loads(cli("bench", "checkworthiness", "--data", "dev.tsv", "--json").output)
+    assert list(shipped) == ["f1", "precision", "recall", "threshold", "n"] and shipped["n"] == 12
+    heuristic = json.loads(cli("bench", "checkworthiness", "--data", "dev.tsv", "--json", "--heuristic").output)
+    assert heuristic["n"] == 12
+    monkeypatch.setenv("CLAIMDESK_DETECTOR", str(trained))
+    mine = json.loads(cli("bench", "checkworthiness", "--data", "dev.tsv", "--json").output)
+    assert mine["f1"] == 1.0  # the tiny detector separates its own kind of sentences perfectly
+
+
+def test_extract_warns_when_the_detector_weights_are_missing(cli, tmp_path, monkeypatch):
+    (tmp_path / "a.txt").write_text("Unemployment fell to 3.5 percent in 2019.")
+    monkeypatch.setenv("CLAIMDESK_DETECTOR", str(tmp_path / "nowhere"))
+    result = CliRunner().invoke(main, ["extract", "a.txt", "--json"])  # click keeps stderr apart
+    assert result.exit_code == 0
+    assert "using the heuristic check-worthiness scores instead" in result.stderr
+    assert json.loads(result.stdout)[0]["is_claim"] is True

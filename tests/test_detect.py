@@ -10,6 +10,7 @@ import pytest
 from claims.detect import (
     CUE_WEIGHTS,
     DEFAULT_CLAIM_THRESHOLD,
+    HeuristicScorer,
     cue_values,
     is_check_worthy,
     score_checkworthiness,
@@ -154,3 +155,11 @@ def test_dev_f1() -> None:
     print("best threshold:", best)
     assert table[DEFAULT_CLAIM_THRESHOLD] == 0.824
     assert best == DEFAULT_CLAIM_THRESHOLD
+
+
+def test_heuristic_scorer() -> None:
+    scorer = HeuristicScorer(reason="weights missing")
+    assert (scorer.name, scorer.fallback, scorer.threshold, scorer.reason) == (
+        "heuristic", True, DEFAULT_CLAIM_THRESHOLD, "weights missing")
+    assert scorer(CLAIMS[:2] + NOT_CLAIMS[:1]) == [score_checkworthiness(t) for t in CLAIMS[:2] + NOT_CLAIMS[:1]]
+    assert scorer([]) == []

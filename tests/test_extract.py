@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from claims.detect import DEFAULT_CLAIM_THRESHOLD
-from claims.extract import extract
+from claims.detect import DEFAULT_CLAIM_THRESHOLD, HeuristicScorer, score_checkworthiness
+from claims.errors import InvalidValueError
+from claims.extract import HEURISTIC, extract, scorer_threshold, uses_heuristic
 from claims.models import ExtractedSentence
 
 SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "article.txt"
@@ -139,3 +140,117 @@ def test_deterministic_and_json_ready() -> None:
 def test_core_does_not_import_streamlit() -> None:
     code = "import sys, claims.extract; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])
+
+
+# -- scorers: the trained detector, the heuristic fallback -------------------------------------------
+
+
+class FixedScorer:
+    """Scores sentences by a table and counts its calls; carries its own threshold."""
+
+    def __init__(self, scores: dict[str, float], threshold: float = 0.5) -> None:
+        self.scores = scores
+        self.threshold = threshold
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: list[str]) -> list[float]:
+        self.calls.append(list(texts))
+        return [self.scores[t] for t in texts]
+
+
+TABLE = {"Prices Rose Again": 0.9, "Unemployment fell to 3.7% in 2019.": 0.7, "Thank you.": 0.4, "What now?": 0.2}
+TEXT = "Prices Rose Again\nUnemployment fell to 3.7% in 2019. Thank you. What now?"
+
+
+def test_scorer_scores_all_sentences_at_once() -> None:
+    scorer = FixedScorer(TABLE)
+    result = extract(TEXT, scorer=scorer)
+    assert scorer.calls == [list(TABLE)]
+    assert [(s.checkworthiness, s.is_claim) for s in result] == [(0.9, False), (0.7, True), (0.4, False), (0.2, False)]
+
+
+@pytest.mark.parametrize(
+    "own, given, expected",
+    [
+        (0.5, None, [False, True, False, False]),
+        (0.3, None, [False, True, True, False]),
+        (0.3, 0.75, [False, False, False, False]),
+        (0.9, 0.0, [False, True, True, True]),
+    ],
+)
+def test_threshold_defaults_to_the_scorers_own(own: float, given: float | None, expected: list[bool]) -> None:
+    result = extract(TEXT, scorer=FixedScorer(TABLE, own), claim_threshold=given)
+    assert [s.is_claim for s in result] == expected
+
+
+def test_scorer_without_threshold_uses_the_default() -> None:
+    result = extract(TEXT, scorer=lambda texts: [TABLE[t] for t in texts])
+    assert [s.is_claim for s in result] == [False, True, False, False]
+    assert scorer_threshold(lambda texts: []) == DEFAULT_CLAIM_THRESHOLD
+
+
+def test_scorer_must_score_every_sentence() -> None:
+    with pytest.raises(InvalidValueError, match="the scorer returned 1 scores for 4 sentences"):
+        extract(TEXT, scorer=lambda texts: [0.5])
+
+
+def test_no_scorer_is_the_heuristic_fallback() -> None:
+    assert uses_heuristic(None) and uses_heuristic(HEURISTIC) and uses_heuristic(HeuristicScorer(reason="x"))
+    assert not uses_heuristic(FixedScorer(TABLE))
+    assert HEURISTIC.fallback and HEURISTIC.name == "heuristic" and "no trained detector" in HEURISTIC.reason
+    assert extract(TEXT) == extract(TEXT, scorer=HEURISTIC)
+    assert [s.checkworthiness for s in extract(TEXT)] == [score_checkworthiness(t) for t in TABLE]
+
+
+def test_empty_text_never_calls_the_scorer() -> None:
+    scorer = FixedScorer({})
+    assert extract("  \n", scorer=scorer) == [] and scorer.calls == []
+
+
+@pytest.fixture(scope="module")
+def detector_scorer(embedder):
+    from claims.detector import DetectorScorer, load_scorer
+
+    scorer = load_scorer(embedder.encode)
+    assert isinstance(scorer, DetectorScorer) and not uses_heuristic(scorer)
+    return scorer
+
+
+@pytest.mark.slow
+def test_seed_article_with_the_detector(detector_scorer) -> None:
+    text = seed_text()
+    result = extract(text, scorer=detector_scorer)
+    heuristic = extract(text)
+    # the same sentences, offsets and speakers; only scores and flags come from the detector
+    assert [(s.text, s.start, s.end, s.speaker) for s in result] == [
+        (s.text, s.start, s.end, s.speaker) for s in heuristic]
+    assert not result[0].is_claim  # the headline never is
+    for s in result:
+        assert s.is_claim == (s.checkworthiness >= 0.5 and s is not result[0])
+    assert 5 <= sum(s.is_claim for s in result) <= 12
+    assert result == extract(text, scorer=detector_scorer)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "prefix, is_claim",
+    [
+        ("Russia has not captured any of Ukraine's 10 largest cities", True),
+        ("Earlier, the Financial Times reported Russia had requested Chinese military equipment", True),
+        ("US officials say Russia has requested military equipment", True),
+        ("Beijing has denounced Washington's recent accusations of disinformation", True),
+        ('"We will not allow any country to compensate Russia for its losses," he stressed.', False),
+        ('"We will not allow that to continue', False),
+        ("Zhao Lijian also emphasized that China's attitude towards Ukraine is coherent and clear.", False),
+    ],
+)
+def test_seed_sentences_with_the_detector(detector_scorer, prefix: str, is_claim: bool) -> None:
+    assert find(extract(seed_text(), scorer=detector_scorer), prefix).is_claim is is_claim
+
+
+@pytest.mark.slow
+def test_detector_flags_obvious_sentences(detector_scorer) -> None:
+    result = extract("Unemployment fell to 3.7% in 2019, the lowest rate since 1969. Thank you very much.",
+                     scorer=detector_scorer)
+    assert [s.is_claim for s in result] == [True, False]
+    assert result[0].checkworthiness > 0.9 > 0.1 > result[1].checkworthiness

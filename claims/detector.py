@@ -1,0 +1,749 @@
+"""The trained check-worthiness detector: features, a small linear + MLP ensemble, training and scoring.
+
+A sentence is check-worthy when it states a fact the public would want checked. The detector
+scores it from three kinds of features:
+
+``ngrams``      word unigrams and bigrams (lower-cased; every number becomes ``<num>``, a year
+                ``<year>``, so "3.7%" and "4.1%" are the same cue), sublinear TF-IDF, L2-normalised;
+                the vocabulary is every term seen in at least two training sentences;
+``embedding``   the sentence's all-MiniLM-L6-v2 vector, the one the product already computes and
+                caches for matching (:mod:`index.embed`);
+``cues``        the hand-written cues of :func:`claims.detect.cue_values` (numbers, dates, names,
+                questions, promises, ...), standardised.
+
+Two models read them: a logistic regression over all three, and a one-hidden-layer MLP over the
+embedding and the cues. Their logits are averaged with weight ``mlp_weight`` and shifted so that
+the decision threshold chosen on the dev set is exactly 0.5; the score is the logistic of that
+(0..1, higher is more check-worthy). Only the ordering and the 0.5 cut are meaningful.
+
+Training (:func:`train_detector`, behind ``claimdesk train detector``) fits on the training file
+only and uses the dev file to choose the regularisation ``C``, ``mlp_weight`` and the threshold.
+scikit-learn is needed for training only; scoring is numpy matmuls over weights stored as a
+``.npz`` of plain arrays (read with ``allow_pickle=False``) and a ``.json`` of provenance: the
+data files and their sha256, the command, the date, the choices and the dev F1. Training is
+deterministic: the same files give byte-identical weights.
+
+The shipped weights live in ``claims/weights/``; :func:`load_scorer` falls back to the heuristic
+of :mod:`claims.detect` when they are missing, and says so.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import math
+import re
+import time
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from claims.detect import CUE_WEIGHTS, DEFAULT_CLAIM_THRESHOLD, HeuristicScorer, cue_values
+from claims.errors import (
+    WeightsMissingError,
+    BadRecordError,
+    EmptyInputError,
+    EncodingError,
+    InputError,
+    InvalidValueError,
+    MissingColumnError,
+    ModelError,
+)
+
+__all__ = [
+    "WEIGHTS_DIR",
+    "WEIGHTS_NPZ",
+    "WEIGHTS_JSON",
+    "FORMAT_VERSION",
+    "WeightsMissingError",
+    "LabelledSentence",
+    "Detector",
+    "DetectorScorer",
+    "TrainReport",
+    "tokens",
+    "ngram_terms",
+    "fit_vocabulary",
+    "ngram_matrix",
+    "cue_matrix",
+    "read_checkworthiness",
+    "read_checkworthiness_file",
+    "load_scorer",
+    "build_scorer",
+    "train_detector",
+    "score_file",
+    "f1_scores",
+    "best_cut",
+]
+
+log = logging.getLogger(__name__)
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+WEIGHTS_NPZ = "detector.npz"
+WEIGHTS_JSON = "detector.json"
+FORMAT_VERSION = 1
+
+# Training choices fixed in code (the dev set chooses among the grid below, nothing else).
+MIN_DF = 2                      # a term must occur in two training sentences to enter the vocabulary
+CUE_SCALE = 0.5                 # weight of the standardised cues next to the unit-length blocks
+C_GRID = (1.0, 3.0)             # logistic-regression inverse regularisation
+# The MLP always takes part: holding out whole debate years of train showed the mix generalising
+# better than the logistic regression alone (docs/BENCHMARKS-detection.md), though dev alone cannot tell.
+MLP_WEIGHT_GRID = (0.3, 0.5)
+MLP_HIDDEN = 128
+MLP_ALPHA = 1e-2
+SEED = 0
+FEEDBACK_WEIGHT = 5.0           # a reviewer's decision counts as much as five crowd-labelled sentences
+LABELS = {"Yes": True, "No": False}
+COLUMNS = ("Sentence_id", "Text", "class_label")
+
+CUE_NAMES: tuple[str, ...] = tuple(CUE_WEIGHTS)
+
+_ARRAYS = ("vocabulary", "idf", "coef_ngram", "coef_embedding", "coef_cues", "intercept",
+           "cue_mean", "cue_std", "mlp_w0", "mlp_b0", "mlp_w1", "mlp_b1", "mix", "offset")
+
+
+# -- data ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledSentence:
+    """One row of a check-worthiness file: its id, text, label (True = check-worthy) and line."""
+
+    sentence_id: str
+    text: str
+    label: bool
+    line: int
+
+
+def read_checkworthiness(fp: TextIO, source: str) -> list[LabelledSentence]:
+    """The rows of a CheckThat! check-worthiness file (``Sentence_id<TAB>Text<TAB>class_label``).
+
+    Text may be CSV-quoted; labels are ``Yes`` or ``No``. Raises an InputError subclass naming
+    ``source`` and the line for a missing column, a row with the wrong number of fields, an empty
+    text or an unknown label, and EmptyInputError for a file without rows.
+    """
+    reader = csv.reader(fp, delimiter="\t")
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise BadRecordError(f"unreadable header: {exc}", source=source, line=1) from None
+    if header is None:
+        raise EmptyInputError("the file is empty", source=source)
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise MissingColumnError(
+            f"missing column(s) {', '.join(missing)}; expected a header "
+            f"{'<TAB>'.join(COLUMNS)}, found {'<TAB>'.join(header)}", source=source, line=1)
+    at = {c: header.index(c) for c in COLUMNS}
+    rows: list[LabelledSentence] = []
+    line = reader.line_num + 1
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error as exc:
+            raise BadRecordError(f"malformed row: {exc}", source=source, line=line) from None
+        if record is None:
+            break
+        if record and any(cell.strip() for cell in record):
+            if len(record) != len(header):
+                raise BadRecordError(
+                    f"expected {len(header)} tab-separated fields, found {len(record)}", source=source, line=line)
+            text = record[at["Text"]].strip()
+            label = record[at["class_label"]].strip()
+            if not text:
+                raise BadRecordError("empty Text", source=source, line=line)
+            if label not in LABELS:
+                raise BadRecordError(f"class_label {label!r} is neither Yes nor No", source=source, line=line)
+            rows.append(LabelledSentence(record[at["Sentence_id"]].strip(), text, LABELS[label], line))
+        line = reader.line_num + 1
+    if not rows:
+        raise EmptyInputError("no labelled sentences", source=source)
+    return rows
+
+
+def read_checkworthiness_file(path: str | Path) -> list[LabelledSentence]:
+    """:func:`read_checkworthiness` of a file on disk; InputError if it is absent or not UTF-8."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise EncodingError("not UTF-8 text", source=str(path), line=line) from None
+    return read_checkworthiness(io.StringIO(text, newline=""), str(path))
+
+
+def _sha256_file(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+# -- features ------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*|\d+(?:[.,]\d+)*|[%$€£?!]")
+_YEAR = re.compile(r"(?:1[6-9]|20)\d\d")
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` as the n-gram features see them: lower case, numbers generalised.
+
+    A four-digit year becomes ``<year>``, any other number ``<num>``; ``% $ € £ ? !`` are tokens.
+    """
+    out = []
+    for tok in _TOKEN.findall(text.lower().replace("’", "'")):
+        if tok[0].isdigit():
+            out.append("<year>" if _YEAR.fullmatch(tok) else "<num>")
+        else:
+            out.append(tok)
+    return out
+
+
+def ngram_terms(text: str) -> list[str]:
+    """Unigrams and bigrams (space-joined) of :func:`tokens`, with repeats."""
+    toks = tokens(text)
+    return toks + [f"{a} {b}" for a, b in zip(toks, toks[1:])]
+
+
+def fit_vocabulary(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The sorted terms in at least :data:`MIN_DF` texts and their smoothed IDF (as scikit-learn's)."""
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(ngram_terms(text)))
+    terms = sorted(t for t, n in df.items() if n >= MIN_DF)
+    n = len(texts)
+    idf = np.array([math.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float64)
+    return terms, idf
+
+
+def _ngram_rows(texts: Sequence[str], index: dict[str, int], idf: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per text, the vocabulary indices it uses and their sublinear TF-IDF values (unit length)."""
+    rows = []
+    for text in texts:
+        counts = Counter(i for i in (index.get(t) for t in ngram_terms(text)) if i is not None)
+        idx = np.fromiter(sorted(counts), dtype=np.int64, count=len(counts))
+        val = np.array([1.0 + math.log(counts[i]) for i in idx], dtype=np.float64) * idf[idx]
+        norm = float(np.sqrt(val @ val))
+        rows.append((idx, val / norm if norm else val))
+    return rows
+
+
+def ngram_matrix(texts: Sequence[str], terms: Sequence[str], idf: np.ndarray) -> Any:
+    """The n-gram features of ``texts`` as a scipy CSR matrix (rows unit length), for training."""
+    import scipy.sparse as sp
+
+    rows = _ngram_rows(texts, {t: i for i, t in enumerate(terms)}, np.asarray(idf, dtype=np.float64))
+    indptr = np.cumsum([0] + [len(idx) for idx, _ in rows])
+    values = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
+    columns = np.concatenate([i for i, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    return sp.csr_matrix((values, columns, indptr), shape=(len(texts), len(terms)))
+
+
+def cue_matrix(texts: Sequence[str]) -> np.ndarray:
+    """The raw :func:`claims.detect.cue_values` of each text, columns in :data:`CUE_NAMES` order."""
+    out = np.zeros((len(texts), len(CUE_NAMES)), dtype=np.float64)
+    for r, text in enumerate(texts):
+        values = cue_values(text)
+        out[r] = [values[name] for name in CUE_NAMES]
+    return out
+
+
+# -- the detector --------------------------------------------------------------------------------
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * z))  # overflow-free logistic
+
+
+class Detector:
+    """A trained check-worthiness detector: scores sentences 0..1, a claim at or above ``threshold``.
+
+    Build one with :meth:`load` (the shipped weights or a trained folder) or :func:`train_detector`.
+    Immutable after construction, so one instance can serve many threads.
+    """
+
+    def __init__(self, arrays: dict[str, np.ndarray], provenance: dict[str, Any],
+                 source: Path | None = None) -> None:
+        missing = [name for name in _ARRAYS if name not in arrays]
+        if missing:
+            raise ModelError(f"detector weights {source or ''} lack arrays: {', '.join(missing)}")
+        self.arrays = {name: np.asarray(arrays[name]) for name in _ARRAYS}
+        for name in ("intercept", "mlp_b1", "mix", "offset"):
+            if self.arrays[name].shape != ():
+                raise ModelError(f"detector weights {source or ''}: {name} must be a single number")
+        self.provenance = provenance
+        self.source = source
+        vocab_blob = bytes(self.arrays["vocabulary"].astype(np.uint8))
+        self.vocabulary: list[str] = vocab_blob.decode("utf-8").split("\n") if vocab_blob else []
+        self._index = {term: i for i, term in enumerate(self.vocabulary)}
+        self.embedding_model: str = provenance.get("embedding_model", "")
+        self.embedding_dim = int(self.arrays["coef_embedding"].shape[0])
+        self.threshold = float(provenance.get("threshold", DEFAULT_CLAIM_THRESHOLD))
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        a = self.arrays
+        n_terms, n_cues, d = len(self.vocabulary), len(CUE_NAMES), self.embedding_dim
+        expected = {
+            "idf": (n_terms,), "coef_ngram": (n_terms,), "coef_cues": (n_cues,), "cue_mean": (n_cues,),
+            "cue_std": (n_cues,), "mlp_w0": (d + n_cues, a["mlp_b0"].shape[0]), "mlp_w1": (a["mlp_b0"].shape[0],),
+        }
+        for name, shape in expected.items():
+            if a[name].shape != shape:
+                raise ModelError(f"detector weights {self.source or ''}: {name} has shape {a[name].shape}, "
+                                 f"expected {shape}")
+        if self.provenance.get("cues", list(CUE_NAMES)) != list(CUE_NAMES):
+            raise ModelError("detector weights were trained on other cues than claims.detect.cue_values gives; "
+                             "retrain with claimdesk train detector")
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> Detector:
+        """The detector stored at ``path`` (a folder with detector.npz/.json, or the .npz); the shipped one by default.
+
+        WeightsMissingError when the files are absent; ModelError when they are damaged (the
+        sha256 recorded in the .json does not match the .npz, or an array is missing).
+        """
+        npz_path, json_path = _weight_paths(path)
+        if not npz_path.is_file() or not json_path.is_file():
+            absent = npz_path if not npz_path.is_file() else json_path
+            raise WeightsMissingError(f"trained detector weights {absent} are missing")
+        data = npz_path.read_bytes()
+        try:
+            provenance = json.loads(json_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ModelError(f"detector provenance {json_path} is not valid JSON: {exc}") from None
+        if not isinstance(provenance, dict):
+            raise ModelError(f"detector provenance {json_path} is not a JSON object")
+        expected = provenance.get("weights_sha256")
+        actual = hashlib.sha256(data).hexdigest()
+        if expected != actual:
+            raise ModelError(f"detector weights {npz_path} are corrupt: sha256 {actual}, expected {expected}")
+        if provenance.get("format") != FORMAT_VERSION:
+            raise ModelError(f"detector weights {npz_path} have format {provenance.get('format')}, "
+                             f"expected {FORMAT_VERSION}; retrain with claimdesk train detector")
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (ValueError, OSError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"cannot read detector weights {npz_path}: {exc}") from None
+        return cls(arrays, provenance, npz_path)
+
+    def _embeddings(self, texts: Sequence[str], embeddings: np.ndarray | None, embedder: Any,
+                    cache: Any) -> np.ndarray:
+        if embeddings is None:
+            if embedder is None:
+                raise InvalidValueError("the detector needs sentence embeddings or an embedder to compute them")
+            if self.embedding_model and getattr(embedder, "name", None) != self.embedding_model:
+                raise ModelError(f"the detector was trained on {self.embedding_model} embeddings, "
+                                 f"not {getattr(embedder, 'name', embedder)!r}")
+            if cache is not None:
+                from index.embed import embed_cached
+
+                embeddings = embed_cached(list(texts), embedder, cache)
+            else:
+                embeddings = embedder.encode(list(texts))
+        embeddings = np.asarray(embeddings, dtype=np.float64)
+        if embeddings.shape != (len(texts), self.embedding_dim):
+            raise InvalidValueError(f"expected embeddings of shape ({len(texts)}, {self.embedding_dim}), "
+                                    f"got {embeddings.shape}")
+        return embeddings
+
+    def logits(self, texts: Sequence[str], embeddings: np.ndarray | None = None, *,
+               embedder: Any = None, cache: Any = None) -> np.ndarray:
+        """The ensemble's logits before the threshold shift: (logistic regression, MLP), shape (n, 2)."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, 2))
+        a = self.arrays
+        emb = self._embeddings(texts, embeddings, embedder, cache)
+        cues = (cue_matrix(texts) - a["cue_mean"]) / a["cue_std"]
+        coef_ngram = a["coef_ngram"].astype(np.float64)
+        ngram = np.array([float(val @ coef_ngram[idx]) for idx, val in
+                          _ngram_rows(texts, self._index, a["idf"].astype(np.float64))])
+        z_lr = ngram + emb @ a["coef_embedding"] + cues @ a["coef_cues"] + float(a["intercept"])
+        dense = np.hstack([emb, cues])
+        hidden = np.maximum(dense @ a["mlp_w0"] + a["mlp_b0"], 0.0)
+        z_mlp = hidden @ a["mlp_w1"] + float(a["mlp_b1"])
+        return np.stack([z_lr, z_mlp], axis=1)
+
+    def mixed_logits(self, logits: np.ndarray, mlp_weight: float | None = None) -> np.ndarray:
+        """The ensemble logit from :meth:`logits`: (1 - w) * LR + w * MLP, w the stored weight unless given."""
+        w = float(self.arrays["mix"]) if mlp_weight is None else mlp_weight
+        return (1.0 - w) * logits[:, 0] + w * logits[:, 1]
+
+    def score(self, texts: Sequence[str], embeddings: np.ndarray | None = None, *,
+              embedder: Any = None, cache: Any = None) -> np.ndarray:
+        """Check-worthiness of each text, 0..1 (float64 array); a claim scores at least :attr:`threshold`.
+
+        Pass ``embeddings`` (one row per text, from the embedding cache) when you have them;
+        otherwise ``embedder`` computes them, through ``cache`` when given. A blank text scores 0.
+        """
+        texts = list(texts)
+        if not texts:
+            return np.zeros(0)
+        logits = self.logits(texts, embeddings, embedder=embedder, cache=cache)
+        z = self.mixed_logits(logits) - float(self.arrays["offset"])
+        scores = _sigmoid(z)
+        scores[[not t.strip() for t in texts]] = 0.0
+        return scores
+
+    def describe(self) -> str:
+        """One line for logs and the UI: what scores the sentences and how well it did on dev."""
+        dev = self.provenance.get("dev", {})
+        return (f"trained detector ({self.source or 'in memory'}; dev F1 {dev.get('f1', float('nan')):.3f} "
+                f"at threshold {self.threshold:g})")
+
+
+def _weight_paths(path: str | Path | None) -> tuple[Path, Path]:
+    if path is None:
+        folder = WEIGHTS_DIR
+    else:
+        path = Path(path)
+        if path.suffix == ".npz":
+            return path, path.with_suffix(".json")
+        folder = path
+    return folder / WEIGHTS_NPZ, folder / WEIGHTS_JSON
+
+
+# -- scorers for claims.extract --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DetectorScorer:
+    """The detector bound to a way of embedding: call it with all sentences of a text at once.
+
+    ``embed`` maps texts to their vectors (the workspace passes one that reads its cache).
+    """
+
+    detector: Detector
+    embed: Callable[[list[str]], np.ndarray]
+    name: str = "detector"
+    fallback: bool = False
+    reason: str | None = None
+
+    @property
+    def threshold(self) -> float:
+        """The detector's own claim threshold (what ``extract`` uses when given none)."""
+        return self.detector.threshold
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros(0)
+        return self.detector.score(texts, self.embed(texts))
+
+
+def load_scorer(embed: Callable[[list[str]], np.ndarray], path: str | Path | None = None
+                ) -> DetectorScorer | HeuristicScorer:
+    """The sentence scorer for :func:`claims.extract.extract`: the trained detector, or the fallback.
+
+    When the weights at ``path`` (default: the shipped ones) are missing, logs a warning and
+    returns the heuristic of :mod:`claims.detect`, flagged ``fallback=True`` with the reason.
+    Damaged weights raise ModelError: they are never silently replaced.
+    """
+    try:
+        detector = Detector.load(path)
+    except WeightsMissingError as exc:
+        reason = f"{exc}; using the heuristic check-worthiness scores instead"
+        log.warning(reason)
+        return HeuristicScorer(reason=reason)
+    return DetectorScorer(detector, embed)
+
+
+def build_scorer(embedder: Any, path: str | Path | None = None, *,
+                 cache: Any = None) -> DetectorScorer | HeuristicScorer:
+    """The scorer a workspace or the CLI uses: the detector over ``embedder``'s vectors.
+
+    Vectors come through ``cache`` (an EmbeddingCache) when one is given, so a sentence is
+    embedded once whether it is scored, matched or both. Falls back to the heuristic, saying why,
+    when the weights are missing or were trained on another embedding model than ``embedder``'s.
+    """
+    from index.embed import embed_cached
+
+    def embed(texts: list[str]) -> np.ndarray:
+        return embed_cached(texts, embedder, cache) if cache is not None else embedder.encode(texts)
+
+    scorer = load_scorer(embed, path)
+    if isinstance(scorer, DetectorScorer):
+        wanted = scorer.detector.provenance.get("embedding_model")
+        if wanted is not None and wanted != getattr(embedder, "name", None):
+            reason = (f"the detector was trained on {wanted} embeddings, the workspace embeds with "
+                      f"{getattr(embedder, 'name', '?')}; using the heuristic check-worthiness scores instead")
+            log.warning(reason)
+            return HeuristicScorer(reason=reason)
+    return scorer
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+
+def f1_scores(scores: Sequence[float] | np.ndarray, labels: Sequence[bool] | np.ndarray,
+              threshold: float) -> dict[str, float]:
+    """F1, precision and recall of the check-worthy class when ``score >= threshold`` flags a claim.
+
+    Precision is 0 when nothing is flagged, recall 0 when nothing is check-worthy, F1 0 then too.
+    """
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(labels, dtype=bool)
+    flagged = s >= threshold
+    tp = int(np.sum(flagged & y))
+    fp = int(np.sum(flagged & ~y))
+    fn = int(np.sum(~flagged & y))
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return {"f1": f1, "precision": precision, "recall": recall}
+
+
+def best_cut(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """The threshold maximising F1 and that F1: halfway between the lowest flagged score and the next.
+
+    Ties in F1 go to the higher threshold (fewer flags).
+    """
+    order = np.argsort(-scores, kind="stable")
+    s, y = scores[order], labels[order]
+    tp = np.cumsum(y)
+    fp = np.cumsum(~y)
+    f1 = 2 * tp / (2 * tp + fp + (y.sum() - tp))
+    distinct = np.r_[s[1:] != s[:-1], True]  # a cut can only fall between different scores
+    f1 = np.where(distinct, f1, -1.0)
+    i = int(np.argmax(f1))
+    below = s[i + 1] if i + 1 < len(s) else s[i] - 1.0
+    return float((s[i] + below) / 2.0), float(f1[i])
+
+
+# -- training ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """What :func:`train_detector` did: where the weights went, what dev chose, how well it scores."""
+
+    npz_path: Path
+    json_path: Path
+    dev: dict[str, float]
+    threshold: float
+    choice: dict[str, float]
+    grid: list[dict[str, float]]
+    n_train: int
+    n_feedback: int
+    n_dev: int
+    n_terms: int
+    weights_bytes: int
+    seconds: float
+    provenance: dict[str, Any] = field(repr=False)
+
+
+def _feedback_rows(feedback: Iterable[Any]) -> list[tuple[str, bool]]:
+    """Reviewer feedback as (text, is_claim): pairs, or objects with ``text`` and ``is_claim``.
+
+    The last decision on the same (whitespace-normalised) text wins.
+    """
+    latest: dict[str, tuple[str, bool]] = {}
+    for item in feedback:
+        if isinstance(item, tuple):
+            text, is_claim = item
+        else:
+            text, is_claim = item.text, item.is_claim
+        text = " ".join(str(text).split())
+        if text:
+            latest[text] = (text, bool(is_claim))
+    return list(latest.values())
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> bytes:
+    """A compressed .npz with fixed timestamps and order, so equal arrays give equal bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in _ARRAYS:
+            member = io.BytesIO()
+            array = np.asarray(arrays[name])
+            np.lib.format.write_array(member, array if array.flags.c_contiguous else array.copy(order="C"),
+                                      allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, member.getvalue(), compresslevel=9)
+    data = buffer.getvalue()
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+    return data
+
+
+def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: Any, cache: Any,
+                   out_dir: str | Path, feedback: Iterable[Any] = (),
+                   command: str | None = None,
+                   progress: Callable[[str], None] | None = None) -> TrainReport:
+    """Train the detector on ``train_path``, choose on ``dev_path``, and write detector.npz/.json to ``out_dir``.
+
+    Fitting sees the training file plus reviewer ``feedback`` ((text, is_claim) pairs or objects
+    with those attributes; each weighs :data:`FEEDBACK_WEIGHT` sentences). The dev file only
+    chooses ``C`` from :data:`C_GRID`, ``mlp_weight`` from :data:`MLP_WEIGHT_GRID` and the
+    threshold, by F1 of the check-worthy class; then the intercepts are shifted so that
+    threshold becomes 0.5. Embeddings go through ``cache`` (an :class:`index.embed.EmbeddingCache`),
+    so each sentence is embedded once across runs. Deterministic: same inputs, same bytes.
+    """
+    import scipy.sparse as sp
+    import sklearn
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import MLPClassifier
+
+    from index.embed import embed_cached
+
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    train = read_checkworthiness_file(train_path)
+    dev = read_checkworthiness_file(dev_path)
+    extra = _feedback_rows(feedback)
+    texts = [r.text for r in train] + [t for t, _ in extra]
+    labels = np.array([r.label for r in train] + [y for _, y in extra], dtype=bool)
+    weights = np.array([1.0] * len(train) + [FEEDBACK_WEIGHT] * len(extra))
+    if labels.all() or not labels.any():
+        raise InvalidValueError(f"{train_path}: the training data needs both Yes and No sentences")
+    dev_texts = [r.text for r in dev]
+    dev_labels = np.array([r.label for r in dev], dtype=bool)
+    if not dev_labels.any():
+        raise InvalidValueError(f"{dev_path}: the dev data needs at least one Yes sentence")
+
+    say(f"embedding {len(texts) + len(dev_texts)} sentences (cached ones are not embedded again)")
+    vectors = []
+    everything = texts + dev_texts
+    for start in range(0, len(everything), 2000):  # chunks, so an interrupted run keeps what it embedded
+        vectors.append(embed_cached(everything[start:start + 2000], embedder, cache))
+    emb_all = np.vstack(vectors).astype(np.float64)
+    emb, dev_emb = emb_all[:len(texts)], emb_all[len(texts):]
+
+    say("building features")
+    terms, idf = fit_vocabulary(texts)
+    ngrams = ngram_matrix(texts, terms, idf)
+    raw_cues = cue_matrix(texts)
+    cue_mean = raw_cues.mean(axis=0)
+    cue_std = raw_cues.std(axis=0)
+    cue_std[cue_std == 0] = 1.0
+    cues = (raw_cues - cue_mean) / cue_std
+    features = sp.hstack([ngrams, sp.csr_matrix(emb), sp.csr_matrix(CUE_SCALE * cues)]).tocsr()
+    dense = np.hstack([emb, cues])
+
+    say(f"fitting the MLP ({MLP_HIDDEN} hidden units)")
+    mlp = MLPClassifier((MLP_HIDDEN,), alpha=MLP_ALPHA, early_stopping=True, random_state=SEED,
+                        max_iter=200).fit(dense, labels, sample_weight=weights)
+    base = {
+        "vocabulary": np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8),
+        "idf": idf.astype(np.float32),
+        "cue_mean": cue_mean.astype(np.float32),
+        "cue_std": cue_std.astype(np.float32),
+        "mlp_w0": mlp.coefs_[0].astype(np.float32),
+        "mlp_b0": mlp.intercepts_[0].astype(np.float32),
+        "mlp_w1": mlp.coefs_[1][:, 0].astype(np.float32),
+        "mlp_b1": np.float32(mlp.intercepts_[1][0]),
+    }
+    provenance_base = {"embedding_model": getattr(embedder, "name", ""), "cues": list(CUE_NAMES),
+                       "format": FORMAT_VERSION}
+
+    grid: list[dict[str, float]] = []
+    candidates: list[tuple[float, dict[str, Any], float, dict[str, float]]] = []
+    for c in C_GRID:
+        say(f"fitting the logistic regression, C={c:g}")
+        lr = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
+            features, labels, sample_weight=weights)
+        coef = lr.coef_[0]
+        arrays = dict(base,
+                      coef_ngram=coef[:len(terms)].astype(np.float32),
+                      coef_embedding=coef[len(terms):len(terms) + emb.shape[1]].astype(np.float32),
+                      coef_cues=(CUE_SCALE * coef[len(terms) + emb.shape[1]:]).astype(np.float32),
+                      intercept=np.float32(lr.intercept_[0]), mix=np.float32(0.0), offset=np.float32(0.0))
+        candidate = Detector(arrays, provenance_base)
+        dev_logits = candidate.logits(dev_texts, dev_emb)
+        for w in MLP_WEIGHT_GRID:
+            cut, f1 = best_cut(candidate.mixed_logits(dev_logits, w), dev_labels)
+            grid.append({"C": c, "mlp_weight": w, "dev_f1": round(f1, 4)})
+            candidates.append((f1, arrays, cut, {"C": c, "mlp_weight": w}))
+    _, arrays, cut, choice = max(candidates, key=lambda entry: entry[0])  # ties: the earlier grid entry
+    arrays = dict(arrays, mix=np.float32(choice["mlp_weight"]), offset=np.float32(cut))
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    npz_path, json_path = out / WEIGHTS_NPZ, out / WEIGHTS_JSON
+    data = _write_npz(npz_path, arrays)
+    detector = Detector({name: np.asarray(v) for name, v in arrays.items()},
+                        dict(provenance_base, threshold=DEFAULT_CLAIM_THRESHOLD), npz_path)
+    dev_scores = detector.score(dev_texts, dev_emb)
+    dev_metrics = {k: round(v, 4) for k, v in f1_scores(dev_scores, dev_labels, detector.threshold).items()}
+    train_metrics = {k: round(v, 4) for k, v in f1_scores(
+        detector.score(texts[:len(train)], emb[:len(train)]), labels[:len(train)], detector.threshold).items()}
+    feedback_digest = hashlib.sha256(json.dumps(extra, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+    provenance = {
+        "format": FORMAT_VERSION,
+        "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
+        "command": command or f"claimdesk train detector --train {train_path} --dev {dev_path}",
+        "data": {
+            "train": {"file": Path(train_path).name, "sha256": _sha256_file(train_path), "rows": len(train)},
+            "dev": {"file": Path(dev_path).name, "sha256": _sha256_file(dev_path), "rows": len(dev)},
+            "feedback": {"rows": len(extra), "weight": FEEDBACK_WEIGHT,
+                         "sha256": feedback_digest if extra else None},
+        },
+        "selection": ("fitted on the training file (and feedback) only; C, mlp_weight and the threshold "
+                      "chosen by F1 of the Yes class on the dev file; logits shifted so that threshold is 0.5"),
+        "embedding_model": getattr(embedder, "name", ""),
+        "embedding_dim": int(emb.shape[1]),
+        "cues": list(CUE_NAMES),
+        "features": {"ngrams": "unigrams+bigrams of claims.detector.tokens, sublinear TF-IDF, L2",
+                     "min_df": MIN_DF, "terms": len(terms), "cue_scale": CUE_SCALE},
+        "model": {"logistic_regression": {"C": choice["C"], "class_weight": "balanced", "solver": "lbfgs"},
+                  "mlp": {"hidden": MLP_HIDDEN, "alpha": MLP_ALPHA, "activation": "relu", "early_stopping": True,
+                          "seed": SEED, "iterations": int(mlp.n_iter_)},
+                  "mlp_weight": choice["mlp_weight"], "logit_offset": round(float(cut), 6)},
+        "grid": grid,
+        "threshold": DEFAULT_CLAIM_THRESHOLD,
+        "dev": dict(dev_metrics, n=len(dev)),
+        "train_fit": dict(train_metrics, n=len(train)),
+        "versions": {"numpy": np.__version__, "scikit-learn": sklearn.__version__},
+        "weights_sha256": hashlib.sha256(data).hexdigest(),
+        "weights_bytes": len(data),
+    }
+    tmp = json_path.with_name(json_path.name + ".tmp")
+    tmp.write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    tmp.replace(json_path)
+    say(f"dev F1 {dev_metrics['f1']:.3f} (C={choice['C']:g}, mlp_weight={choice['mlp_weight']:g})")
+    return TrainReport(
+        npz_path=npz_path, json_path=json_path, dev=dev_metrics, threshold=DEFAULT_CLAIM_THRESHOLD,
+        choice=choice, grid=grid, n_train=len(train), n_feedback=len(extra), n_dev=len(dev),
+        n_terms=len(terms), weights_bytes=len(data), seconds=time.perf_counter() - started,
+        provenance=provenance)
+
+
+# -- benchmark -----------------------------------------------------------------------------------
+
+
+def score_file(path: str | Path, detector: Detector | None, embedder: Any = None, cache: Any = None, *,
+               threshold: float | None = None) -> dict[str, float]:
+    """F1, precision and recall of the check-worthy (Yes) class on a check-worthiness file.
+
+    Scores with ``detector`` (``None``: the heuristic of :mod:`claims.detect`) at ``threshold``
+    (default: the detector's own). Returns exactly the keys f1, precision, recall, threshold, n.
+    """
+    rows = read_checkworthiness_file(path)
+    texts = [r.text for r in rows]
+    labels = [r.label for r in rows]
+    if detector is None:
+        heuristic = HeuristicScorer()
+        scores = np.asarray(heuristic(texts))
+        cut = heuristic.threshold if threshold is None else threshold
+    else:
+        scores = detector.score(texts, embedder=embedder, cache=cache)
+        cut = detector.threshold if threshold is None else threshold
+    metrics = f1_scores(scores, labels, cut)
+    return {"f1": round(metrics["f1"], 4), "precision": round(metrics["precision"], 4),
+            "recall": round(metrics["recall"], 4), "threshold": float(cut), "n": len(rows)}

@@ -1,0 +1,471 @@
+"""Tests for claims.detector: the shipped weights, scoring, the fallback, training, the benchmark, readers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import claims.detector as detector_module
+from claims.detect import DEFAULT_CLAIM_THRESHOLD, HeuristicScorer
+from claims.detector import (
+    WEIGHTS_DIR,
+    Detector,
+    DetectorScorer,
+    WeightsMissingError,
+    best_cut,
+    f1_scores,
+    load_scorer,
+    ngram_terms,
+    read_checkworthiness,
+    read_checkworthiness_file,
+    score_file,
+    tokens,
+    train_detector,
+)
+from claims.errors import (
+    BadRecordError,
+    EmptyInputError,
+    EncodingError,
+    InputError,
+    InvalidValueError,
+    MissingColumnError,
+    ModelError,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = REPO.parent / "shared" / "bench" / "checkworthiness-claimbuster-ct24-en"
+
+CLAIMS = [
+    "Russia has not captured any of Ukraine's 10 largest cities since starting its offensive on February 24.",
+    "Unemployment fell to 3.7% in 2019, the lowest rate since 1969.",
+    "We're consuming 50 percent of the world's cocaine.",
+    "The deficit has doubled in the last four years.",
+    "The senator voted against the bill three times.",
+    "Exports rose by $1.2 billion last year, more than any other country.",
+    "We spent $4 trillion on the war in Iraq.",
+]
+
+NOT_CLAIMS = [
+    "Thank you very much.",
+    "Thank you.",
+    "Good evening, everyone.",
+    "What do you think?",
+    "I think we will win.",
+    "We will not stand by.",
+    "We're going to get it done.",
+    "Let me help the governor.",
+    "Look at the record.",
+    "We must reduce our deficit.",
+    "Well, you know, that's a good question.",
+    "Hello!",
+    "Yes.",
+]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> Detector:
+    return Detector.load()
+
+
+def test_public_surface() -> None:
+    assert set(detector_module.__all__) >= {"Detector", "train_detector", "score_file", "load_scorer",
+                                            "read_checkworthiness_file", "TrainReport", "WeightsMissingError"}
+    for name in detector_module.__all__:
+        assert hasattr(detector_module, name)
+
+
+# -- the shipped weights -------------------------------------------------------------------------
+
+
+def test_shipped_weights_are_small() -> None:
+    npz, meta = WEIGHTS_DIR / "detector.npz", WEIGHTS_DIR / "detector.json"
+    assert npz.stat().st_size < 1_500_000
+    assert meta.stat().st_size < 20_000
+
+
+def test_shipped_provenance(shipped: Detector) -> None:
+    p = shipped.provenance
+    assert p["weights_sha256"] == hashlib.sha256((WEIGHTS_DIR / "detector.npz").read_bytes()).hexdigest()
+    assert p["command"].startswith("claimdesk train detector --train ")
+    assert (p["data"]["train"]["file"], p["data"]["train"]["rows"]) == ("train.tsv", 22501)
+    assert (p["data"]["dev"]["file"], p["data"]["dev"]["rows"]) == ("dev.tsv", 1032)
+    assert all(len(p["data"][k]["sha256"]) == 64 for k in ("train", "dev"))
+    assert "chosen by F1 of the Yes class on the dev file" in p["selection"]
+    assert p["created"] and p["embedding_model"] == "all-MiniLM-L6-v2" and p["embedding_dim"] == 384
+    assert p["threshold"] == shipped.threshold == DEFAULT_CLAIM_THRESHOLD
+    assert p["dev"]["f1"] >= 0.90 and p["dev"]["n"] == 1032
+
+
+def test_shipped_weights_load_without_pickle() -> None:
+    with np.load(WEIGHTS_DIR / "detector.npz", allow_pickle=False) as npz:
+        assert all(npz[name].dtype != object for name in npz.files)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", CLAIMS)
+def test_claims_score_high(shipped: Detector, embedder, text: str) -> None:
+    [score] = shipped.score([text], embedder=embedder)
+    assert score >= 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", NOT_CLAIMS)
+def test_non_claims_score_low(shipped: Detector, embedder, text: str) -> None:
+    [score] = shipped.score([text], embedder=embedder)
+    assert score < 0.1
+
+
+@pytest.mark.slow
+def test_score_precomputed_embeddings_and_cache_agree(shipped: Detector, embedder, store) -> None:
+    texts = CLAIMS[:3] + NOT_CLAIMS[:3]
+    direct = shipped.score(texts, embedder.encode(texts))
+    before = embedder.texts_encoded
+    cached = shipped.score(texts, embedder=embedder, cache=store)
+    again = shipped.score(texts, embedder=embedder, cache=store)
+    assert embedder.texts_encoded == before + len(texts)  # the second call read every vector from the cache
+    np.testing.assert_allclose(cached, direct, atol=1e-5)
+    assert np.array_equal(cached, again)
+    assert cached.dtype == np.float64 and ((cached >= 0) & (cached <= 1)).all()
+
+
+def test_score_edge_cases(shipped: Detector) -> None:
+    assert shipped.score([]).shape == (0,)
+    scores = shipped.score(["", "  ", "Taxes rose 5 percent in 2019."], np.zeros((3, 384), dtype=np.float32))
+    assert scores[0] == scores[1] == 0.0 and 0.0 < scores[2] <= 1.0
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({}, InvalidValueError, "needs sentence embeddings or an embedder"),
+        ({"embeddings": np.zeros((2, 384))}, InvalidValueError, "expected embeddings of shape (1, 384)"),
+        ({"embeddings": np.zeros((1, 64))}, InvalidValueError, "expected embeddings of shape (1, 384)"),
+    ],
+)
+def test_score_rejects_bad_embeddings(shipped: Detector, kwargs: dict, error: type, message: str) -> None:
+    with pytest.raises(error, match=message.replace("(", r"\(").replace(")", r"\)")):
+        shipped.score(["Taxes rose."], **kwargs)
+
+
+def test_score_rejects_another_embedding_model(shipped: Detector, fake_embedder) -> None:
+    with pytest.raises(ModelError, match="trained on all-MiniLM-L6-v2 embeddings, not 'hash-embedder'"):
+        shipped.score(["Taxes rose."], embedder=fake_embedder)
+
+
+def test_scoring_needs_numpy_only() -> None:
+    code = ("import sys, numpy as np; from claims.detector import Detector; d = Detector.load(); "
+            "s = d.score(['Taxes rose 5 percent.'], np.zeros((1, 384))); "
+            "assert 'sklearn' not in sys.modules and 'scipy' not in sys.modules and 'streamlit' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Unemployment fell to 3.7% in 2019?", ["unemployment", "fell", "to", "<num>", "%", "in", "<year>", "?"]),
+        ("We’re paying $1,200 a month.", ["we're", "paying", "$", "<num>", "a", "month"]),
+        ("Café prices — up!", ["café", "prices", "up", "!"]),
+    ],
+)
+def test_tokens(text: str, expected: list[str]) -> None:
+    assert tokens(text) == expected
+
+
+def test_ngram_terms() -> None:
+    assert ngram_terms("Taxes rose 5%") == ["taxes", "rose", "<num>", "%", "taxes rose", "rose <num>", "<num> %"]
+
+
+# -- missing or damaged weights --------------------------------------------------------------------
+
+
+def test_missing_weights_fall_back_to_the_heuristic(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.raises(WeightsMissingError, match=f"{tmp_path / 'detector.npz'} are missing"):
+        Detector.load(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="claims.detector"):
+        scorer = load_scorer(lambda texts: np.zeros((len(texts), 384)), tmp_path)
+    assert isinstance(scorer, HeuristicScorer)
+    assert scorer.fallback is True and scorer.name == "heuristic"
+    assert "are missing; using the heuristic check-worthiness scores instead" in scorer.reason
+    assert "using the heuristic" in caplog.text
+    assert scorer(["Unemployment fell to 3.7% in 2019.", "Thank you."])[0] > 0.5
+
+
+def test_shipped_weights_give_the_detector(shipped: Detector) -> None:
+    scorer = load_scorer(lambda texts: np.zeros((len(texts), 384)))
+    assert isinstance(scorer, DetectorScorer)
+    assert (scorer.fallback, scorer.name, scorer.threshold) == (False, "detector", shipped.threshold)
+    assert len(scorer(["Taxes rose.", "Thank you."])) == 2
+    assert "dev F1 0.9" in shipped.describe()
+
+
+def copy_weights(folder: Path) -> Path:
+    folder.mkdir()
+    for name in ("detector.npz", "detector.json"):
+        shutil.copy(WEIGHTS_DIR / name, folder / name)
+    return folder
+
+
+def test_damaged_weights_are_refused(tmp_path: Path) -> None:
+    folder = copy_weights(tmp_path / "w")
+    data = bytearray((folder / "detector.npz").read_bytes())
+    data[100] ^= 0xFF
+    (folder / "detector.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="are corrupt: sha256"):
+        Detector.load(folder)
+    with pytest.raises(ModelError, match="are corrupt"):
+        load_scorer(lambda texts: np.zeros((len(texts), 384)), folder)
+
+
+def test_load_accepts_the_npz_path(tmp_path: Path) -> None:
+    folder = copy_weights(tmp_path / "w")
+    assert Detector.load(folder / "detector.npz").provenance == Detector.load(folder).provenance
+
+
+def test_other_format_is_refused(tmp_path: Path) -> None:
+    folder = copy_weights(tmp_path / "w")
+    meta = json.loads((folder / "detector.json").read_text())
+    meta["format"] = 99
+    (folder / "detector.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="have format 99, expected 1"):
+        Detector.load(folder)
+
+
+# -- metrics ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "scores, labels, threshold, expected",
+    [
+        ([0.9, 0.8, 0.3, 0.1], [True, True, False, False], 0.5, (1.0, 1.0, 1.0)),
+        ([0.9, 0.8, 0.3, 0.1], [True, False, True, False], 0.5, (0.5, 0.5, 0.5)),
+        ([0.9, 0.6, 0.3, 0.1], [True, False, False, False], 0.5, (2 / 3, 0.5, 1.0)),
+        ([0.1, 0.2], [True, False], 0.5, (0.0, 0.0, 0.0)),
+        ([0.5, 0.2], [True, False], 0.5, (1.0, 1.0, 1.0)),
+        ([0.9, 0.9], [False, False], 0.5, (0.0, 0.0, 0.0)),
+    ],
+)
+def test_f1_scores(scores, labels, threshold, expected) -> None:
+    m = f1_scores(scores, labels, threshold)
+    assert (m["f1"], m["precision"], m["recall"]) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "scores, labels, cut, f1",
+    [
+        ([0.9, 0.8, 0.3, 0.1], [True, True, False, False], 0.55, 1.0),
+        ([0.9, 0.8, 0.3, 0.1], [True, False, True, False], 0.2, 0.8),
+        ([0.7, 0.7, 0.1], [True, False, False], 0.4, 2 / 3),  # a cut never splits equal scores
+    ],
+)
+def test_best_cut(scores, labels, cut, f1) -> None:
+    assert best_cut(np.array(scores), np.array(labels)) == pytest.approx((cut, f1))
+
+
+# -- readers ---------------------------------------------------------------------------------------
+
+
+def write(tmp_path: Path, body: str | bytes, name: str = "data.tsv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    return path
+
+
+def test_reader_reads_quoted_text(tmp_path: Path) -> None:
+    path = write(tmp_path, 'Sentence_id\tText\tclass_label\n1\t"He said ""no""\tthen left."\tNo\n'
+                           '2\tTaxes rose 5 percent.\tYes\n\n3\t"Two\nlines"\tNo\n4\tLast.\tNo\n')
+    rows = read_checkworthiness_file(path)
+    assert [(r.sentence_id, r.text, r.label, r.line) for r in rows] == [
+        ("1", 'He said "no"\tthen left.', False, 2),
+        ("2", "Taxes rose 5 percent.", True, 3),
+        ("3", "Two\nlines", False, 5),
+        ("4", "Last.", False, 7),
+    ]
+
+
+@pytest.mark.parametrize(
+    "body, error, message",
+    [
+        ("", EmptyInputError, "data.tsv: the file is empty"),
+        ("Sentence_id\tText\tclass_label\n", EmptyInputError, "data.tsv: no labelled sentences"),
+        ("id\tText\tlabel\n1\tA.\tNo\n", MissingColumnError,
+         "data.tsv, line 1: missing column(s) Sentence_id, class_label"),
+        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\n", BadRecordError,
+         "data.tsv, line 3: expected 3 tab-separated fields, found 2"),
+        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tMaybe\n", BadRecordError,
+         "data.tsv, line 3: class_label 'Maybe' is neither Yes nor No"),
+        ("Sentence_id\tText\tclass_label\n1\t \tNo\n", BadRecordError, "data.tsv, line 2: empty Text"),
+        ('Sentence_id\tText\tclass_label\n1\t"A\nB"\tNo\n2\tC.\tyes\n', BadRecordError,
+         "data.tsv, line 4: class_label 'yes'"),
+        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\t\n", BadRecordError, "data.tsv, line 2: expected 3"),
+        (b"Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tcaf\xe9\tNo\n", EncodingError, "data.tsv, line 3: not UTF-8"),
+    ],
+)
+def test_reader_errors_name_file_and_line(tmp_path: Path, body, error: type, message: str) -> None:
+    path = write(tmp_path, body)
+    with pytest.raises(error) as info:
+        read_checkworthiness_file(path)
+    assert str(info.value).startswith(str(tmp_path / "data.tsv"))
+    assert message in str(info.value)
+    assert isinstance(info.value, InputError)
+
+
+def test_reader_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="nope.tsv: no such file"):
+        read_checkworthiness_file(tmp_path / "nope.tsv")
+
+
+def test_reader_takes_a_stream() -> None:
+    import io
+
+    rows = read_checkworthiness(io.StringIO("Sentence_id\tText\tclass_label\n7\tA.\tYes\n"), "pasted")
+    assert rows[0].sentence_id == "7" and rows[0].label
+
+
+# -- score_file ------------------------------------------------------------------------------------
+
+SCORE_FILE_ROWS = [
+    # three claims labelled Yes, one claim labelled No, two non-claims labelled No, one non-claim labelled Yes
+    ("1", CLAIMS[1], "Yes"), ("2", CLAIMS[3], "Yes"), ("3", CLAIMS[5], "Yes"), ("4", CLAIMS[4], "No"),
+    ("5", NOT_CLAIMS[0], "No"), ("6", NOT_CLAIMS[3], "No"), ("7", NOT_CLAIMS[4], "Yes"),
+]
+
+
+@pytest.fixture
+def small_file(tmp_path: Path) -> Path:
+    rows = "".join(f"{i}\t{t}\t{y}\n" for i, t, y in SCORE_FILE_ROWS)
+    return write(tmp_path, "Sentence_id\tText\tclass_label\n" + rows)
+
+
+def test_score_file_heuristic(small_file: Path) -> None:
+    # tp 3, fp 1, fn 1
+    assert score_file(small_file, None) == {"f1": 0.75, "precision": 0.75, "recall": 0.75, "threshold": 0.5, "n": 7}
+
+
+@pytest.mark.slow
+def test_score_file_detector(small_file: Path, shipped: Detector, embedder, store) -> None:
+    assert score_file(small_file, shipped, embedder, store) == {
+        "f1": 0.75, "precision": 0.75, "recall": 0.75, "threshold": 0.5, "n": 7}
+    # nothing reaches a threshold above 1: no claim flagged, F1 0
+    assert score_file(small_file, shipped, embedder, store, threshold=1.01) == {
+        "f1": 0.0, "precision": 0.0, "recall": 0.0, "threshold": 1.01, "n": 7}
+
+
+def test_score_file_bad_row(tmp_path: Path, shipped: Detector) -> None:
+    path = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tX\n")
+    with pytest.raises(BadRecordError, match="line 3"):
+        score_file(path, shipped)
+
+
+# -- training --------------------------------------------------------------------------------------
+
+TINY_YES = [
+    "Unemployment fell to {n} percent in {y}.", "The deficit rose by ${n} billion last year.",
+    "Taxes went up {n} percent under this administration.", "We lost {n} jobs in {y}.",
+    "The senator voted against the bill {n} times.", "Spending grew {n} percent since {y}.",
+]
+TINY_NO = [
+    "Thank you, {name}.", "I think we can do better, {name}.", "What would you do, {name}?",
+    "We will never give up, {name}.", "Let me answer that, {name}.", "Good evening, {name}.",
+]
+NAMES = ["Jim", "Mary", "Bob", "Sue"]
+
+
+def tiny_rows(offset: int, count: int) -> str:
+    lines = ["Sentence_id\tText\tclass_label"]
+    for k in range(count):
+        name, n, y = NAMES[k % 4], 3 + k + offset, 1990 + k + offset
+        lines.append(f"{offset + 2 * k}\t{TINY_YES[k % 6].format(n=n, y=y)}\tYes")
+        lines.append(f"{offset + 2 * k + 1}\t{TINY_NO[k % 6].format(name=name)}\tNo")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.slow
+def test_train_detector_tiny_is_deterministic(tmp_path: Path, embedder, store) -> None:
+    train = write(tmp_path, tiny_rows(0, 24), "train.tsv")
+    dev = write(tmp_path, tiny_rows(100, 6), "dev.tsv")
+    first = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "a")
+    second = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "b",
+                            command="claimdesk train detector --train t --dev d")
+    assert (tmp_path / "a" / "detector.npz").read_bytes() == (tmp_path / "b" / "detector.npz").read_bytes()
+    assert first.dev == second.dev and first.choice == second.choice
+    assert (first.n_train, first.n_dev, first.n_feedback) == (48, 12, 0)
+    assert first.threshold == 0.5 and first.dev["f1"] == 1.0
+    assert {g["C"] for g in first.grid} == set(detector_module.C_GRID)
+    meta = json.loads((tmp_path / "a" / "detector.json").read_text())
+    assert meta["data"]["train"] == {"file": "train.tsv", "sha256": hashlib.sha256(train.read_bytes()).hexdigest(),
+                                     "rows": 48}
+    assert meta["command"] == f"claimdesk train detector --train {train} --dev {dev}"
+    assert json.loads((tmp_path / "b" / "detector.json").read_text())["command"] == \
+        "claimdesk train detector --train t --dev d"
+    trained = Detector.load(tmp_path / "a")
+    scores = trained.score(["Inflation rose 7 percent in 2021.", "Thank you, Tom."], embedder=embedder, cache=store)
+    assert scores[0] >= 0.5 > scores[1]
+
+
+@pytest.mark.slow
+def test_train_detector_uses_feedback(tmp_path: Path, embedder, store) -> None:
+    train = write(tmp_path, tiny_rows(0, 24), "train.tsv")
+    dev = write(tmp_path, tiny_rows(100, 6), "dev.tsv")
+    plain = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "plain")
+    sentence = "Thank you, Jim."
+    feedback = [(sentence, False), ("The plant employs 300 people.", False), ("The plant employs 300 people.", True)]
+    taught = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "taught",
+                            feedback=feedback)
+    assert taught.n_feedback == 2  # the later decision on the same text wins
+    meta = taught.provenance["data"]["feedback"]
+    assert meta["rows"] == 2 and len(meta["sha256"]) == 64
+    assert (tmp_path / "plain" / "detector.npz").read_bytes() != (tmp_path / "taught" / "detector.npz").read_bytes()
+    text = ["The plant employs 300 people."]
+    before = Detector.load(tmp_path / "plain").score(text, embedder=embedder, cache=store)
+    after = Detector.load(tmp_path / "taught").score(text, embedder=embedder, cache=store)
+    assert after[0] > before[0]
+    assert plain.provenance["data"]["feedback"] == {"rows": 0, "weight": detector_module.FEEDBACK_WEIGHT,
+                                                   "sha256": None}
+
+
+def test_train_detector_needs_both_labels(tmp_path: Path, fake_embedder, store) -> None:
+    train = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tNo\n", "train.tsv")
+    with pytest.raises(InvalidValueError, match="needs both Yes and No"):
+        train_detector(train, train, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_train_detector_bad_file_names_line(tmp_path: Path, fake_embedder, store) -> None:
+    train = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\n", "train.tsv")
+    with pytest.raises(BadRecordError, match=r"train\.tsv, line 3"):
+        train_detector(train, train, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out")
+
+
+# -- the benchmark data ----------------------------------------------------------------------------
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize("name, rows, yes", [("train.tsv", 22501, 5413), ("dev.tsv", 1032, 238)])
+def test_reads_the_benchmark_files(name: str, rows: int, yes: int) -> None:
+    path = BENCH / name
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    data = read_checkworthiness_file(path)
+    assert (len(data), sum(r.label for r in data)) == (rows, yes)
+
+
+@pytest.mark.bench
+@pytest.mark.slow
+def test_dev_f1(shipped: Detector, embedder, store) -> None:
+    """F1 of the Yes class on dev.tsv: the figure in detector.json and docs/BENCHMARKS-detection.md."""
+    path = BENCH / "dev.tsv"
+    if not path.exists():
+        pytest.skip(f"{path} is absent")
+    result = score_file(path, shipped, embedder, store)
+    print("\ndev:", result)
+    assert result["n"] == 1032 and result["threshold"] == 0.5
+    assert result["f1"] == pytest.approx(shipped.provenance["dev"]["f1"], abs=2e-4)
+    assert result["f1"] >= 0.90
