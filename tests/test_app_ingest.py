@@ -116,3 +116,11 @@ def test_demo_article_then_review_this_document(tmp_path, monkeypatch):
     assert at.title[0].value == "Review"
     assert at.selectbox(key="_w_queue_document").value == doc_id
     assert "claim" in at.query_params
+
+
+def test_the_heuristic_fallback_is_announced(tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMDESK_DETECTOR", str(tmp_path / "no-weights-here"))
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    assert not at.exception
+    assert any("Check-worthiness comes from the heuristic" in w.value and "are missing" in w.value
+               for w in at.warning)

@@ -174,6 +174,11 @@ st.title("Ingest")
 st.caption("Add articles, posts or transcripts. claimdesk splits them into sentences, flags the check-worthy "
            "ones as claims, attributes speakers and matches each claim against the archive of earlier checks.")
 
+scorer = resources.get_workspace().scorer
+if scorer.fallback:
+    st.warning(f"Check-worthiness comes from the heuristic, not the trained detector: {scorer.reason}",
+               icon=":material/warning:")
+
 paste_tab, upload_tab, demo_tab = st.tabs(["Paste text", "Upload files", "Demo article"])
 with paste_tab:
     paste_form()
