@@ -49,6 +49,7 @@ from claims.errors import (
     InvalidValueError,
     MissingColumnError,
 )
+from claims.readers import parse_loose_date
 
 if TYPE_CHECKING:
     import numpy as np
@@ -537,31 +538,7 @@ def score_run(run: Mapping[str, Sequence[tuple[Any, float]]], qrels: Mapping[str
 
 # -- dates -----------------------------------------------------------------------------------
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-     "november", "december"], start=1)}
-_MONTH_FIRST = re.compile(r"\b([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})\b")
-_DAY_FIRST = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]+) (\d{4})\b")
 _ID_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})_")
-
-
-def _make_date(year: str, month: str, day: str) -> dt.date | None:
-    word = month.lower()
-    # a full month name or an abbreviation of one ("Sept", "Oct"); anything else is no month
-    number = next((n for name, n in _MONTHS.items() if len(word) >= 3 and name.startswith(word)), None)
-    try:
-        return dt.date(int(year), number, int(day)) if number else None
-    except ValueError:
-        return None
-
-
-def parse_loose_date(text: str) -> dt.date | None:
-    """The first ``Month D, YYYY`` or ``D Month YYYY`` date in a text, or None."""
-    if found := _MONTH_FIRST.search(text):
-        return _make_date(found.group(3), found.group(1), found.group(2))
-    if found := _DAY_FIRST.search(text):
-        return _make_date(found.group(3), found.group(2), found.group(1))
-    return None
 
 
 def query_date(query: BenchQuery) -> dt.date | None:

@@ -44,6 +44,7 @@ __all__ = [
     "pick_column",
     "require_text_column",
     "parse_date",
+    "parse_loose_date",
     "read_documents",
     "pasted_document",
     "html_to_text",
@@ -52,7 +53,7 @@ __all__ = [
 
 DOCUMENT_FORMATS = (".txt", ".md", ".markdown", ".html", ".htm", ".tsv", ".csv", ".jsonl")
 RECORD_FORMATS = (".csv", ".jsonl")
-TEXT_COLUMNS = ("text", "claim", "statement", "content", "body", "post", "tweet")
+TEXT_COLUMNS = ("text", "claim", "statement", "content", "body", "post", "tweet", "vclaim")
 _SPEAKER_COLUMNS = ("speaker", "author", "claimant", "user", "username")
 _DATE_COLUMNS = ("date", "published", "created_at", "claim_date", "stated_on")
 _TITLE_COLUMNS = ("title", "headline")
@@ -91,7 +92,7 @@ def decode_text(data: bytes, origin: str) -> str:
 
 
 def read_records(data: bytes, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    """Columns and (line number, record) pairs of a ``.csv`` or ``.jsonl`` file.
+    """Columns and (line number, record) pairs of a ``.csv``, ``.tsv`` or ``.jsonl`` file.
 
     CSV keys are the header's names; a JSONL file's columns are the union of its objects' keys.
     """
@@ -99,14 +100,17 @@ def read_records(data: bytes, origin: str) -> tuple[list[str], list[tuple[int, d
     text = decode_text(data, origin)
     if suffix == ".csv":
         return _csv_records(text, origin)
+    if suffix == ".tsv":
+        return _csv_records(text, origin, delimiter="\t")
     if suffix == ".jsonl":
         return _jsonl_records(text, origin)
-    raise UnsupportedFormatError(f"expected a .csv or .jsonl file, got {suffix or 'no extension'}",
+    raise UnsupportedFormatError(f"expected a .csv, .tsv or .jsonl file, got {suffix or 'no extension'}",
                                  source=origin)
 
 
-def _csv_records(text: str, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _csv_records(text: str, origin: str,
+                 delimiter: str = ",") -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
@@ -168,8 +172,35 @@ def require_text_column(columns: Sequence[str], origin: str) -> str:
     return text_col
 
 
+_MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+_MONTH_FIRST = re.compile(r"\b([A-Z][a-z]+)\.? (\d{1,2}), (\d{4})\b")
+_DAY_FIRST = re.compile(r"\b(\d{1,2}) ([A-Z][a-z]+) (\d{4})\b")
+
+
+def _make_date(year: str, month: str, day: str) -> dt.date | None:
+    word = month.lower()
+    # a full month name or an abbreviation of one ("Sept", "Oct"); anything else is no month
+    number = next((n for name, n in _MONTHS.items() if len(word) >= 3 and name.startswith(word)), None)
+    try:
+        return dt.date(int(year), number, int(day)) if number else None
+    except ValueError:
+        return None
+
+
+def parse_loose_date(text: str) -> dt.date | None:
+    """The first ``Month D, YYYY`` or ``D Month YYYY`` date in a text, or None."""
+    if found := _MONTH_FIRST.search(text):
+        return _make_date(found.group(3), found.group(1), found.group(2))
+    if found := _DAY_FIRST.search(text):
+        return _make_date(found.group(3), found.group(2), found.group(1))
+    return None
+
+
 def parse_date(value: Any, *, origin: str, line: int | None = None) -> dt.date | None:
-    """A date from ``YYYY-MM-DD`` or an ISO 8601 timestamp; None for empty; an error otherwise."""
+    """A date from ``YYYY-MM-DD``, an ISO 8601 timestamp, or a written date inside the text
+    (``stated on October 22, 2019 in a mailer``, ``3 March 2022``); None for empty; an error otherwise."""
     if value is None:
         return None
     text = str(value).strip()
@@ -178,8 +209,11 @@ def parse_date(value: Any, *, origin: str, line: int | None = None) -> dt.date |
     try:
         return dt.date.fromisoformat(text[:10])
     except ValueError:
-        raise BadRecordError(f"cannot read the date {text!r}: use YYYY-MM-DD", source=origin,
-                             line=line) from None
+        pass
+    written = parse_loose_date(text)
+    if written is None:
+        raise BadRecordError(f"cannot read the date {text!r}: use YYYY-MM-DD", source=origin, line=line)
+    return written
 
 
 def _cell(record: dict[str, Any], column: str | None) -> str | None:

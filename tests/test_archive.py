@@ -80,3 +80,13 @@ def test_archive_errors(data, name, error, message):
 
 def test_every_default_rating_maps_to_a_verdict():
     assert all(isinstance(v, Verdict) for v in DEFAULT_RATING_MAP.values())
+
+
+def test_a_tab_separated_archive_in_the_clef_debates_layout():
+    data = (b"vclaim_id\tvclaim\ttitle\tspeaker\tdate\ttruth_label\turl\n"
+            b'1\t"Says the moon is made of ""cheese""."\tMoon claim\tAnn Lee\t2019-05-01\tpants-fire\t'
+            b"https://p.example/1\n")
+    (row,) = read_statements(data, "vclaims.tsv").rows
+    assert (row["text"], row["speaker"], str(row["stated_on"]), row["verdict"], row["url"]) == (
+        'Says the moon is made of "cheese".', "Ann Lee", "2019-05-01", "disputed", "https://p.example/1")
+    assert json.loads(row["extra"]) == {"title": "Moon claim", "vclaim_id": "1"}

@@ -141,3 +141,15 @@ def test_bad_transcript_rows(data, message):
     with pytest.raises(BadRecordError) as info:
         read_documents(data, "t.tsv")
     assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("2022-03-14", dt.date(2022, 3, 14)), ("2022-03-14T10:00:00Z", dt.date(2022, 3, 14)),
+     ("stated on October 22, 2019 in a campaign mailer.:", dt.date(2019, 10, 22)),
+     ("3 March 2022", dt.date(2022, 3, 14 - 11)), ("Sept. 5, 2020", dt.date(2020, 9, 5)), ("", None)],
+)
+def test_dates_iso_or_written(value, expected):
+    from claims.readers import parse_date
+
+    assert parse_date(value, origin="a.csv") == expected
