@@ -65,7 +65,7 @@ def test_pasting_nothing_is_an_error(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("name", "data", "message"), [
     ("posts.csv", b"author,date\nana,2024-01-02\n",
-     "posts.csv, line 1: no text column: expected one of text, claim, statement, content, body, post, tweet; "
+     "posts.csv, line 1: no text column: expected one of text, claim, statement, content, body, post, tweet, vclaim; "
      "found author, date"),
     ("posts.jsonl", b'{"text": "Inflation hit 9 percent in June."}\n{"text": oops}\n',
      "posts.jsonl, line 2: invalid JSON"),
