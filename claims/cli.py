@@ -283,19 +283,23 @@ def mark_cmd(state: _Context, sentence_id: int, call: str, reviewer: str | None)
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]),
               help="Only claims with this status.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "claimreview"]), default="csv", show_default=True,
+              help="The verdict CSV, or schema.org ClaimReview JSON-LD of the reviewed claims.")
 @pass_ctx
 @_fail_cleanly
-def export_cmd(state: _Context, out: str | None, status: str | None) -> None:
-    """Write the verdict CSV: one row per claim with its verdict and top earlier match."""
-    if out is None:
-        stream = click.get_text_stream("stdout")
-        state.workspace.export_csv(stream, status=status)
-        return
+def export_cmd(state: _Context, out: str | None, status: str | None, fmt: str) -> None:
+    """Write the verdict CSV (one row per claim with its verdict and top earlier match) or ClaimReview JSON-LD."""
     import io
     import os
 
+    from claims.export import export_claimreview_json, export_verdicts_csv
+
+    writer = export_verdicts_csv if fmt == "csv" else export_claimreview_json
     buffer = io.StringIO()
-    count = state.workspace.export_csv(buffer, status=status)
+    count = writer(state.workspace.export_rows(status=status), buffer)
+    if out is None:
+        click.get_text_stream("stdout").write(buffer.getvalue())
+        return
     tmp = f"{out}.tmp"
     with open(tmp, "w", encoding="utf-8", newline="") as fp:
         fp.write(buffer.getvalue())

@@ -8,13 +8,17 @@ statement at export time.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterable
 from dataclasses import astuple, dataclass, fields
-from typing import TextIO
+from typing import Any, TextIO
 
 from claims.models import Claim, Match
 
-__all__ = ["EXPORT_COLUMNS", "ExportRow", "export_row", "export_verdicts_csv"]
+__all__ = ["EXPORT_COLUMNS", "ExportRow", "export_row", "export_verdicts_csv", "claim_review",
+           "export_claimreview_json"]
+
+_RATING_VALUES = {"disputed": 1, "unverified": 2, "supported": 3}
 
 
 @dataclass(frozen=True)
@@ -81,3 +85,42 @@ def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO) -> int:
         writer.writerow(astuple(row))
         count += 1
     return count
+
+
+def claim_review(row: ExportRow) -> dict[str, Any] | None:
+    """The schema.org ClaimReview of a reviewed claim; None for a claim without a verdict."""
+    if not row.verdict:
+        return None
+    claim: dict[str, Any] = {"@type": "Claim"}
+    if row.speaker:
+        claim["author"] = {"@type": "Person", "name": row.speaker}
+    if row.published:
+        claim["datePublished"] = row.published
+    appearance = {"@type": "CreativeWork", "headline": row.document_title}
+    if row.url:
+        appearance["url"] = row.url
+    claim["appearance"] = appearance
+    review: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "claimReviewed": row.text,
+        "itemReviewed": claim,
+        "author": {"@type": "Person", "name": row.reviewer},
+        "datePublished": row.reviewed_at[:10],
+        "reviewRating": {"@type": "Rating", "ratingValue": _RATING_VALUES[row.verdict], "bestRating": 3,
+                         "worstRating": 1, "alternateName": row.verdict.capitalize()},
+        "identifier": f"claimdesk-claim-{row.claim_id}",
+    }
+    if row.note:
+        review["reviewBody"] = row.note
+    if row.evidence_urls:
+        review["citation"] = row.evidence_urls.split()
+    return review
+
+
+def export_claimreview_json(rows: Iterable[ExportRow], fp: TextIO) -> int:
+    """Write a JSON array of ClaimReview objects for the reviewed rows; returns how many."""
+    reviews = [r for r in (claim_review(row) for row in rows) if r is not None]
+    json.dump(reviews, fp, ensure_ascii=False, indent=2)
+    fp.write("\n")
+    return len(reviews)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -59,6 +60,13 @@ def test_export_offers_the_verdict_csv(tmp_path, monkeypatch, downloads):
     assert (row["claim_id"], row["text"], row["verdict"], row["reviewer"]) == (
         str(claims[1].id), claims[1].text, "disputed", REVIEWER)
     assert row["evidence_urls"] == "https://example.org/readout"
+    review_button = at.download_button[1]
+    assert review_button.label == "Download ClaimReview JSON-LD (1 reviewed claim)"
+    data, mime = downloads[f"claimdesk-claimreview-{dt.date.today():%Y%m%d}.json"]
+    assert mime == "application/ld+json"
+    (review,) = json.loads(data.decode("utf-8"))
+    assert (review["@type"], review["claimReviewed"], review["reviewRating"]["alternateName"]) == (
+        "ClaimReview", claims[1].text, "Disputed")
     frame = at.dataframe[0].value
     assert list(frame["claim_id"]) == [claims[1].id]
     assert list(frame["verdict"]) == ["Disputed"]  # capitalised on screen, lower case in the file

@@ -81,6 +81,10 @@ def test_ingest_match_label_export_flow(cli, tmp_path):
     assert len(parsed) == len(claims)
     assert [r["verdict"] for r in parsed if int(r["claim_id"]) == first] == ["disputed"]
 
+    reviews = json.loads(cli("export", "--format", "claimreview").output)
+    assert [r["identifier"] for r in reviews] == [f"claimdesk-claim-{first}"]
+    assert reviews[0]["reviewRating"]["alternateName"] == "Disputed"
+
     cli("export", "--out", "v.csv", "--status", "reviewed")
     assert len(list(csv.DictReader((tmp_path / "v.csv").open(encoding="utf-8")))) == 1
 

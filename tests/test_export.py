@@ -45,3 +45,27 @@ def test_round_trip_with_rfc4180_quoting():
     assert first["published"] == "2022-03-14"
     assert second["verdict"] == "" and second["top_match_text"] == ""
     assert second["model"] == "all-MiniLM-L6-v2"
+
+
+def test_claimreview_json_ld_for_reviewed_claims_only():
+    import json
+
+    from claims.export import export_claimreview_json
+
+    reviewed = export_row(make_claim(), None, "m")
+    unreviewed = export_row(make_claim(id=8, verdict=None, reviewer=None, reviewed_at=None, note=None,
+                                       evidence=()), None, "m")
+    buffer = io.StringIO()
+    assert export_claimreview_json([reviewed, unreviewed], buffer) == 1
+    (review,) = json.loads(buffer.getvalue())
+    assert review["@context"] == "https://schema.org" and review["@type"] == "ClaimReview"
+    assert review["claimReviewed"] == make_claim().text
+    assert review["reviewRating"] == {"@type": "Rating", "ratingValue": 1, "bestRating": 3, "worstRating": 1,
+                                      "alternateName": "Disputed"}
+    assert review["itemReviewed"]["author"] == {"@type": "Person", "name": "Ned Price"}
+    assert review["itemReviewed"]["datePublished"] == "2022-03-14"
+    assert review["itemReviewed"]["appearance"] == {"@type": "CreativeWork", "headline": "Talks",
+                                                    "url": "https://example.org/a"}
+    assert review["datePublished"] == "2026-01-02" and review["author"]["name"] == "ana"
+    assert review["citation"] == ["https://a.example/1", "https://b.example/2"]
+    assert review["reviewBody"] == "see, the memo" and review["identifier"] == "claimdesk-claim-7"

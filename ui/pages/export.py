@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import io
 
 import pandas as pd
 import streamlit as st
 
 from claims.errors import ClaimdeskError
+from claims.export import export_claimreview_json
 from claims.models import Verdict
 from ui import resources
 from ui.formatting import plural
@@ -73,6 +75,14 @@ def export_page() -> None:
         file_name=f"claimdesk-verdicts-{dt.date.today():%Y%m%d}.csv", mime="text/csv",
         key="export-download", type="primary", icon=":material/download:", on_click="ignore",
         disabled=not rows)
+    reviews_json = io.StringIO()
+    n_reviews = export_claimreview_json(rows, reviews_json)
+    st.download_button(
+        f"Download ClaimReview JSON-LD ({plural(n_reviews, 'reviewed claim')})",
+        data=reviews_json.getvalue().encode("utf-8"),
+        file_name=f"claimdesk-claimreview-{dt.date.today():%Y%m%d}.json", mime="application/ld+json",
+        key="export-claimreview", icon=":material/data_object:", on_click="ignore", disabled=not n_reviews,
+        help="schema.org ClaimReview markup of the reviewed claims, for publishing and fact-check aggregators")
     if not rows:
         st.info("No claims match this choice yet." if claims else "No claims yet: ingest an article first.",
                 icon=":material/inbox:")
