@@ -49,7 +49,6 @@ import numpy as np
 
 from claims.detect import CUE_WEIGHTS, DEFAULT_CLAIM_THRESHOLD, HeuristicScorer, cue_values
 from claims.errors import (
-    WeightsMissingError,
     BadRecordError,
     EmptyInputError,
     EncodingError,
@@ -57,6 +56,7 @@ from claims.errors import (
     InvalidValueError,
     MissingColumnError,
     ModelError,
+    WeightsMissingError,
 )
 
 __all__ = [

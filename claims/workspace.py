@@ -114,10 +114,6 @@ class Workspace:
         if missing:
             embed_cached([text for _, text in missing], self.embedder, self.store)
 
-    def sync_index(self) -> SyncReport:
-        """Catch the FAISS cache up with statements added by other processes."""
-        return self.index.sync(self.store, save=False)
-
     def rebuild_index(self) -> SyncReport:
         """Rebuild the FAISS cache from the vectors in the database."""
         with self._lock:
@@ -308,8 +304,11 @@ class Workspace:
         """Matches for several stored claims; a claim is never its own match."""
         if not claim_ids:
             return {}
-        claims = [self.store.get_claim(cid, context=0) for cid in claim_ids]
-        texts = [c.text for c in claims]
+        found = self.store.sentence_texts(claim_ids)
+        missing = [cid for cid in claim_ids if cid not in found]
+        if missing:
+            raise NotFoundError(f"no claim with id {missing[0]}")
+        texts = [found[cid] for cid in claim_ids]
         vectors = embed_cached(texts, self.embedder, self.store)
         found = self._matches_for_vectors(vectors, texts, list(claim_ids), top_k or self.settings.top_k)
         return dict(zip(claim_ids, found))

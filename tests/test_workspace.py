@@ -119,6 +119,8 @@ def test_bad_labels_are_refused(workspace, kwargs, error, message):
 def test_unknown_claim(workspace):
     with pytest.raises(NotFoundError, match="no claim with id 12345"):
         workspace.label(12345, "supported", "ana")
+    with pytest.raises(NotFoundError, match="no claim with id 12345"):
+        workspace.match_claims([12345])
 
 
 def test_reingest_and_reimport_add_nothing(workspace):
