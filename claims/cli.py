@@ -392,6 +392,52 @@ def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_js
                f"recall {result['recall']:.4f}")
 
 
+@bench_group.command("news-sample")
+@click.option("--articles", required=True, type=click.Path(dir_okay=False),
+              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the sample TSV.")
+@click.option("--articles-drawn", "n_articles", type=click.IntRange(min=1), default=200, show_default=True)
+@click.option("--per-article", type=click.IntRange(min=1), default=7, show_default=True)
+@click.option("--seed", type=int, default=20261128, show_default=True)
+@click.option("--exclude-labelled", type=click.Path(exists=True, dir_okay=False),
+              help="Leave out the articles this labels file already covers (for a further round).")
+@_fail_cleanly
+def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article: int, seed: int,
+                          exclude_labelled: str | None) -> None:
+    """Draw news sentences for annotation (docs/ANNOTATION.md), with empty labels to fill in."""
+    from claims import newsset
+
+    exclude = newsset.labelled_articles(exclude_labelled) if exclude_labelled else set()
+    sentences = newsset.sample_sentences(newsset.read_articles(articles), n_articles=n_articles,
+                                         per_article=per_article, seed=seed, exclude=exclude)
+    rows = newsset.write_sample(sentences, out)
+    click.echo(f"{out}: {rows} sentences from {len({s.article_id for s in sentences})} articles")
+
+
+@bench_group.command("news-set")
+@click.option("--articles", required=True, type=click.Path(dir_okay=False),
+              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
+@click.option("--labels", type=click.Path(dir_okay=False),
+              help="Labels file (default: the shipped claims/weights/news_labels.tsv).")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for news_train.tsv and news_dev.tsv (check-worthiness format).")
+@_fail_cleanly
+def bench_news_set_cmd(articles: str, labels: str | None, out: str) -> None:
+    """Rebuild the labelled news sentences from their labels and the article texts."""
+    from claims import newsset
+
+    from claims.detector import read_checkworthiness_file
+    from claims.errors import EmptyInputError
+
+    paths = newsset.build_set(labels or newsset.LABELS_FILE, articles, out)
+    for split, path in paths.items():
+        try:
+            rows = read_checkworthiness_file(path)
+        except EmptyInputError:  # a small labels file may have no article in one split
+            rows = []
+        click.echo(f"{path}: {split}, {len(rows)} sentences, {sum(r.label for r in rows)} check-worthy")
+
+
 @main.group("train")
 def train_group() -> None:
     """Train claimdesk's small learned parts from public data, reproducibly."""
@@ -404,11 +450,16 @@ def train_group() -> None:
               help="Dev TSV: chooses the regularisation, the ensemble weight and the threshold.")
 @click.option("--out", type=click.Path(file_okay=False),
               help="Folder for detector.npz/.json (default: <data folder>/detector; use it with CLAIMDESK_DETECTOR).")
+@click.option("--extra-train", multiple=True, type=click.Path(dir_okay=False),
+              help="More labelled sentences of another domain (same format), e.g. the news set; repeatable.")
+@click.option("--extra-dev", multiple=True, type=click.Path(dir_okay=False),
+              help="More dev files; the choice then maximises the mean F1 over all dev files; repeatable.")
 @click.option("--no-feedback", is_flag=True,
               help="Leave out the workspace's promote/dismiss calls (to reproduce the shipped weights).")
 @pass_ctx
 @_fail_cleanly
-def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str | None, no_feedback: bool) -> None:
+def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str | None,
+                       extra_train: tuple[str, ...], extra_dev: tuple[str, ...], no_feedback: bool) -> None:
     """Fit the check-worthiness detector, with the reviewers' promote/dismiss calls as extra examples."""
     from claims.detector import train_detector
 
@@ -416,10 +467,15 @@ def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str
     feedback = [] if no_feedback else ws.store.feedback_examples()
     out_dir = Path(out) if out else ws.settings.data_dir / "detector"
     report = train_detector(train_path, dev_path, embedder=ws.embedder, cache=ws.store, out_dir=out_dir,
-                            feedback=feedback, command="claimdesk " + " ".join(sys.argv[1:]),
+                            feedback=feedback, extra_train=extra_train, extra_dev=extra_dev,
+                            command="claimdesk " + " ".join(sys.argv[1:]),
                             progress=lambda line: click.echo(line, err=True))
-    click.echo(f"{out_dir}: detector trained on {report.n_train} sentences and {report.n_feedback} reviewer "
-               f"calls; dev F1 {report.dev['f1']:.4f} at threshold {report.threshold}")
+    click.echo(f"{out_dir}: detector trained on {report.n_train} sentences, {report.n_extra} in-domain "
+               f"sentences and {report.n_feedback} reviewer calls; dev F1 {report.dev['f1']:.4f} at threshold "
+               f"{report.threshold}")
+    for name, metrics in report.extra_dev.items():
+        click.echo(f"  {name}: F1 {metrics['f1']:.4f}, precision {metrics['precision']:.4f}, "
+                   f"recall {metrics['recall']:.4f} ({metrics['n']} sentences)")
 
 
 @train_group.command("ranker")

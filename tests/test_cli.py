@@ -194,7 +194,7 @@ def test_train_detector_with_feedback_then_bench_and_use_it(cli, tmp_path, monke
     cli("ingest", "a.txt")
     cli("mark", "2", "claim", "--reviewer", "ana")
     out = cli("train", "detector", "--train", "train.tsv", "--dev", "dev.tsv").output
-    assert "detector trained on 48 sentences and 1 reviewer calls; dev F1" in out
+    assert "detector trained on 48 sentences, 0 in-domain sentences and 1 reviewer calls; dev F1" in out
     trained = tmp_path / "data" / "detector"
     assert (trained / "detector.npz").exists() and (trained / "detector.json").exists()
 
@@ -214,3 +214,40 @@ def test_extract_warns_when_the_detector_weights_are_missing(cli, tmp_path, monk
     assert result.exit_code == 0
     assert "using the heuristic check-worthiness scores instead" in result.stderr
     assert json.loads(result.stdout)[0]["is_claim"] is True
+
+
+def test_news_sample_and_news_set_commands(cli, tmp_path):
+    from test_newsset import write_articles
+
+    articles = write_articles(tmp_path)
+    out = cli("bench", "news-sample", "--articles", str(articles), "--out", "sample.tsv",
+              "--articles-drawn", "4", "--per-article", "2", "--seed", "5").output
+    assert out == "sample.tsv: 8 sentences from 4 articles\n"
+    rows = list(csv.reader((tmp_path / "sample.tsv").open(encoding="utf-8"), delimiter="\t"))
+    assert rows[0] == ["article_id", "start", "end", "sha1", "label", "text"] and len(rows) == 9
+    with (tmp_path / "labels.tsv").open("w", encoding="utf-8", newline="") as fp:
+        writer = csv.writer(fp, delimiter="\t", lineterminator="\n")
+        writer.writerow(rows[0][:5])
+        writer.writerows(row[:4] + ["Yes" if any(c.isdigit() for c in row[5]) else "No"] for row in rows[1:])
+    # a second round leaves out the articles already labelled
+    cli("bench", "news-sample", "--articles", str(articles), "--out", "more.tsv", "--articles-drawn", "4",
+        "--per-article", "2", "--exclude-labelled", "labels.tsv")
+    more = list(csv.reader((tmp_path / "more.tsv").open(encoding="utf-8"), delimiter="\t"))[1:]
+    assert more and not {r[0] for r in more} & {r[0] for r in rows[1:]}
+    out = cli("bench", "news-set", "--articles", str(articles), "--labels", "labels.tsv", "--out", "set").output
+    assert "news_train.tsv" in out and "news_dev.tsv" in out
+    built = [list(csv.reader((tmp_path / "set" / f"news_{s}.tsv").open(encoding="utf-8"), delimiter="\t"))[1:]
+             for s in ("train", "dev")]
+    assert sum(len(b) for b in built) == 8
+
+
+def test_news_set_names_the_bad_label_line(cli, tmp_path):
+    from test_newsset import write_articles
+
+    articles = write_articles(tmp_path)
+    (tmp_path / "labels.tsv").write_text("article_id\tstart\tend\tsha1\tlabel\nvclaim-pol-77777\t0\t5\tabc\tYes\n",
+                                         encoding="utf-8")
+    result = cli("bench", "news-set", "--articles", str(articles), "--labels", "labels.tsv", "--out", "set", ok=False)
+    assert result.exit_code != 0
+    assert "labels.tsv" in result.output and "line 2" in result.output and "vclaim-pol-77777" in result.output
+    assert not (tmp_path / "set").exists()
