@@ -5,9 +5,12 @@ else here). Prints, per variant, F1 of the Yes class at the dev-best threshold a
 how much that choice flatters it, the mean F1 on each half of dev at the threshold chosen on the
 other half. ``--year-out`` also holds out whole debate years of the training set (years from
 ``claimbuster_crowdsourced.csv``; crowd labels) and retrains the shipped recipe without them: a
-stand-in for the harder held-out test from another year. Figures go to docs/BENCHMARKS-detection.md.
+stand-in for the harder held-out test from another year. ``--news DIR`` (the labelled news
+sentences, from ``claimdesk bench news-set``) compares the recipe with and without them instead of
+the variants, and trains with them in ``--year-out``. Figures go to docs/BENCHMARKS.md.
 
     .venv/bin/python benchmarks/bench_checkworthiness.py [--data DIR] [--cache sqlite:///PATH] [--year-out]
+        [--news DIR] [--skip-variants]
 
 Embeddings are cached in ``--cache`` (default /tmp/claimdesk-bench/embeddings.db), so each sentence
 is embedded once across runs. Needs scikit-learn (training only).
@@ -150,8 +153,12 @@ def tfidf_baseline(texts: list[str], labels: list[bool], held: list[str], held_l
     return best_cut(model.decision_function(vectorizer.transform(held)), held_labels)[1]
 
 
-def year_out(data: Path, embedder: Embedder, cache: Store) -> None:
-    """Retrain the shipped recipe without one debate year; score that year (crowd labels)."""
+def year_out(data: Path, embedder: Embedder, cache: Store, news: Path | None = None) -> None:
+    """Retrain the shipped recipe without one debate year; score that year (crowd labels).
+
+    With ``news`` (the folder of ``claimdesk bench news-set``) the recipe includes the news
+    sentences (training and choosing), as the shipped detector does.
+    """
     crowd = data / "claimbuster_crowdsourced.csv"
     with crowd.open(newline="", encoding="utf-8") as fh:
         year = {r["Sentence_id"]: r["File_id"][:4] for r in csv.DictReader(fh)}
@@ -172,7 +179,9 @@ def year_out(data: Path, embedder: Embedder, cache: Store) -> None:
                 writer.writerow(["Sentence_id", "Text", "class_label"])
                 writer.writerows([r.sentence_id, r.text, "Yes" if r.label else "No"] for r in keep)
             started = time.perf_counter()
-            rep = train_detector(path, data / "dev.tsv", embedder=embedder, cache=cache, out_dir=Path(tmp) / held)
+            rep = train_detector(path, data / "dev.tsv", embedder=embedder, cache=cache, out_dir=Path(tmp) / held,
+                                 extra_train=[news / "news_train.tsv"] if news else [],
+                                 extra_dev=[news / "news_dev.tsv"] if news else [])
             det = Detector.load(Path(tmp) / held)
             xo, yo = [r.text for r in out], np.array([r.label for r in out])
             lo = det.logits(xo, embed_cached(xo, embedder, cache))
@@ -191,6 +200,54 @@ def year_out(data: Path, embedder: Embedder, cache: Store) -> None:
                                 for w, v in totals.items()))
 
 
+def _subset(path: Path, keep_article, out: Path) -> Path:
+    rows = read_checkworthiness_file(path)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, delimiter="\t", lineterminator="\n")
+        writer.writerow(["Sentence_id", "Text", "class_label"])
+        writer.writerows([r.sentence_id, r.text, "Yes" if r.label else "No"]
+                         for r in rows if keep_article(r.sentence_id.split(":")[0]))
+    return out
+
+
+def news_domain(data: Path, news: Path, embedder: Embedder, cache: Store) -> None:
+    """The shipped recipe with the labelled news sentences: weight, selection and amount of news data.
+
+    ``news`` holds news_train.tsv and news_dev.tsv (``claimdesk bench news-set``). Prints, per
+    setting, F1 on the debate dev set and on the news dev set at the one threshold the recipe chose.
+    """
+    import hashlib
+
+    train, dev = data / "train.tsv", data / "dev.tsv"
+    news_train, news_dev = news / "news_train.tsv", news / "news_dev.tsv"
+    print("\nnews domain: debate dev F1 / news dev F1 at the chosen threshold (0.5)")
+    settings = [("debates only, dev chooses", 0.0, False, 1.0),
+                ("debates only, dev + news dev choose", 0.0, True, 1.0)]
+    settings += [(f"+ news train x{w:g}, dev + news dev choose", w, True, 1.0) for w in (1.0, 3.0, 5.0)]
+    settings += [("+ news train x3, dev chooses", 3.0, False, 1.0)]
+    settings += [(f"+ {share:.0%} of news train (by article) x3, dev + news dev choose", 3.0, True, share)
+                 for share in (0.25, 0.5)]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, weight, joint, share in settings:
+            extra = []
+            if weight:
+                extra = [news_train]
+                if share < 1.0:
+                    def keep(article: str, share: float = share) -> bool:
+                        return int(hashlib.sha1(article.encode()).hexdigest()[:8], 16) / 0xFFFFFFFF < share
+                    extra = [_subset(news_train, keep, Path(tmp) / f"news-{share}.tsv")]
+            rep = train_detector(train, dev, embedder=embedder, cache=cache, out_dir=Path(tmp) / "det",
+                                 extra_train=extra, extra_dev=[news_dev] if joint else [],
+                                 extra_weight=weight or 1.0)
+            det = Detector.load(Path(tmp) / "det")
+            rows = read_checkworthiness_file(news_dev)
+            scores = det.score([r.text for r in rows], embedder=embedder, cache=cache)
+            nm = f1_scores(scores, [r.label for r in rows], det.threshold)
+            print(f"{name:<62} n_news={rep.n_extra:>5}  debates {rep.dev['f1']:.3f}  news {nm['f1']:.3f} "
+                  f"(P {nm['precision']:.3f} R {nm['recall']:.3f})  C={rep.choice['C']:g} "
+                  f"w={rep.choice['mlp_weight']:g}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=DATA,
@@ -199,15 +256,20 @@ def main() -> None:
                         help="SQLAlchemy URL of the embedding cache")
     parser.add_argument("--year-out", action="store_true", help="also run the held-out-year check (slow)")
     parser.add_argument("--skip-variants", action="store_true", help="only the held-out-year check")
+    parser.add_argument("--news", type=Path,
+                        help="folder with news_train.tsv / news_dev.tsv (claimdesk bench news-set): run the "
+                             "news-domain comparison (instead of the variants) and train with it in --year-out")
     args = parser.parse_args()
     if args.cache.startswith("sqlite:///"):
         Path(args.cache[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
     cache = Store(args.cache)
     embedder = Embedder()
-    if not args.skip_variants:
+    if args.news and not args.skip_variants:
+        news_domain(args.data, args.news, embedder, cache)
+    elif not args.skip_variants:
         variants(args.data, embedder, cache)
     if args.year_out or args.skip_variants:
-        year_out(args.data, embedder, cache)
+        year_out(args.data, embedder, cache, args.news)
     print("tokens example:", tokens("Unemployment fell to 3.7% in 2019?"))
 
 

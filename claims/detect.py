@@ -183,7 +183,8 @@ _EVALUATIVE = _rx([
     "wrong", "fair", "clear", "strong", "better", "worse", "proud", "ridiculous", "absolutely", "really",
     "very", "disaster", "horrible", "tremendous", "incredible", "believe",
 ])
-_FIRST_PERSON = _rx(["i", "me", "my", "we", "our", "us", "i'm", "we're", "i've", "we've", "myself"])
+# "us" but not "US" (the country, as in "US officials"), which news writes in capitals.
+_FIRST_PERSON = re.compile(r"\b(?:(?i:i|me|my|we|our|i'm|we're|i've|we've|myself)|us|Us)\b")
 
 _WORD = re.compile(r"[A-Za-z0-9][\w'’.-]*")
 _CAPITAL = re.compile(r"[A-Z][a-zA-Z'’.-]*")

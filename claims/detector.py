@@ -96,12 +96,13 @@ MIN_DF = 2                      # a term must occur in two training sentences to
 CUE_SCALE = 0.5                 # weight of the standardised cues next to the unit-length blocks
 C_GRID = (1.0, 3.0)             # logistic-regression inverse regularisation
 # The MLP always takes part: holding out whole debate years of train showed the mix generalising
-# better than the logistic regression alone (docs/BENCHMARKS-detection.md), though dev alone cannot tell.
+# better than the logistic regression alone (docs/BENCHMARKS.md), though dev alone cannot tell.
 MLP_WEIGHT_GRID = (0.3, 0.5)
 MLP_HIDDEN = 128
 MLP_ALPHA = 1e-2
 SEED = 0
 FEEDBACK_WEIGHT = 5.0           # a reviewer's decision counts as much as five crowd-labelled sentences
+EXTRA_WEIGHT = 5.0              # an in-domain labelled sentence (e.g. news) counts as five crowd-labelled ones
 LABELS = {"Yes": True, "No": False}
 COLUMNS = ("Sentence_id", "Text", "class_label")
 
@@ -400,8 +401,11 @@ class Detector:
     def describe(self) -> str:
         """One line for logs and the UI: what scores the sentences and how well it did on dev."""
         dev = self.provenance.get("dev", {})
-        return (f"trained detector ({self.source or 'in memory'}; dev F1 {dev.get('f1', float('nan')):.3f} "
-                f"at threshold {self.threshold:g})")
+        others = "".join(f", {Path(name).stem} F1 {m.get('f1', float('nan')):.3f}"
+                         for name, m in self.provenance.get("dev_by_file", {}).items()
+                         if name != self.provenance.get("data", {}).get("dev", {}).get("file"))
+        return (f"trained detector ({self.source or 'in memory'}; dev F1 {dev.get('f1', float('nan')):.3f}"
+                f"{others} at threshold {self.threshold:g})")
 
 
 def _weight_paths(path: str | Path | None) -> tuple[Path, Path]:
@@ -522,6 +526,29 @@ def best_cut(scores: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
     return float((s[i] + below) / 2.0), float(f1[i])
 
 
+def mean_best_cut(scores: np.ndarray, labels: np.ndarray, parts: Sequence[slice]) -> tuple[float, float]:
+    """The one threshold maximising the mean F1 over ``parts`` of the data, and that mean.
+
+    With one part this is :func:`best_cut`. With several (dev sets of different domains), every
+    midpoint between distinct scores is a candidate; ties go to the higher threshold.
+    """
+    if len(parts) == 1:
+        return best_cut(scores[parts[0]], labels[parts[0]])
+    distinct = np.unique(scores)
+    cuts = np.r_[distinct[0] - 1.0, (distinct[1:] + distinct[:-1]) / 2.0]
+    means = np.zeros(len(cuts))
+    for part in parts:
+        s, y = scores[part], labels[part]
+        flagged = s[None, :] >= cuts[:, None]
+        tp = (flagged & y).sum(axis=1)
+        fp = (flagged & ~y).sum(axis=1)
+        fn = y.sum() - tp
+        means += np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+    means /= len(parts)
+    i = len(cuts) - 1 - int(np.argmax(means[::-1]))
+    return float(cuts[i]), float(means[i])
+
+
 # -- training ------------------------------------------------------------------------------------
 
 
@@ -538,6 +565,8 @@ class TrainReport:
     n_train: int
     n_feedback: int
     n_dev: int
+    n_extra: int
+    extra_dev: dict[str, dict[str, float]]
     n_terms: int
     weights_bytes: int
     seconds: float
@@ -583,16 +612,20 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> bytes:
 
 def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: Any, cache: Any,
                    out_dir: str | Path, feedback: Iterable[Any] = (),
-                   command: str | None = None,
+                   extra_train: Sequence[str | Path] = (), extra_dev: Sequence[str | Path] = (),
+                   extra_weight: float = EXTRA_WEIGHT, command: str | None = None,
                    progress: Callable[[str], None] | None = None) -> TrainReport:
     """Train the detector on ``train_path``, choose on ``dev_path``, and write detector.npz/.json to ``out_dir``.
 
-    Fitting sees the training file plus reviewer ``feedback`` ((text, is_claim) pairs or objects
-    with those attributes; each weighs :data:`FEEDBACK_WEIGHT` sentences). The dev file only
-    chooses ``C`` from :data:`C_GRID`, ``mlp_weight`` from :data:`MLP_WEIGHT_GRID` and the
-    threshold, by F1 of the check-worthy class; then the intercepts are shifted so that
-    threshold becomes 0.5. Embeddings go through ``cache`` (an :class:`index.embed.EmbeddingCache`),
-    so each sentence is embedded once across runs. Deterministic: same inputs, same bytes.
+    Fitting sees the training file, the ``extra_train`` files (labelled sentences of another
+    domain, such as news; each weighs ``extra_weight`` sentences) and reviewer ``feedback``
+    ((text, is_claim) pairs or objects with those attributes; each weighs :data:`FEEDBACK_WEIGHT`).
+    The dev files only choose ``C`` from :data:`C_GRID`, ``mlp_weight`` from
+    :data:`MLP_WEIGHT_GRID` and the one threshold, by F1 of the check-worthy class: of
+    ``dev_path`` alone, or the mean F1 over ``dev_path`` and the ``extra_dev`` files, so that one
+    cut serves every domain. Then the intercepts are shifted so that threshold becomes 0.5.
+    Embeddings go through ``cache`` (an :class:`index.embed.EmbeddingCache`), so each sentence is
+    embedded once across runs. Deterministic: same inputs, same bytes.
     """
     import scipy.sparse as sp
     import sklearn
@@ -605,16 +638,21 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
     say = progress or (lambda message: None)
     train = read_checkworthiness_file(train_path)
     dev = read_checkworthiness_file(dev_path)
+    domain = [row for path in extra_train for row in read_checkworthiness_file(path)]
     extra = _feedback_rows(feedback)
-    texts = [r.text for r in train] + [t for t, _ in extra]
-    labels = np.array([r.label for r in train] + [y for _, y in extra], dtype=bool)
-    weights = np.array([1.0] * len(train) + [FEEDBACK_WEIGHT] * len(extra))
+    texts = [r.text for r in train] + [r.text for r in domain] + [t for t, _ in extra]
+    labels = np.array([r.label for r in train] + [r.label for r in domain] + [y for _, y in extra], dtype=bool)
+    weights = np.array([1.0] * len(train) + [extra_weight] * len(domain) + [FEEDBACK_WEIGHT] * len(extra))
     if labels.all() or not labels.any():
         raise InvalidValueError(f"{train_path}: the training data needs both Yes and No sentences")
-    dev_texts = [r.text for r in dev]
-    dev_labels = np.array([r.label for r in dev], dtype=bool)
-    if not dev_labels.any():
-        raise InvalidValueError(f"{dev_path}: the dev data needs at least one Yes sentence")
+    dev_sets = [(Path(dev_path), dev)] + [(Path(p), read_checkworthiness_file(p)) for p in extra_dev]
+    for path, rows in dev_sets:
+        if not any(r.label for r in rows):
+            raise InvalidValueError(f"{path}: the dev data needs at least one Yes sentence")
+    dev_texts = [r.text for _, rows in dev_sets for r in rows]
+    dev_labels = np.array([r.label for _, rows in dev_sets for r in rows], dtype=bool)
+    bounds = np.cumsum([0] + [len(rows) for _, rows in dev_sets])
+    parts = [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
 
     say(f"embedding {len(texts) + len(dev_texts)} sentences (cached ones are not embedded again)")
     vectors = []
@@ -666,7 +704,7 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
         candidate = Detector(arrays, provenance_base)
         dev_logits = candidate.logits(dev_texts, dev_emb)
         for w in MLP_WEIGHT_GRID:
-            cut, f1 = best_cut(candidate.mixed_logits(dev_logits, w), dev_labels)
+            cut, f1 = mean_best_cut(candidate.mixed_logits(dev_logits, w), dev_labels, parts)
             grid.append({"C": c, "mlp_weight": w, "dev_f1": round(f1, 4)})
             candidates.append((f1, arrays, cut, {"C": c, "mlp_weight": w}))
     _, arrays, cut, choice = max(candidates, key=lambda entry: entry[0])  # ties: the earlier grid entry
@@ -679,23 +717,35 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
     detector = Detector({name: np.asarray(v) for name, v in arrays.items()},
                         dict(provenance_base, threshold=DEFAULT_CLAIM_THRESHOLD), npz_path)
     dev_scores = detector.score(dev_texts, dev_emb)
-    dev_metrics = {k: round(v, 4) for k, v in f1_scores(dev_scores, dev_labels, detector.threshold).items()}
+    per_dev = {path.name: dict({k: round(v, 4) for k, v in f1_scores(
+        dev_scores[part], dev_labels[part], detector.threshold).items()}, n=part.stop - part.start)
+        for (path, _), part in zip(dev_sets, parts)}
+    dev_metrics = {k: v for k, v in per_dev[Path(dev_path).name].items() if k != "n"}
     train_metrics = {k: round(v, 4) for k, v in f1_scores(
         detector.score(texts[:len(train)], emb[:len(train)]), labels[:len(train)], detector.threshold).items()}
     feedback_digest = hashlib.sha256(json.dumps(extra, ensure_ascii=False).encode("utf-8")).hexdigest()
+    command = command or " ".join(
+        ["claimdesk train detector", f"--train {train_path}", f"--dev {dev_path}"]
+        + [f"--extra-train {p}" for p in extra_train] + [f"--extra-dev {p}" for p in extra_dev])
 
     provenance = {
         "format": FORMAT_VERSION,
         "created": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d"),
-        "command": command or f"claimdesk train detector --train {train_path} --dev {dev_path}",
+        "command": command,
         "data": {
             "train": {"file": Path(train_path).name, "sha256": _sha256_file(train_path), "rows": len(train)},
             "dev": {"file": Path(dev_path).name, "sha256": _sha256_file(dev_path), "rows": len(dev)},
+            "extra_train": [{"file": Path(p).name, "sha256": _sha256_file(p),
+                             "rows": len(read_checkworthiness_file(p)), "weight": extra_weight}
+                            for p in extra_train],
+            "extra_dev": [{"file": path.name, "sha256": _sha256_file(path), "rows": len(rows)}
+                          for path, rows in dev_sets[1:]],
             "feedback": {"rows": len(extra), "weight": FEEDBACK_WEIGHT,
                          "sha256": feedback_digest if extra else None},
         },
-        "selection": ("fitted on the training file (and feedback) only; C, mlp_weight and the threshold "
-                      "chosen by F1 of the Yes class on the dev file; logits shifted so that threshold is 0.5"),
+        "selection": ("fitted on the training files (and feedback) only; C, mlp_weight and the threshold "
+                      "chosen by F1 of the Yes class on the dev file (the mean F1 over the dev files when "
+                      "there are several, at one threshold); logits shifted so that threshold is 0.5"),
         "embedding_model": getattr(embedder, "name", ""),
         "embedding_dim": int(emb.shape[1]),
         "cues": list(CUE_NAMES),
@@ -708,6 +758,7 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
         "grid": grid,
         "threshold": DEFAULT_CLAIM_THRESHOLD,
         "dev": dict(dev_metrics, n=len(dev)),
+        "dev_by_file": per_dev,
         "train_fit": dict(train_metrics, n=len(train)),
         "versions": {"numpy": np.__version__, "scikit-learn": sklearn.__version__},
         "weights_sha256": hashlib.sha256(data).hexdigest(),
@@ -720,6 +771,7 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
     return TrainReport(
         npz_path=npz_path, json_path=json_path, dev=dev_metrics, threshold=DEFAULT_CLAIM_THRESHOLD,
         choice=choice, grid=grid, n_train=len(train), n_feedback=len(extra), n_dev=len(dev),
+        n_extra=len(domain), extra_dev={name: m for name, m in per_dev.items() if name != Path(dev_path).name},
         n_terms=len(terms), weights_bytes=len(data), seconds=time.perf_counter() - started,
         provenance=provenance)
 
