@@ -399,17 +399,26 @@ def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_js
 @click.option("--articles-drawn", "n_articles", type=click.IntRange(min=1), default=200, show_default=True)
 @click.option("--per-article", type=click.IntRange(min=1), default=7, show_default=True)
 @click.option("--seed", type=int, default=20261128, show_default=True)
-@click.option("--exclude-labelled", type=click.Path(exists=True, dir_okay=False),
-              help="Leave out the articles this labels file already covers (for a further round).")
+@click.option("--exclude-labelled", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Leave out the articles this labels or sample file covers (a further round); repeatable.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists (it may hold someone's labels).")
+@click.option("--split", type=click.Choice(["train", "dev"]), help="Draw only from the articles of this split.")
+@click.option("--quotes-only", is_flag=True,
+              help="Only attributed quotations (a hard case); use with --split train to keep dev a random sample.")
 @_fail_cleanly
 def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article: int, seed: int,
-                          exclude_labelled: str | None) -> None:
+                          exclude_labelled: tuple[str, ...], force: bool, split: str | None,
+                          quotes_only: bool) -> None:
     """Draw news sentences for annotation (docs/ANNOTATION.md), with empty labels to fill in."""
     from claims import newsset
+    from claims.errors import InvalidValueError
 
-    exclude = newsset.labelled_articles(exclude_labelled) if exclude_labelled else set()
+    if Path(out).exists() and not force:
+        raise InvalidValueError(f"{out} exists and may hold labels; choose another --out or add --force")
+    exclude = set().union(*(newsset.labelled_articles(path) for path in exclude_labelled))
     sentences = newsset.sample_sentences(newsset.read_articles(articles), n_articles=n_articles,
-                                         per_article=per_article, seed=seed, exclude=exclude)
+                                         per_article=per_article, seed=seed, exclude=exclude, split=split,
+                                         quotes_only=quotes_only)
     rows = newsset.write_sample(sentences, out)
     click.echo(f"{out}: {rows} sentences from {len({s.article_id for s in sentences})} articles")
 

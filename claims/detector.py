@@ -538,10 +538,14 @@ def mean_best_cut(scores: np.ndarray, labels: np.ndarray, parts: Sequence[slice]
     cuts = np.r_[distinct[0] - 1.0, (distinct[1:] + distinct[:-1]) / 2.0]
     means = np.zeros(len(cuts))
     for part in parts:
-        s, y = scores[part], labels[part]
-        flagged = s[None, :] >= cuts[:, None]
-        tp = (flagged & y).sum(axis=1)
-        fp = (flagged & ~y).sum(axis=1)
+        s, y = scores[part], labels[part].astype(bool)
+        order = np.argsort(s, kind="stable")
+        s, y = s[order], y[order]
+        # flagged at a cut = the scores at or above it; count them from the top
+        below = np.searchsorted(s, cuts, side="left")
+        yes_below = np.r_[0, np.cumsum(y)][below]
+        tp = y.sum() - yes_below
+        fp = (len(s) - below) - tp
         fn = y.sum() - tp
         means += np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
     means /= len(parts)
@@ -646,6 +650,10 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
     if labels.all() or not labels.any():
         raise InvalidValueError(f"{train_path}: the training data needs both Yes and No sentences")
     dev_sets = [(Path(dev_path), dev)] + [(Path(p), read_checkworthiness_file(p)) for p in extra_dev]
+    names = [path.name for path, _ in dev_sets]
+    if len(set(names)) != len(names):  # the provenance reports each dev file by its name
+        raise InvalidValueError(f"dev files must have different names, got {', '.join(map(str, extra_dev))} "
+                                f"next to {dev_path}")
     for path, rows in dev_sets:
         if not any(r.label for r in rows):
             raise InvalidValueError(f"{path}: the dev data needs at least one Yes sentence")

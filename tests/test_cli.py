@@ -229,9 +229,13 @@ def test_news_sample_and_news_set_commands(cli, tmp_path):
         writer = csv.writer(fp, delimiter="\t", lineterminator="\n")
         writer.writerow(rows[0][:5])
         writer.writerows(row[:4] + ["Yes" if any(c.isdigit() for c in row[5]) else "No"] for row in rows[1:])
+    # the sample may hold someone's labels by now: it is not overwritten without --force
+    again = cli("bench", "news-sample", "--articles", str(articles), "--out", "sample.tsv", ok=False)
+    assert again.exit_code == 1 and "sample.tsv exists" in again.output
+    assert (tmp_path / "sample.tsv").read_text(encoding="utf-8").count("\n") == 9
     # a second round leaves out the articles already labelled
     cli("bench", "news-sample", "--articles", str(articles), "--out", "more.tsv", "--articles-drawn", "4",
-        "--per-article", "2", "--exclude-labelled", "labels.tsv")
+        "--per-article", "2", "--exclude-labelled", "labels.tsv", "--exclude-labelled", "sample.tsv")
     more = list(csv.reader((tmp_path / "more.tsv").open(encoding="utf-8"), delimiter="\t"))[1:]
     assert more and not {r[0] for r in more} & {r[0] for r in rows[1:]}
     out = cli("bench", "news-set", "--articles", str(articles), "--labels", "labels.tsv", "--out", "set").output

@@ -105,7 +105,7 @@ def test_shipped_provenance(shipped: Detector) -> None:
     [news_train] = p["data"]["extra_train"]
     [news_dev] = p["data"]["extra_dev"]
     assert (news_train["file"], news_train["rows"], news_train["weight"]) == (
-        "news_train.tsv", 2023, detector_module.EXTRA_WEIGHT)
+        "news_train.tsv", 2632, detector_module.EXTRA_WEIGHT)
     assert (news_dev["file"], news_dev["rows"]) == ("news_dev.tsv", 777)
     assert set(p["dev_by_file"]) == {"dev.tsv", "news_dev.tsv"}
     assert p["created"] and p["embedding_model"] == "all-MiniLM-L6-v2" and p["embedding_dim"] == 384
@@ -122,13 +122,7 @@ def test_shipped_weights_load_without_pickle() -> None:
 @pytest.mark.parametrize("text", CLAIMS)
 def test_claims_score_high(shipped: Detector, embedder, text: str) -> None:
     [score] = shipped.score([text], embedder=embedder)
-    assert score >= 0.8
-
-
-@pytest.mark.slow
-def test_claims_score_high_together(shipped: Detector, embedder) -> None:
-    scores = shipped.score(CLAIMS, embedder=embedder)
-    assert np.median(scores) >= 0.95 and scores.min() >= 0.8
+    assert score >= 0.9
 
 
 @pytest.mark.slow
@@ -501,6 +495,16 @@ def test_train_detector_with_extra_domain_files(tmp_path: Path, embedder, store)
     assert scores[0] >= 0.5 > scores[1]
 
 
+def test_train_detector_refuses_dev_files_of_the_same_name(tmp_path: Path, fake_embedder, store) -> None:
+    train = write(tmp_path, tiny_rows(0, 4), "train.tsv")
+    dev = write(tmp_path, tiny_rows(100, 2), "dev.tsv")
+    (tmp_path / "other").mkdir()
+    other = write(tmp_path / "other", tiny_rows(200, 2), "dev.tsv")
+    with pytest.raises(InvalidValueError, match="dev files must have different names"):
+        train_detector(train, dev, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out", extra_dev=[other])
+    assert not (tmp_path / "out").exists()
+
+
 def test_train_detector_needs_both_labels(tmp_path: Path, fake_embedder, store) -> None:
     train = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tNo\n", "train.tsv")
     with pytest.raises(InvalidValueError, match="needs both Yes and No"):
@@ -559,5 +563,5 @@ def test_news_dev_f1(shipped: Detector, embedder, store, tmp_path: Path) -> None
     print("\nnews dev:", result)
     assert result["n"] == 777
     assert result["f1"] == pytest.approx(shipped.provenance["dev_by_file"]["news_dev.tsv"]["f1"], abs=2e-4)
-    assert result["f1"] >= 0.84  # the debates-only detector scores 0.746 here
+    assert result["f1"] >= 0.84  # the debates-only detector scores 0.752 here
     assert result["precision"] >= 0.78 and result["recall"] >= 0.85

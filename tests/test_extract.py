@@ -248,10 +248,11 @@ def test_seed_article_with_the_detector(detector_scorer) -> None:
         ("Beijing has denounced Washington's recent accusations of disinformation", True),
         ('"The accusations about the matter being disseminated by the US are false information,"', True),
         ("According to him, recently Washington has deliberately circulated misinformation", True),
-        # a stance, a pointer to a statement, and a headline
+        # quoted resolve, a stance, and a pointer to a statement
+        ('"We will not allow any country to compensate Russia for its losses," he stressed.', False),
+        ('"We have communicated very clearly to Beijing that we will not stand by,"', False),
         ("Zhao Lijian also emphasized that China's attitude towards Ukraine is coherent and clear.", False),
         ("China's foreign ministry spokesman Zhao Lijian said in a press statement", False),
-        ("US Security Adviser Meets Chinese Diplomat", False),
     ],
 )
 def test_seed_sentences_with_the_detector(detector_scorer, prefix: str, is_claim: bool) -> None:
