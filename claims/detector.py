@@ -51,8 +51,6 @@ from claims.detect import CUE_WEIGHTS, DEFAULT_CLAIM_THRESHOLD, HeuristicScorer,
 from claims.errors import (
     BadRecordError,
     EmptyInputError,
-    EncodingError,
-    InputError,
     InvalidValueError,
     MissingColumnError,
     ModelError,
@@ -174,16 +172,9 @@ def read_checkworthiness(fp: TextIO, source: str) -> list[LabelledSentence]:
 
 def read_checkworthiness_file(path: str | Path) -> list[LabelledSentence]:
     """:func:`read_checkworthiness` of a file on disk; InputError if it is absent or not UTF-8."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise EncodingError("not UTF-8 text", source=str(path), line=line) from None
-    return read_checkworthiness(io.StringIO(text, newline=""), str(path))
+    from claims.readers import read_utf8_file
+
+    return read_checkworthiness(io.StringIO(read_utf8_file(path), newline=""), str(path))
 
 
 def _sha256_file(path: str | Path) -> str:

@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from claims.errors import BadRecordError, EmptyInputError, EncodingError, InputError, MissingColumnError
+from claims.errors import BadRecordError, EmptyInputError, InputError, MissingColumnError
+from claims.readers import read_utf8_file
 from claims.segment import segment
 from claims.speakers import attribute_sentence
 
@@ -167,15 +168,7 @@ def _read_table(path: str | Path, required: Sequence[str]) -> tuple[list[str], l
     InputError subclasses name the file and line: absent, not UTF-8, malformed, empty, or
     missing one of the ``required`` columns.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise EncodingError("not UTF-8 text", source=str(path), line=data[:exc.start].count(b"\n") + 1) from None
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t")
+    reader = csv.reader(io.StringIO(read_utf8_file(path), newline=""), delimiter="\t")
     rows: list[tuple[int, list[str]]] = []
     try:
         header = [cell.strip() for cell in next(reader, [])]

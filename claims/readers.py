@@ -21,7 +21,7 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from html.parser import HTMLParser
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
 from claims.errors import (
@@ -29,6 +29,7 @@ from claims.errors import (
     BinaryInputError,
     EmptyInputError,
     EncodingError,
+    InputError,
     MissingColumnError,
     UnsupportedFormatError,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "TEXT_COLUMNS",
     "content_hash",
     "decode_text",
+    "read_utf8_file",
     "read_records",
     "pick_column",
     "require_text_column",
@@ -66,6 +68,21 @@ def content_hash(data: bytes | str) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8")
     return hashlib.sha256(data).hexdigest()
+
+
+def read_utf8_file(path: str | Path) -> str:
+    """The text of a UTF-8 file (a BOM is dropped): data files of the benchmarks and training.
+
+    InputError when the file is absent, EncodingError naming the line when it is not UTF-8.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise EncodingError("not UTF-8 text", source=str(path), line=data[:exc.start].count(b"\n") + 1) from None
 
 
 def decode_text(data: bytes, origin: str) -> str:

@@ -153,3 +153,18 @@ def test_dates_iso_or_written(value, expected):
     from claims.readers import parse_date
 
     assert parse_date(value, origin="a.csv") == expected
+
+
+def test_read_utf8_file(tmp_path) -> None:
+    from claims.errors import EncodingError, InputError
+    from claims.readers import read_utf8_file
+
+    path = tmp_path / "a.tsv"
+    path.write_bytes(b"\xef\xbb\xbfid\ttext\n1\tcaf\xc3\xa9\n")
+    assert read_utf8_file(path) == "id\ttext\n1\tcafé\n"
+    path.write_bytes(b"id\ttext\n1\tok\n2\tcaf\xe9\n")
+    with pytest.raises(EncodingError) as info:
+        read_utf8_file(path)
+    assert info.value.line == 3 and "a.tsv" in str(info.value)
+    with pytest.raises(InputError, match="no such file"):
+        read_utf8_file(tmp_path / "missing.tsv")
