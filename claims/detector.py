@@ -399,6 +399,16 @@ class Detector:
                 f"{others} at threshold {self.threshold:g})")
 
 
+    def quality(self) -> str:
+        """How well the weights did on their dev sets, in words for reviewers: ``"F1 0.911 on …"``."""
+        names = {"dev.tsv": "debate speech", "news_dev.tsv": "news"}
+        scores = self.provenance.get("dev_by_file") or {
+            self.provenance.get("data", {}).get("dev", {}).get("file", "dev"): self.provenance.get("dev", {})}
+        parts = [f"F1 {m['f1']:.3f} on {names.get(name, Path(name).stem)}"
+                 for name, m in scores.items() if isinstance(m.get("f1"), (int, float))]
+        return ", ".join(parts) if parts else "no dev figures recorded"
+
+
 def _weight_paths(path: str | Path | None) -> tuple[Path, Path]:
     if path is None:
         folder = WEIGHTS_DIR

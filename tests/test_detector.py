@@ -113,6 +113,13 @@ def test_shipped_provenance(shipped: Detector) -> None:
     assert p["dev"]["f1"] >= 0.90 and p["dev"]["n"] == 1032
 
 
+def test_quality_in_words(shipped: Detector) -> None:
+    assert shipped.quality() == "F1 0.911 on debate speech, F1 0.861 on news"
+    old = Detector(shipped.arrays, {"dev": {"f1": 0.9}, "data": {"dev": {"file": "dev.tsv"}}})
+    assert old.quality() == "F1 0.900 on debate speech"
+    assert Detector(shipped.arrays, {}).quality() == "no dev figures recorded"
+
+
 def test_shipped_weights_load_without_pickle() -> None:
     with np.load(WEIGHTS_DIR / "detector.npz", allow_pickle=False) as npz:
         assert all(npz[name].dtype != object for name in npz.files)

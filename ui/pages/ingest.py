@@ -178,6 +178,10 @@ scorer = resources.get_workspace().scorer
 if scorer.fallback:
     st.warning(f"Check-worthiness comes from the heuristic, not the trained detector: {scorer.reason}",
                icon=":material/warning:")
+else:
+    st.caption(f"Claims are flagged by the trained check-worthiness detector ({scorer.detector.quality()} "
+               "on held-out sentences). Dismiss a false alarm or promote a missed claim on the Review page: "
+               "every call is kept for retraining.")
 
 paste_tab, upload_tab, demo_tab = st.tabs(["Paste text", "Upload files", "Demo article"])
 with paste_tab:
