@@ -434,7 +434,6 @@ def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article:
 def bench_news_set_cmd(articles: str, labels: str | None, out: str) -> None:
     """Rebuild the labelled news sentences from their labels and the article texts."""
     from claims import newsset
-
     from claims.detector import read_checkworthiness_file
     from claims.errors import EmptyInputError
 

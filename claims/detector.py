@@ -390,14 +390,8 @@ class Detector:
         return scores
 
     def describe(self) -> str:
-        """One line for logs and the UI: what scores the sentences and how well it did on dev."""
-        dev = self.provenance.get("dev", {})
-        others = "".join(f", {Path(name).stem} F1 {m.get('f1', float('nan')):.3f}"
-                         for name, m in self.provenance.get("dev_by_file", {}).items()
-                         if name != self.provenance.get("data", {}).get("dev", {}).get("file"))
-        return (f"trained detector ({self.source or 'in memory'}; dev F1 {dev.get('f1', float('nan')):.3f}"
-                f"{others} at threshold {self.threshold:g})")
-
+        """One line for logs: what scores the sentences and how well it did on its dev sets."""
+        return f"trained detector ({self.source or 'in memory'}; {self.quality()} at threshold {self.threshold:g})"
 
     def quality(self) -> str:
         """How well the weights did on their dev sets, in words for reviewers: ``"F1 0.911 on …"``."""
@@ -643,7 +637,8 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
     say = progress or (lambda message: None)
     train = read_checkworthiness_file(train_path)
     dev = read_checkworthiness_file(dev_path)
-    domain = [row for path in extra_train for row in read_checkworthiness_file(path)]
+    extra_files = [(Path(p), read_checkworthiness_file(p)) for p in extra_train]
+    domain = [row for _, rows in extra_files for row in rows]
     extra = _feedback_rows(feedback)
     texts = [r.text for r in train] + [r.text for r in domain] + [t for t, _ in extra]
     labels = np.array([r.label for r in train] + [r.label for r in domain] + [y for _, y in extra], dtype=bool)
@@ -744,9 +739,8 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
         "data": {
             "train": {"file": Path(train_path).name, "sha256": _sha256_file(train_path), "rows": len(train)},
             "dev": {"file": Path(dev_path).name, "sha256": _sha256_file(dev_path), "rows": len(dev)},
-            "extra_train": [{"file": Path(p).name, "sha256": _sha256_file(p),
-                             "rows": len(read_checkworthiness_file(p)), "weight": extra_weight}
-                            for p in extra_train],
+            "extra_train": [{"file": path.name, "sha256": _sha256_file(path), "rows": len(rows),
+                             "weight": extra_weight} for path, rows in extra_files],
             "extra_dev": [{"file": path.name, "sha256": _sha256_file(path), "rows": len(rows)}
                           for path, rows in dev_sets[1:]],
             "feedback": {"rows": len(extra), "weight": FEEDBACK_WEIGHT,
