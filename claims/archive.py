@@ -19,6 +19,7 @@ from typing import Any
 from claims.errors import BadRecordError, EmptyInputError, InvalidValueError
 from claims.models import Verdict
 from claims.readers import parse_date, pick_column, read_records, require_text_column
+from claims.safety import strip_cell
 from index.embed import text_hash
 
 __all__ = [
@@ -101,7 +102,9 @@ class ArchiveRows:
 
 
 def _row_hash(text: str, speaker: str | None, date: Any, source: str | None, url: str | None) -> str:
-    key = json.dumps([" ".join(text.split()), speaker, str(date) if date else None, source, url])
+    # whitespace-normalised, so a cell kept with its leading tab (see _clean) hashes as before
+    key = json.dumps([_normalised(text), _normalised(speaker), str(date) if date else None, _normalised(source),
+                      _normalised(url)])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
@@ -150,8 +153,13 @@ def read_statements(data: bytes, origin: str,
     return ArchiveRows(rows=rows, unmapped=tuple(unmapped))
 
 
+def _normalised(value: str | None) -> str | None:
+    return " ".join(value.split()) if value is not None else None
+
+
 def _clean(value: Any) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    # whitespace runs made one space, but "\t=cmd|..." keeps its tab: cleaning must not make a formula
+    text = strip_cell(str(value), collapse=True)
     return text or None

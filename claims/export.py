@@ -3,20 +3,42 @@
 RFC 4180 quoting (``csv`` with ``\\r\\n`` line ends), UTF-8, a header row. Times are ISO 8601 in
 UTC; evidence URLs are separated by spaces in one cell; the top match is the closest earlier
 statement at export time.
+
+The file is opened in spreadsheets, and its text comes from people claimdesk checks, so every cell
+is written defensively:
+
+- Formula injection (OWASP "CSV Injection"): every text cell that begins with ``=``, ``+``, ``-``,
+  ``@``, a tab or a carriage return gets a leading ``'`` (:func:`claims.safety.neutralise_cell`),
+  so a spreadsheet shows it as text instead of running it. The numbers claimdesk formats itself
+  (``claim_id``, ``checkworthiness``, ``top_match_similarity``) are left alone: a similarity of
+  ``-0.0123`` stays a number. Every cell is quoted (``csv.QUOTE_ALL``), so a separator, quote or
+  line break inside a cell cannot end it early, whatever separator the spreadsheet assumes.
+- Bounded cells: a cell longer than :data:`MAX_CELL_CHARS` characters is cut to that length, its
+  end replaced by the marker ``… [truncated, N characters omitted]``, so that Python's ``csv``
+  (field limit 131,072) and spreadsheets (32,767 characters a cell) read every file we write.
+- Evidence URLs: each URL's whitespace, quotes and control characters are percent-encoded before
+  the URLs are joined with single spaces, so the cell splits back into exactly the stored links.
+
+The ClaimReview JSON-LD is not a spreadsheet: it carries the text as stored, citations as a list.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from claims.models import Claim, Match
+from claims.safety import escape_url, neutralise_cell
 
-__all__ = ["EXPORT_COLUMNS", "ExportRow", "export_row", "export_verdicts_csv", "claim_review",
-           "export_claimreview_json"]
+__all__ = ["EXPORT_COLUMNS", "MAX_CELL_CHARS", "ExportRow", "export_row", "export_verdicts_csv",
+           "claim_review", "export_claimreview_json"]
+
+MAX_CELL_CHARS = 32_000
+"""The longest cell the CSV holds, marker included: below Excel's 32,767 and ``csv``'s 131,072."""
 
 _RATING_VALUES = {"disputed": 1, "unverified": 2, "supported": 3}
 
@@ -43,9 +65,15 @@ class ExportRow:
     top_match_verdict: str
     top_match_source: str
     model: str
+    # the evidence links as stored, for the JSON-LD citations; not a CSV column
+    evidence: tuple[str, ...] = field(default=(), metadata={"column": False})
 
 
-EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow))
+EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow) if f.metadata.get("column", True))
+# columns of numbers that export_row formats itself: a cell there that is a plain decimal number
+# (``-0.0123``) is nothing a user typed and is written as it is; anything else is treated as text
+_NUMBER_COLUMNS = frozenset({"claim_id", "checkworthiness", "top_match_similarity"})
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def export_row(claim: Claim, top: Match | None, model: str) -> ExportRow:
@@ -67,22 +95,42 @@ def export_row(claim: Claim, top: Match | None, model: str) -> ExportRow:
         reviewer=claim.reviewer or "",
         reviewed_at=reviewed_at,
         note=claim.note or "",
-        evidence_urls=" ".join(claim.evidence),
+        evidence_urls=" ".join(escape_url(u) for u in claim.evidence),
         top_match_text=statement.text if statement else "",
         top_match_similarity=f"{top.similarity:.4f}" if top else "",
         top_match_verdict=statement.verdict.value if statement and statement.verdict else "",
         top_match_source=(statement.source or "") if statement else "",
         model=model,
+        evidence=tuple(claim.evidence),
     )
 
 
+def _bounded(value: str) -> str:
+    """``value`` cut to :data:`MAX_CELL_CHARS` characters, the marker saying how many were left out."""
+    if len(value) <= MAX_CELL_CHARS:
+        return value
+    keep = MAX_CELL_CHARS - 40  # room for the marker, whose number has at most 20 digits
+    return f"{value[:keep]}… [truncated, {len(value) - keep} characters omitted]"
+
+
+def _csv_cell(column: str, value: Any) -> Any:
+    """A cell as the CSV holds it: text neutralised against formulas and bounded; our numbers as they are."""
+    if not isinstance(value, str) or (column in _NUMBER_COLUMNS and _PLAIN_NUMBER.fullmatch(value)):
+        return value
+    return _bounded(neutralise_cell(value))
+
+
 def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO) -> int:
-    """Write the header and ``rows`` to ``fp``; returns the number of rows written."""
-    writer = csv.writer(fp, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    """Write the header and ``rows`` to ``fp``; returns the number of rows written.
+
+    Text cells are neutralised against formula injection and bounded in length (see the module
+    docstring), and every cell is quoted.
+    """
+    writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
     for row in rows:
-        writer.writerow(astuple(row))
+        writer.writerow([_csv_cell(column, getattr(row, column)) for column in EXPORT_COLUMNS])
         count += 1
     return count
 
@@ -113,8 +161,8 @@ def claim_review(row: ExportRow) -> dict[str, Any] | None:
     }
     if row.note:
         review["reviewBody"] = row.note
-    if row.evidence_urls:
-        review["citation"] = row.evidence_urls.split()
+    if row.evidence:
+        review["citation"] = list(row.evidence)
     return review
 
 

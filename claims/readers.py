@@ -34,6 +34,7 @@ from claims.errors import (
     UnsupportedFormatError,
 )
 from claims.models import SourceText
+from claims.safety import strip_cell
 
 __all__ = [
     "DOCUMENT_FORMATS",
@@ -239,7 +240,8 @@ def _cell(record: dict[str, Any], column: str | None) -> str | None:
     value = record.get(column)
     if value is None:
         return None
-    text = str(value).strip()
+    # trimmed, but "\t=cmd|..." stays as given: trimming must not turn a cell into a formula
+    text = strip_cell(str(value))
     return text or None
 
 
@@ -318,7 +320,7 @@ def markdown_to_text(md: str) -> str:
 
 
 def _title_from_text(text: str, fallback: str) -> str:
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    first = next((strip_cell(line) for line in text.splitlines() if line.strip()), "")
     if first and len(first) <= 200 and not first.endswith((".", "?", "!", '"', "”")):
         return first
     return fallback
@@ -424,5 +426,5 @@ def _read_posts(data: bytes, origin: str, *, source: str | None, url: str | None
 
 
 def _shorten(text: str, width: int) -> str:
-    flat = " ".join(text.split())
+    flat = strip_cell(text, collapse=True)
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"

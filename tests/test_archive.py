@@ -90,3 +90,13 @@ def test_a_tab_separated_archive_in_the_clef_debates_layout():
     assert (row["text"], row["speaker"], str(row["stated_on"]), row["verdict"], row["url"]) == (
         'Says the moon is made of "cheese".', "Ann Lee", "2019-05-01", "disputed", "https://p.example/1")
     assert json.loads(row["extra"]) == {"title": "Moon claim", "vclaim_id": "1"}
+
+
+def test_archive_cells_keep_a_leading_tab_instead_of_becoming_formulas():
+    hostile = b'text,speaker,source\n"\t=cmd|\' /C calc\'!A0","\r=1+1"," Desk  one "\n'
+    plain = b'text,speaker,source\n"=cmd|\' /C calc\'!A0","=1+1",Desk one\n'
+    (row,) = read_statements(hostile, "a.csv").rows
+    assert (row["text"], row["speaker"], row["source"]) == ("\t=cmd|' /C calc'!A0", "\r=1+1", "Desk one")
+    # kept as text, yet the same statement as far as de-duplication goes
+    (same,) = read_statements(plain, "a.csv").rows
+    assert (row["row_hash"], row["text_hash"]) == (same["row_hash"], same["text_hash"])

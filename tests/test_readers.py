@@ -168,3 +168,28 @@ def test_read_utf8_file(tmp_path) -> None:
     assert info.value.line == 3 and "a.tsv" in str(info.value)
     with pytest.raises(InputError, match="no such file"):
         read_utf8_file(tmp_path / "missing.tsv")
+
+
+HOSTILE_CELL = "\t=cmd|' /C calc'!A0"
+
+
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [(b'text,author,source\n"\t=cmd|\' /C calc\'!A0","\r=1+1","  @SUM(A1) "\n', "p.csv"),
+     (b'{"text": "\\t=cmd|\' /C calc\'!A0", "author": "\\r=1+1", "source": "  @SUM(A1) "}\n', "p.jsonl")],
+)
+def test_batch_cells_keep_a_leading_tab_or_cr_instead_of_becoming_formulas(data, name):
+    (post,) = read_documents(data, name)
+    assert (post.text, post.speaker, post.source) == (HOSTILE_CELL, "\r=1+1", "  @SUM(A1)")
+    assert post.title == "\r=1+1: " + HOSTILE_CELL  # the title is built from the same cells
+
+
+def test_batch_cells_are_still_trimmed_and_blank_cells_still_empty():
+    data = b'text,author,source\n"  Plain post.  ",\t ,"\tDesk "\n'
+    (post,) = read_documents(data, "p.csv", source="fallback")
+    assert (post.text, post.speaker, post.source) == ("Plain post.", None, "Desk")
+
+
+def test_a_text_whose_first_line_hides_a_formula_is_not_made_one_in_the_title():
+    (doc,) = read_documents(b"\t=HYPERLINK(1)\nThe body says 3 things.\n", "story.txt")
+    assert doc.title == "\t=HYPERLINK(1)"
