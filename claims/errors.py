@@ -8,6 +8,7 @@ any of them into ``Error: <message>`` and exit code 1, the UI into one ``st.erro
     │   ├── EmptyInputError
     │   ├── BinaryInputError
     │   ├── EncodingError
+    │   ├── InputTooLargeError     over a size limit (characters, sentences); a setting raises it
     │   ├── MissingColumnError
     │   ├── BadRecordError
     │   └── UnsupportedFormatError
@@ -27,6 +28,7 @@ __all__ = [
     "EmptyInputError",
     "BinaryInputError",
     "EncodingError",
+    "InputTooLargeError",
     "MissingColumnError",
     "BadRecordError",
     "UnsupportedFormatError",
@@ -70,6 +72,10 @@ class BinaryInputError(InputError):
 
 class EncodingError(InputError):
     """The input is not valid UTF-8 text."""
+
+
+class InputTooLargeError(InputError):
+    """The input is larger than the workspace accepts (a setting raises the limit)."""
 
 
 class MissingColumnError(InputError):

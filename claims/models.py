@@ -129,6 +129,13 @@ class Document:
     n_sentences: int = 0
     n_claims: int = 0
 
+    @property
+    def label(self) -> str:
+        """Title · source · date · #id: tells apart documents that share a title."""
+        parts = [self.title, self.source, self.published.isoformat() if self.published else None,
+                 f"#{self.id}"]
+        return " · ".join(p for p in parts if p)
+
 
 @dataclass(frozen=True)
 class Claim:
@@ -238,6 +245,9 @@ class IngestResult:
     n_claims: int
     n_same_claim: int
     n_related: int
+    duplicate_of: Document | None = None
+    """Set when the text was already in the workspace under other details: nothing was added and
+    ``document`` is that earlier document (ingest again with ``allow_duplicate_text`` to add it)."""
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Sentences shown before and after a claim"),
     Setting("batch_size", "CLAIMDESK_BATCH_SIZE", 64, int,
             "Texts embedded per model call"),
+    Setting("max_document_chars", "CLAIMDESK_MAX_DOCUMENT_CHARS", 200_000, int,
+            "Longest text accepted as one document, in characters (about 30,000 words); a longer "
+            "paste or file is refused with a message saying so, nothing is stored"),
+    Setting("max_sentences", "CLAIMDESK_MAX_SENTENCES", 3_000, int,
+            "Most sentences accepted in one document; a longer one is refused, nothing is stored"),
 )
 
 
@@ -79,6 +84,8 @@ class Settings:
     claim_threshold: float | None
     context_sentences: int
     batch_size: int
+    max_document_chars: int = 200_000
+    max_sentences: int = 3_000
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
@@ -127,6 +134,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise InvalidValueError(f"setting lexical_weight must not be negative, got {values['lexical_weight']}")
     if values["candidate_depth"] < 1:
         raise InvalidValueError(f"setting candidate_depth must be at least 1, got {values['candidate_depth']}")
+    for name in ("max_document_chars", "max_sentences"):
+        if values[name] < 1:
+            raise InvalidValueError(f"setting {name} must be at least 1, got {values[name]}")
     if values["top_k"] < 1:
         raise InvalidValueError(f"setting top_k must be at least 1, got {values['top_k']}")
     return Settings(**values)

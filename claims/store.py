@@ -221,6 +221,14 @@ class Store:
         with self.engine.connect() as c:
             return c.execute(query).scalar()
 
+    def document_id_by_body(self, body: str, conn: Connection | None = None) -> int | None:
+        """The oldest document whose text is exactly ``body``, if any."""
+        query = sa.select(documents.c.id).where(documents.c.body == body).order_by(documents.c.id).limit(1)
+        if conn is not None:
+            return conn.execute(query).scalar()
+        with self.engine.connect() as c:
+            return c.execute(query).scalar()
+
     def add_document(self, conn: Connection, *, content_hash: str, title: str, origin: str, kind: str,
                      source: str | None, url: str | None, published: dt.date | None,
                      default_speaker: str | None, body: str,

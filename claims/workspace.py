@@ -19,7 +19,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from claims.archive import read_statements
-from claims.errors import EmptyInputError, InvalidValueError, NotFoundError
+from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
 from claims.export import ExportRow, export_row, export_verdicts_csv
 from claims.detector import build_scorer
 from claims.extract import Scorer, extract
@@ -148,18 +148,47 @@ class Workspace:
                        scorer=self.scorer)
 
     def ingest_file(self, data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
-                    published: dt.date | None = None) -> list[IngestResult]:
-        """Ingest every document of one file, all or nothing."""
+                    published: dt.date | None = None, allow_duplicate_text: bool = False) -> list[IngestResult]:
+        """Ingest every document of one file, all or nothing (see :meth:`ingest_documents`)."""
+        if len(data) > 4 * self.settings.max_document_chars and not origin.lower().endswith((".csv", ".jsonl")):
+            # Refused before decoding: a UTF-8 character takes at most four bytes.
+            raise InputTooLargeError(
+                f"the file has {len(data):,} bytes; one document may have at most "
+                f"{self.settings.max_document_chars:,} characters (setting CLAIMDESK_MAX_DOCUMENT_CHARS)",
+                source=origin)
         docs = read_documents(data, origin, source=source, url=url, published=published)
-        return self.ingest_documents(docs)
+        return self.ingest_documents(docs, allow_duplicate_text=allow_duplicate_text)
 
-    def ingest_documents(self, docs: Sequence[SourceText]) -> list[IngestResult]:
-        """Store, embed and match documents in one transaction; a document seen before is not added again."""
+    def _check_size(self, doc: SourceText, sentences: Sequence[ExtractedSentence] | None = None) -> None:
+        """Refuse a document over the size limits before anything is stored (nothing half-written)."""
+        limit = self.settings.max_document_chars
+        if sentences is None and len(doc.text) > limit:
+            raise InputTooLargeError(
+                f"the text has {len(doc.text):,} characters; one document may have at most {limit:,} "
+                "(setting CLAIMDESK_MAX_DOCUMENT_CHARS). Split it into parts, or raise the limit",
+                source=doc.origin, line=doc.line)
+        if sentences is not None and len(sentences) > self.settings.max_sentences:
+            raise InputTooLargeError(
+                f"the text has {len(sentences):,} sentences; one document may have at most "
+                f"{self.settings.max_sentences:,} (setting CLAIMDESK_MAX_SENTENCES). Split it into parts, "
+                "or raise the limit", source=doc.origin, line=doc.line)
+
+    def ingest_documents(self, docs: Sequence[SourceText], *,
+                         allow_duplicate_text: bool = False) -> list[IngestResult]:
+        """Store, embed and match documents in one transaction; a document seen before is not added again.
+
+        A document whose text is already in the workspace under other details (title, source,
+        date) is not added either unless ``allow_duplicate_text``: its result names the earlier
+        document in ``duplicate_of``, so the caller can offer it instead of a second copy.
+        """
+        for doc in docs:
+            self._check_size(doc)
         prepared = []
         for doc in docs:
             sentences = self.extract(doc.text, default_speaker=doc.speaker)
             if not sentences:
                 raise EmptyInputError("no sentences found", source=doc.origin, line=doc.line)
+            self._check_size(doc, sentences)
             key = content_hash("\x1f".join([doc.text, doc.title, doc.source or "", doc.url or "",
                                             str(doc.published or ""), doc.speaker or ""]))
             prepared.append((doc, sentences, key))
@@ -167,12 +196,17 @@ class Workspace:
         claim_texts = [s.text for _, sentences, _ in prepared for s in sentences if s.is_claim]
         embed_cached(claim_texts, self.embedder, self.store)
 
-        created: list[tuple[int, bool, int, int]] = []
+        created: list[tuple[int, bool, int, int, bool]] = []
         with self.store.transaction() as conn:
             for doc, sentences, key in prepared:
+                n_claims = sum(s.is_claim for s in sentences)
                 existing = self.store.document_id_by_hash(key, conn)
                 if existing is not None:
-                    created.append((existing, False, len(sentences), sum(s.is_claim for s in sentences)))
+                    created.append((existing, False, len(sentences), n_claims, False))
+                    continue
+                same_text = None if allow_duplicate_text else self.store.document_id_by_body(doc.text, conn)
+                if same_text is not None:
+                    created.append((same_text, False, len(sentences), n_claims, True))
                     continue
                 rows = [{
                     "position": i, "start_offset": s.start, "end_offset": s.end, "text": s.text,
@@ -183,17 +217,18 @@ class Workspace:
                     conn, content_hash=key, title=doc.title, origin=doc.origin, kind=doc.kind,
                     source=doc.source, url=doc.url, published=doc.published,
                     default_speaker=doc.speaker, body=doc.text, rows=rows)
-                created.append((doc_id, True, len(sentences), sum(s.is_claim for s in sentences)))
+                created.append((doc_id, True, len(sentences), n_claims, False))
 
         results = []
-        for doc_id, was_new, n_sentences, n_claims in created:
+        for doc_id, was_new, n_sentences, n_claims, duplicate in created:
             claims = self.store.list_claims(document_id=doc_id)
             matches = self.match_claims([c.id for c in claims], top_k=1)
             best = [m[0].tier for m in matches.values() if m]
+            document = self.store.get_document(doc_id)
             results.append(IngestResult(
-                document=self.store.get_document(doc_id), created=was_new, n_sentences=n_sentences,
+                document=document, created=was_new, n_sentences=n_sentences,
                 n_claims=n_claims, n_same_claim=best.count(Tier.SAME_CLAIM),
-                n_related=best.count(Tier.RELATED)))
+                n_related=best.count(Tier.RELATED), duplicate_of=document if duplicate else None))
         return results
 
     # -- the archive -------------------------------------------------------------------------
@@ -290,6 +325,9 @@ class Workspace:
             for st, fused in chosen:
                 similarity = max(-1.0, min(1.0, cosine[st.id]))
                 matches.append(Match(st, similarity, self._tier(similarity), score=float(fused)))
+            # Fusion picks the candidates; they are shown, suggested and exported in the order of the
+            # similarity on their cards, so the first card, the suggestion and the CSV's top match agree.
+            matches.sort(key=lambda m: (-m.similarity, -m.score))
             results.append(matches)
         return results
 

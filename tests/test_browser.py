@@ -202,6 +202,72 @@ def test_main_flow_in_chromium(chromium, tmp_path):
         assert {r["note"] for r in rows} == {"", "Checked against the readouts"}  # the "s" went into the note
 
 
+def _stored_reviews(data_dir: Path) -> list[tuple[int, int, str, str | None, str | None]]:
+    """(claim id, document id, verdict, note, evidence JSON) of every label event, read from the database."""
+    import sqlite3
+
+    with contextlib.closing(sqlite3.connect(data_dir / "claimdesk.db")) as db:
+        return db.execute(
+            "SELECT r.claim_id, s.document_id, r.verdict, r.note, r.evidence FROM reviews r "
+            "JOIN sentences s ON s.id = r.claim_id WHERE r.action = 'label' ORDER BY r.id").fetchall()
+
+
+def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chromium, tmp_path):
+    """The seed article ingested twice (demo button, then a paste): a note typed on the second
+    document's claim, the box left, then the key 2: the verdict and the note land on that claim."""
+    data_dir = tmp_path / "data"
+    seed = (REPO / "claims" / "demo" / "article.txt").read_text(encoding="utf-8")
+    with streamlit_server(data_dir, tmp_path / "streamlit.log") as base, chromium_page(1440, 900) as page:
+        sign_in(page, base, "Dana Ortiz")
+        open_page(page, "Ingest")
+        page.get_by_role("tab", name="Demo article").click()
+        page.get_by_role("button", name="Load demo article").click()
+        page.get_by_text("Just ingested").wait_for()
+        wait_until_idle(page)
+        page.get_by_role("tab", name="Paste text").click()
+        page.get_by_role("textbox", name="Article text").fill(seed)
+        page.get_by_role("button", name="Find claims").click()
+        wait_until_idle(page)
+        # The same text again: claimdesk says so and offers the earlier document; add it anyway.
+        page.get_by_text("This text is already in the workspace").wait_for()
+        page.get_by_role("button", name="Add it as a new document").click()
+        wait_until_idle(page)
+        # Two documents of one title, told apart by their labels; review the newest (the pasted one).
+        open_page(page, "Review")
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+        options = page.get_by_role("option")
+        options.first.wait_for()
+        labels = [options.nth(i).inner_text() for i in range(options.count())]
+        assert len(labels) == 3 and len(set(labels)) == 3, labels
+        newest = max(labels[1:], key=lambda label: int(label.rsplit("#", 1)[1]))
+        page.get_by_role("option", name=newest).click()
+        wait_until_idle(page)
+        page.get_by_role("heading", name="Review", exact=True).wait_for()
+        page.locator(".cd-claim-text").first.wait_for()
+        wait_until_idle(page)
+        shown_id = int(re.search(r"[?&]claim=(\d+)", page.url).group(1))
+        shown_text = claim_text(page)
+
+        note = page.get_by_role("textbox", name="Note")
+        note.fill("Checked against the White House readout")
+        page.get_by_role("textbox", name=re.compile("Evidence links")).fill("https://example.org/readout")
+        page.get_by_role("textbox", name=re.compile("Evidence links")).press("Tab")
+        page.mouse.click(5, 890)  # leave the boxes, as a person does before a shortcut
+        wait_until_idle(page)
+        assert claim_text(page) == shown_text
+        assert int(re.search(r"[?&]claim=(\d+)", page.url).group(1)) == shown_id
+        page.keyboard.press("2")
+        wait_until_idle(page)
+        page.get_by_text(re.compile(r"^1 of \d+ claims reviewed$")).wait_for()
+
+    reviews = _stored_reviews(data_dir)
+    assert len(reviews) == 1, reviews
+    claim_id, _, verdict, stored_note, evidence = reviews[0]
+    assert (claim_id, verdict) == (shown_id, "disputed")
+    assert stored_note == "Checked against the White House readout"
+    assert "https://example.org/readout" in (evidence or "")
+
+
 def save_review_screenshot(path: Path = SCREENSHOT) -> Path:
     """Run the app on a fresh demo workspace and save the review page at 1400x1000."""
     if not CHROMIUM.exists():

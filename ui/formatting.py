@@ -35,6 +35,7 @@ __all__ = [
     "describe_event",
     "best_same_claim",
     "plural",
+    "md_plain",
 ]
 
 VERDICT_COLORS: dict[Verdict | None, str] = {
@@ -133,20 +134,22 @@ def _md_link(label: str, url: str | None) -> str:
     return f"[{_directive_text(label)}]({safe})"
 
 
-def _md_plain(text: str) -> str:
-    # Captions are Markdown: keep names like "*NSYNC" or "$5 Club" literal.
+def md_plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, so names like "*NSYNC" stay literal."""
     return re.sub(r"([\\`*_{}\[\]<>#|$~])", r"\\\1", text)
+
+
 
 
 def statement_meta(statement: Statement) -> str:
     """Speaker · date · source · link of an earlier statement, as one Markdown caption line."""
     parts = []
     if statement.speaker:
-        parts.append(_md_plain(statement.speaker))
+        parts.append(md_plain(statement.speaker))
     if statement.date:
         parts.append(statement.date.isoformat())
     if statement.source:
-        parts.append(_md_plain(statement.source))
+        parts.append(md_plain(statement.source))
     if statement.origin == "review" and statement.claim_id is not None:
         parts.append(f"reviewed here (claim #{statement.claim_id})")
     if statement.url:
@@ -156,12 +159,12 @@ def statement_meta(statement: Statement) -> str:
 
 def claim_meta(claim: Claim) -> str:
     """Speaker · date · source · document of a claim, as one Markdown line."""
-    parts = [f"**{_md_plain(claim.speaker)}**" if claim.speaker else "_speaker unknown_"]
+    parts = [f"**{md_plain(claim.speaker)}**" if claim.speaker else "_speaker unknown_"]
     if claim.published:
         parts.append(claim.published.isoformat())
     if claim.source:
-        parts.append(_md_plain(claim.source))
-    parts.append(_md_link(_md_plain(claim.document_title), claim.url))
+        parts.append(md_plain(claim.source))
+    parts.append(_md_link(md_plain(claim.document_title), claim.url))
     return " · ".join(parts)
 
 
@@ -234,7 +237,7 @@ class Differences:
     def summary(self) -> str:
         """A short Markdown line such as: only the claim says **not**; only the earlier statement says **five**."""
         def words(found: dict[str, str]) -> str:
-            return ", ".join(f"**{_md_plain(word)}**" for word in found.values())
+            return ", ".join(f"**{md_plain(word)}**" for word in found.values())
 
         parts = []
         if self.only_in_claim:
@@ -294,12 +297,12 @@ def statement_html(text: str, keys: Iterable[str] = ()) -> str:
 def describe_event(event: ReviewEvent) -> str:
     """One line of a claim's review history, as Markdown."""
     when = format_date(event.created_at) or ""
-    who = _md_plain(event.reviewer)
+    who = md_plain(event.reviewer)
     if event.action == UNDO or event.verdict is None:
         return f"{when} · **{who}** took back their verdict"
     line = f"{when} · **{who}** → {verdict_badge(event.verdict)}"
     if event.note:
-        line += f" — {_md_plain(event.note)}"
+        line += f" — {md_plain(event.note)}"
     if event.evidence:
         links = ", ".join(_md_link(f"evidence {i}", url) for i, url in enumerate(event.evidence, start=1))
         line += f" ({links})"

@@ -1,7 +1,8 @@
 """What a session remembers: the reviewer's name, the current claim, the queue filters.
 
-Session state holds ids and small values only. The reviewer and the current claim are mirrored
-in the URL's query parameters (``?reviewer=…&claim=…``) so a page reload lands where it was.
+Session state holds ids and small values only. The reviewer, the current claim and the review
+queue's filters are mirrored in the URL's query parameters (``?reviewer=…&claim=…&doc=…``) so a
+page reload lands on the same queue and the same claim.
 Filter values live under plain keys (``queue_*``) that widgets copy into via ``on_change``:
 Streamlit drops a widget's own key when its page is not shown, and the filters must survive a
 visit to another page.
@@ -9,6 +10,7 @@ visit to another page.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -23,6 +25,8 @@ __all__ = [
     "persisted",
     "set_persisted",
     "bind",
+    "restore_from_url",
+    "mirror_in_url",
 ]
 
 REVIEWER = "reviewer"
@@ -75,11 +79,12 @@ def persisted(name: str, default: Any = None) -> Any:
     return st.session_state.get(name, default)
 
 
-def bind(name: str, default: Any = None) -> dict[str, Any]:
+def bind(name: str, default: Any = None, then: Callable[[], None] | None = None) -> dict[str, Any]:
     """Keyword arguments that tie a widget to the persisted value ``name``.
 
     The widget gets the key ``_w_<name>``, starts from the persisted value, and copies every
-    change back, so the value outlives the widget when the user visits another page.
+    change back, so the value outlives the widget when the user visits another page. ``then``
+    runs after a change the user made (not after a rerun that merely redraws the widget).
     """
     widget_key = f"_w_{name}"
     if widget_key not in st.session_state:
@@ -87,6 +92,8 @@ def bind(name: str, default: Any = None) -> dict[str, Any]:
 
     def copy_back() -> None:
         st.session_state[name] = st.session_state[widget_key]
+        if then is not None:
+            then()
 
     st.session_state.setdefault(name, default)
     return {"key": widget_key, "on_change": copy_back}
@@ -96,3 +103,40 @@ def set_persisted(name: str, value: Any) -> None:
     """Set a persisted value and the widget bound to it (before the widget is drawn)."""
     st.session_state[name] = value
     st.session_state[f"_w_{name}"] = value
+
+
+def _parse(raw: str, kind: type) -> Any:
+    if kind is int:
+        return int(raw) if raw.isdigit() else None
+    if kind is float:
+        try:
+            value = float(raw)
+        except ValueError:
+            return None
+        return value if 0.0 <= value <= 1.0 else None
+    return raw
+
+
+def restore_from_url(params: Mapping[str, tuple[str, type, Any]]) -> None:
+    """Fill persisted values from the URL after a reload: ``{name: (parameter, type, default)}``.
+
+    Only values the session does not hold yet are taken (a fresh session, a shared link); a
+    malformed parameter is ignored and the default stands.
+    """
+    for name, (param, kind, default) in params.items():
+        if name in st.session_state:
+            continue
+        raw = st.query_params.get(param)
+        value = _parse(raw, kind) if raw is not None else None
+        set_persisted(name, default if value is None else value)
+
+
+def mirror_in_url(params: Mapping[str, tuple[str, type, Any]]) -> None:
+    """Write persisted values into the URL; a value at its default leaves the URL clean."""
+    for name, (param, _kind, default) in params.items():
+        value = st.session_state.get(name, default)
+        if value == default or value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != str(value):
+            st.query_params[param] = str(value)

@@ -8,13 +8,15 @@ from claims.errors import ClaimdeskError
 from claims.models import IngestResult
 from claims.readers import DOCUMENT_FORMATS, pasted_document
 from ui import resources, state
+from ui.formatting import md_plain as _md
 
 _LAST = "ingest_summary"  # small dicts of ids and counts of the last ingest, for the summary
 
 
 def _summary_of(results: list[IngestResult]) -> list[dict]:
-    return [{"document_id": r.document.id, "created": r.created, "sentences": r.n_sentences,
-             "claims": r.n_claims, "same": r.n_same_claim, "related": r.n_related} for r in results]
+    return [{"document_id": r.document.id, "created": r.created, "duplicate": r.duplicate_of is not None,
+             "sentences": r.n_sentences, "claims": r.n_claims, "same": r.n_same_claim, "related": r.n_related}
+            for r in results]
 
 
 def _remember(results: list[IngestResult]) -> None:
@@ -36,6 +38,49 @@ def _optional(text: str) -> str | None:
     return text.strip() or None
 
 
+_PASTE_DUPLICATE = "paste_duplicate_of"  # id of the document whose text the last paste repeated
+
+
+def _ingest_pasted(allow_duplicate_text: bool = False) -> None:
+    """Ingest the paste form's text with its details (also the "add it anyway" path)."""
+    ss = st.session_state
+    try:
+        doc = pasted_document(ss.get("paste-text") or "", title=_optional(ss.get("paste-title") or ""),
+                              source=_optional(ss.get("paste-source") or ""), url=_optional(ss.get("paste-url") or ""),
+                              published=ss.get("paste-date"), speaker=_optional(ss.get("paste-speaker") or ""))
+        with st.spinner("Finding claims and matching them against the archive…"):
+            results = resources.get_workspace().ingest_documents([doc], allow_duplicate_text=allow_duplicate_text)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    duplicate = results[0].duplicate_of if results else None
+    ss[_PASTE_DUPLICATE] = duplicate.id if duplicate is not None else None
+    _remember(results)
+
+
+def duplicate_notice() -> None:
+    """The paste repeated a document's text: say which, offer it, or add the text anyway."""
+    document_id = st.session_state.get(_PASTE_DUPLICATE)
+    if document_id is None:
+        return
+    by_id = {d.id: d for d in resources.documents()}
+    doc = by_id.get(document_id)
+    if doc is None:
+        return
+    with st.container(border=True):
+        st.warning(f"This text is already in the workspace as **{doc.label}**: nothing was added. "
+                   "Review that document, or add the text again as a new document (for another source or "
+                   "date).", icon=":material/content_copy:")
+        left, right, _ = st.columns([1.3, 1.3, 2])
+        if left.button("Review the existing document", key="duplicate-review", type="primary",
+                       icon=":material/arrow_forward:"):
+            st.session_state[_PASTE_DUPLICATE] = None
+            _review_document(document_id)
+        if right.button("Add it as a new document", key="duplicate-add", icon=":material/add:"):
+            _ingest_pasted(allow_duplicate_text=True)
+            st.rerun()
+
+
 def paste_form() -> None:
     with st.form("paste-form", clear_on_submit=False):
         text = st.text_area("Article text", height=260, key="paste-text",
@@ -48,16 +93,11 @@ def paste_form() -> None:
         speaker = left.text_input("Speaker", key="paste-speaker",
                                   help="Only when the whole text is one person's words (a post, a speech)")
         submitted = st.form_submit_button("Find claims", type="primary", icon=":material/search:")
+    limit = resources.get_workspace().settings.max_document_chars
+    st.caption(f"Up to {limit:,} characters per document (about {limit // 6:,} words); split a longer text.")
     if submitted:
-        try:
-            doc = pasted_document(text, title=_optional(title), source=_optional(source), url=_optional(url),
-                                  published=published, speaker=_optional(speaker))
-            with st.spinner("Finding claims and matching them against the archive…"):
-                results = resources.get_workspace().ingest_documents([doc])
-        except ClaimdeskError as exc:
-            resources.show_error(exc)
-        else:
-            _remember(results)
+        _ingest_pasted()
+    duplicate_notice()
 
 
 def upload_form() -> None:
@@ -72,6 +112,8 @@ def upload_form() -> None:
         source = left.text_input("Source", key="upload-source", help="Used where a row does not name its own")
         url = mid.text_input("URL", key="upload-url")
         published = right.date_input("Published", value=None, key="upload-date", format="YYYY-MM-DD")
+        again = st.checkbox("Add a file whose text is already here as a new document", key="upload-again",
+                            help="Otherwise such a file adds nothing and its earlier document is listed")
         submitted = st.form_submit_button("Ingest files", type="primary", icon=":material/upload:")
     if not submitted:
         return
@@ -84,7 +126,8 @@ def upload_form() -> None:
         try:
             with st.spinner(f"Reading {upload.name}…"):
                 results = workspace.ingest_file(upload.getvalue(), upload.name, source=_optional(source),
-                                                url=_optional(url), published=published)
+                                                url=_optional(url), published=published,
+                                                allow_duplicate_text=again)
         except ClaimdeskError as exc:
             resources.show_error(exc)
         else:
@@ -120,8 +163,11 @@ def last_ingest_summary() -> None:
             continue
         with st.container(border=True):
             head, button = st.columns([4, 1.4], vertical_alignment="center")
-            note = "" if item["created"] else " · :gray-badge[already ingested: nothing added twice]"
-            head.markdown(f"**{doc.title}**{note}")
+            if item.get("duplicate"):
+                note = " · :orange-badge[same text as this earlier document: nothing added]"
+            else:
+                note = "" if item["created"] else " · :gray-badge[already ingested: nothing added twice]"
+            head.markdown(f"**{_md(doc.label)}**{note}")
             cols = head.columns(4)
             cols[0].metric("Sentences", item["sentences"])
             cols[1].metric("Claims", item["claims"])
@@ -161,7 +207,7 @@ def document_list() -> None:
                 doc.kind, doc.source, doc.published.isoformat() if doc.published else None,
                 f"{doc.n_sentences} sentences", f"{doc.n_claims} claims",
                 f"{progress.reviewed} of {progress.total} reviewed"] if x)
-            text.markdown(f"**{doc.title}**")
+            text.markdown(f"**{_md(doc.title)}** · #{doc.id}")
             text.caption(details)
             if button.button("Review this document", key=f"review-doc-{doc.id}", disabled=doc.n_claims == 0,
                              icon=":material/arrow_forward:"):

@@ -1,15 +1,21 @@
 """Review: one claim at a time, its context, the closest earlier checks, and a verdict.
 
 A verdict click saves at once, shows a toast and moves on to the next unreviewed claim of the
-queue. The current claim's id sits in the URL (``?claim=``), so a reload comes back to it.
+queue. The current claim's id and the queue's filters sit in the URL (``?claim=…&doc=…``), so a
+reload comes back to the same queue and the same claim.
 Keyboard: 1 Supported, 2 Disputed, 3 Unverified, S skip, U undo.
+
+The claim on screen moves only when the reviewer moves it (a verdict, Skip, Previous, a filter
+they changed). The note, the evidence and the verdict buttons sit in one form keyed on the
+claim's id and the buttons carry that id, so a rerun (a box losing focus, another reviewer's
+verdict) can neither move the claim under the reviewer's hands nor send a verdict elsewhere.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from claims.errors import ClaimdeskError
+from claims.errors import ClaimdeskError, NotFoundError
 from claims.models import Claim, Match, Tier, Verdict
 from claims.review import standing_labels
 from ui import resources, state
@@ -36,6 +42,9 @@ ALL_DOCUMENTS = 0
 ANY_SPEAKER = ""
 FILTER_DEFAULTS = {"queue_document": ALL_DOCUMENTS, "queue_speaker": ANY_SPEAKER, "queue_status": "unreviewed",
                    "queue_min_score": 0.0}
+# The filters as URL parameters: (parameter, type, default).
+FILTER_PARAMS = {"queue_document": ("doc", int, ALL_DOCUMENTS), "queue_speaker": ("speaker", str, ANY_SPEAKER),
+                 "queue_status": ("status", str, "unreviewed"), "queue_min_score": ("min", float, 0.0)}
 
 
 def _in_status(claim: Claim, status: str) -> bool:
@@ -128,9 +137,15 @@ def mark_sentence(sentence_id: int, is_claim: bool, go_next: int | None) -> None
         st.toast(f"Dismissed #{sentence_id} as not a claim", icon=":material/remove_done:")
 
 
+def filters_changed() -> None:
+    """The reviewer chose another queue: start it from its first claim."""
+    state.set_current_claim(None)
+
+
 def reset_filters() -> None:
     for name, value in FILTER_DEFAULTS.items():
         state.set_persisted(name, value)
+    filters_changed()
 
 
 # -- the page's parts ------------------------------------------------------------------------------
@@ -139,29 +154,35 @@ def reset_filters() -> None:
 def queue_filters() -> tuple[int | None, str | None, str, float]:
     """The sidebar's queue filters: document, speaker, status and minimum check-worthiness."""
     docs = resources.documents()
-    titles = {d.id: d.title for d in docs}
+    # Title · source · date · #id: two documents with one title must never look like one option.
+    labels = {d.id: d.label for d in docs}
     speakers = resources.speakers()
+    state.restore_from_url(FILTER_PARAMS)
     # A document or speaker that is gone (another workspace, a deleted row) falls back to "all".
-    if state.persisted("queue_document") not in (ALL_DOCUMENTS, *titles):
+    if state.persisted("queue_document") not in (ALL_DOCUMENTS, *labels):
         state.set_persisted("queue_document", ALL_DOCUMENTS)
     if state.persisted("queue_speaker") not in (ANY_SPEAKER, *speakers):
         state.set_persisted("queue_speaker", ANY_SPEAKER)
+    if state.persisted("queue_status") not in STATUS_OPTIONS:
+        state.set_persisted("queue_status", FILTER_DEFAULTS["queue_status"])
     with st.sidebar:
         st.subheader("Queue")
         document_id = st.selectbox(
-            "Document", [ALL_DOCUMENTS, *titles],
-            format_func=lambda i: "All documents" if i == ALL_DOCUMENTS else titles[i],
-            **state.bind("queue_document", FILTER_DEFAULTS["queue_document"]))
+            "Document", [ALL_DOCUMENTS, *labels],
+            format_func=lambda i: "All documents" if i == ALL_DOCUMENTS else labels[i],
+            **state.bind("queue_document", FILTER_DEFAULTS["queue_document"], then=filters_changed))
         speaker = st.selectbox(
             "Speaker", [ANY_SPEAKER, *speakers], format_func=lambda s: s or "Any speaker",
-            **state.bind("queue_speaker", FILTER_DEFAULTS["queue_speaker"]))
+            **state.bind("queue_speaker", FILTER_DEFAULTS["queue_speaker"], then=filters_changed))
         status = st.selectbox("Status", STATUS_OPTIONS, format_func=STATUS_LABELS.__getitem__,
-                              **state.bind("queue_status", FILTER_DEFAULTS["queue_status"]))
+                              **state.bind("queue_status", FILTER_DEFAULTS["queue_status"], then=filters_changed))
         min_score = st.slider("Minimum check-worthiness", 0.0, 1.0, step=0.05,
                               help="How strongly a sentence reads as a checkable claim (0 to 1)",
-                              **state.bind("queue_min_score", FILTER_DEFAULTS["queue_min_score"]))
+                              **state.bind("queue_min_score", FILTER_DEFAULTS["queue_min_score"],
+                                           then=filters_changed))
         st.button("Reset filters", key="reset-filters", on_click=reset_filters, type="tertiary",
                   icon=":material/filter_alt_off:")
+    state.mirror_in_url(FILTER_PARAMS)
     return document_id or None, speaker or None, status, min_score
 
 
@@ -219,15 +240,19 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
                       on_click=apply_earlier_verdict, args=(claim.id, suggestion, next_id),
                       help="Records this verdict with the earlier check as note and evidence")
 
-    st.text_area("Note", key=f"note-{claim.id}", value=claim.note or "", height=90,
-                 placeholder="Why this verdict: what the sources say")
-    st.text_area("Evidence links (one per line)", key=f"evidence-{claim.id}", value="\n".join(claim.evidence),
-                 height=80, placeholder="https://…")
-
-    for verdict, shortcut, icon in VERDICT_BUTTONS:
-        st.button(verdict.label, key=f"verdict-{verdict.value}-{claim.id}", shortcut=shortcut, icon=icon,
-                  width="stretch", on_click=record_verdict, args=(claim.id, verdict, next_id),
-                  help=f"Save “{verdict.label}” and go to the next unreviewed claim")
+    # One form per claim: typing and leaving a box reruns nothing, and each button carries the id
+    # of the claim this form was drawn for.
+    with st.form(f"verdict-form-{claim.id}", border=False, enter_to_submit=False):
+        st.text_area("Note", key=f"note-{claim.id}", value=claim.note or "", height=90,
+                     placeholder="Why this verdict: what the sources say")
+        st.text_area("Evidence links (one per line)", key=f"evidence-{claim.id}",
+                     value="\n".join(claim.evidence), height=80, placeholder="https://…")
+        for verdict, shortcut, icon in VERDICT_BUTTONS:
+            st.form_submit_button(verdict.label, key=f"verdict-{verdict.value}-{claim.id}", shortcut=shortcut,
+                                  icon=icon, width="stretch", on_click=record_verdict,
+                                  args=(claim.id, verdict, next_id),
+                                  help=f"Save “{verdict.label}” for claim #{claim.id} and go to the next "
+                                       "unreviewed claim")
     back, skip, undo = st.columns(3)
     back.button("Previous", key=f"previous-{claim.id}", icon=":material/arrow_back:", width="stretch",
                 on_click=go_to, args=(previous_id,), disabled=previous_id is None)
@@ -262,10 +287,16 @@ def unflagged_sentences(document_id: int) -> None:
 
 
 def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], status: str) -> None:
-    position = queue_ids.index(claim.id)
-    after = queue_ids[position + 1:] + queue_ids[:position]
+    position = queue_ids.index(claim.id) if claim.id in queue_ids else None
+    if position is None:
+        # Kept on screen although the queue no longer holds it (another reviewer's verdict, a reload
+        # with other filters): the reviewer moves on when they choose to.
+        after = list(queue_ids)
+        previous_id = None
+    else:
+        after = queue_ids[position + 1:] + queue_ids[:position]
+        previous_id = queue_ids[position - 1] if position > 0 else None
     next_in_queue = after[0] if after else None
-    previous_id = queue_ids[position - 1] if position > 0 else None
     # After a verdict: the next unreviewed claim; when the queue shows reviewed claims, the next one.
     next_id = next((c for c in after if c in unreviewed), None)
     if next_id is None and status != "unreviewed":
@@ -278,8 +309,13 @@ def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], statu
         found = []
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.caption(f"Claim {position + 1} of {len(queue_ids)} in this queue · #{claim.id} · "
-                   f"check-worthiness {claim.checkworthiness:.2f}")
+        if position is None:
+            st.info(f"Claim #{claim.id} is not in this queue any more (its status or the filters changed). "
+                    "It stays here until you move on.", icon=":material/info:")
+            st.caption(f"#{claim.id} · check-worthiness {claim.checkworthiness:.2f}")
+        else:
+            st.caption(f"Claim {position + 1} of {len(queue_ids)} in this queue · #{claim.id} · "
+                       f"check-worthiness {claim.checkworthiness:.2f}")
         st.markdown(claim_meta(claim))
         st.html(claim_card_html(claim))
         if claim.verdict is not None:
@@ -323,16 +359,21 @@ def review_page() -> None:
     queue = [c for c in base if _in_status(c, status)]
     queue_ids = [c.id for c in queue]
     current_id = state.current_claim_id()
-    if current_id not in queue_ids:
-        current_id = queue_ids[0] if queue_ids else None
-    state.set_current_claim(current_id)
-    if current_id is None:
+    claim = None
+    if current_id is not None:
+        # The claim on screen stays, in the queue or not, until the reviewer moves on.
+        try:
+            claim = resources.claim(current_id)
+        except NotFoundError:
+            claim = None
+        except ClaimdeskError as exc:
+            resources.show_error(exc)
+            return
+    if claim is None and queue_ids:
+        claim = resources.claim(queue_ids[0])
+    state.set_current_claim(claim.id if claim else None)
+    if claim is None:
         queue_done(status)
-        return
-    try:
-        claim = resources.claim(current_id)
-    except ClaimdeskError as exc:
-        resources.show_error(exc)
         return
     review_claim(claim, queue_ids, {c.id for c in base if c.verdict is None}, status)
 
