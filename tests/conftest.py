@@ -1,12 +1,20 @@
-"""Shared fixtures: the real model (once per session), SQLite workspaces in tmp_path, PostgreSQL."""
+"""Shared fixtures: the real model (once per session), SQLite workspaces in tmp_path, PostgreSQL.
+
+The real embedding model is for tests marked ``slow`` only: ``make test-fast`` runs
+``-m "not slow and not browser"`` and must load no model. The hooks at the end enforce it: a test
+not marked slow fails if it asks for the ``embedder`` fixture or constructs ``index.embed.Embedder``.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+
+from importlib import resources
 
 import numpy as np
 import pytest
@@ -18,7 +26,6 @@ from claims.store import Store  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
-SEED_ARTICLE = SHARED / "seed" / "article.txt"
 BENCH = SHARED / "bench"
 PG_URL = os.environ.get("CLAIMDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -106,8 +113,74 @@ def pg_url() -> Iterator[str]:
     engine.dispose()
 
 
+@functools.cache
+def _packaged_seed_article() -> str:
+    return resources.files("claims.demo").joinpath("article.txt").read_text(encoding="utf-8")
+
+
 @pytest.fixture
 def seed_text() -> str:
-    if not SEED_ARTICLE.exists():
-        pytest.skip("../shared/seed/article.txt is absent")
-    return SEED_ARTICLE.read_text(encoding="utf-8")
+    """The seed article as shipped in the package (``claims/demo/article.txt``): present on every clone."""
+    return _packaged_seed_article()
+
+
+# -- no model outside slow tests ------------------------------------------------------------------
+
+# Successful constructions of the real Embedder in this process (counted by the wrapper below).
+_real_model_loads = 0
+
+
+def _count_real_model_loads() -> None:
+    """Wrap ``Embedder.__init__`` once so every model actually loaded in this process is counted.
+
+    Only a construction that returns counts: refusing a corrupt or missing model folder loads nothing.
+    """
+    from index.embed import Embedder
+
+    original = Embedder.__init__
+    if getattr(original, "_counts_model_loads", False):
+        return
+
+    @functools.wraps(original)
+    def counted(self, *args, **kwargs) -> None:
+        global _real_model_loads
+        original(self, *args, **kwargs)
+        _real_model_loads += 1
+
+    counted._counts_model_loads = True  # type: ignore[attr-defined]
+    Embedder.__init__ = counted  # type: ignore[method-assign]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _count_real_model_loads()
+
+
+def _may_load_the_model(item: pytest.Item) -> bool:
+    return item.get_closest_marker("slow") is not None
+
+
+def _refuse_model_loads(item: pytest.Item, before: int, phase: str) -> None:
+    if not _may_load_the_model(item) and _real_model_loads > before:
+        pytest.fail(f"{item.nodeid} loaded the real embedding model (index.embed.Embedder) during {phase}; "
+                    "mark it slow or pass a fake embedder", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item):
+    # The session-scoped model may already be loaded by an earlier slow test, so asking for it is
+    # refused outright, not only when this setup happens to construct it.
+    if not _may_load_the_model(item) and "embedder" in getattr(item, "fixturenames", ()):
+        pytest.fail(f"{item.nodeid} uses the real model (fixture 'embedder'); mark it slow or use "
+                    "fake_embedder / fake_workspace", pytrace=False)
+    before = _real_model_loads
+    result = yield
+    _refuse_model_loads(item, before, "setup")
+    return result
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    before = _real_model_loads
+    result = yield
+    _refuse_model_loads(item, before, "the test")
+    return result

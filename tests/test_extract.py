@@ -13,22 +13,13 @@ from claims.errors import InvalidValueError
 from claims.extract import HEURISTIC, extract, scorer_threshold, uses_heuristic
 from claims.models import ExtractedSentence
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "article.txt"
-
-
-def seed_text() -> str:
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is absent")
-    return SEED.read_text(encoding="utf-8")
-
-
 def find(result: list[ExtractedSentence], prefix: str) -> ExtractedSentence:
     [match] = [s for s in result if s.text.startswith(prefix)]
     return match
 
 
-def test_seed_article_end_to_end() -> None:
-    text = seed_text()
+def test_seed_article_end_to_end(seed_text: str) -> None:
+    text = seed_text
     result = extract(text)
     assert len(result) == 21
     for s in result:
@@ -62,8 +53,8 @@ def test_seed_article_end_to_end() -> None:
         ("The United States warned China", "United States"),
     ],
 )
-def test_seed_claims(prefix: str, speaker: str | None) -> None:
-    sentence = find(extract(seed_text()), prefix)
+def test_seed_claims(seed_text: str, prefix: str, speaker: str | None) -> None:
+    sentence = find(extract(seed_text), prefix)
     assert sentence.is_claim
     assert sentence.speaker == speaker
 
@@ -79,8 +70,8 @@ def test_seed_claims(prefix: str, speaker: str | None) -> None:
         ("Zhao Lijian also emphasized that China's attitude towards Ukraine is coherent and clear.", "Zhao Lijian"),
     ],
 )
-def test_seed_statements_of_intent_are_not_claims(prefix: str, speaker: str) -> None:
-    sentence = find(extract(seed_text()), prefix)
+def test_seed_statements_of_intent_are_not_claims(seed_text: str, prefix: str, speaker: str) -> None:
+    sentence = find(extract(seed_text), prefix)
     assert not sentence.is_claim
     assert sentence.speaker == speaker
 
@@ -130,8 +121,8 @@ def test_nothing_to_extract(text: str) -> None:
     assert extract(text) == []
 
 
-def test_deterministic_and_json_ready() -> None:
-    text = seed_text()
+def test_deterministic_and_json_ready(seed_text: str) -> None:
+    text = seed_text
     first, second = extract(text), extract(text)
     assert first == second
     assert set(first[2].to_json()) == {"text", "start", "end", "checkworthiness", "is_claim", "speaker"}
@@ -216,52 +207,65 @@ def detector_scorer(embedder):
     return scorer
 
 
-@pytest.mark.slow
-def test_seed_article_with_the_detector(detector_scorer) -> None:
-    text = seed_text()
-    result = extract(text, scorer=detector_scorer)
-    heuristic = extract(text)
-    # the same sentences, offsets and speakers; only scores and flags come from the detector
+@pytest.fixture(params=["heuristic", pytest.param("detector", marks=pytest.mark.slow)])
+def any_scorer(request):
+    """Each scorer extract can be given: the heuristic (fast) and the shipped detector (real model, slow).
+
+    Tests over it assert what any sound scorer must do, never which exact sentences a given training
+    flags or what it scores them: those figures belong to benchmarks, and change with every retrain.
+    """
+    return HEURISTIC if request.param == "heuristic" else request.getfixturevalue("detector_scorer")
+
+
+# Sentences of the seed article that any fact-checker needs: a statistic with a date, and reported
+# or attributed events, each with something checkable in it.
+OBVIOUS_SEED_CLAIMS = [
+    "Russia has not captured any of Ukraine's 10 largest cities since starting its offensive on February 24,",
+    "Earlier, the Financial Times reported Russia had requested Chinese military equipment",
+    "US officials say Russia has requested military equipment and other assistance since the start",
+]
+STATISTIC = "Unemployment fell to 3.7% in 2019, the lowest rate since 1969."
+COURTESIES = ["Thank you very much.", "Good evening, everyone."]
+
+
+def test_seed_article_with_any_scorer(any_scorer, seed_text: str) -> None:
+    result = extract(seed_text, scorer=any_scorer)
+    threshold = scorer_threshold(any_scorer)
+    # the same sentences, offsets and speakers whoever scores them
     assert [(s.text, s.start, s.end, s.speaker) for s in result] == [
-        (s.text, s.start, s.end, s.speaker) for s in heuristic]
-    assert not result[0].is_claim  # the headline never is
+        (s.text, s.start, s.end, s.speaker) for s in extract(seed_text)]
     for s in result:
-        assert s.is_claim == (s.checkworthiness >= 0.5 and s is not result[0])
-    # Which sentences are flagged is tested one by one below; precision is measured where it means
-    # something, on 777 labelled news sentences (test_detector.test_news_dev_f1), not on 21.
-    assert 5 <= sum(s.is_claim for s in result) < len(result) - 3
-    assert result == extract(text, scorer=detector_scorer)
+        assert 0.0 <= s.checkworthiness <= 1.0
+        assert s.is_claim == (s.checkworthiness >= threshold and s is not result[0])
+    for prefix in OBVIOUS_SEED_CLAIMS:
+        assert find(result, prefix).is_claim, prefix
+    # the headline never is a claim; boilerplate and the dateline are not even sentences
+    assert result[0].start == 0 and not result[0].is_claim
+    assert not any("SEE ALSO" in s.text or "JAKARTA" in s.text for s in result)
+    # a scorer that flags everything, or nothing, is of no use to a fact-checker
+    assert 0 < sum(s.is_claim for s in result) < len(result) - 1
+    assert result == extract(seed_text, scorer=any_scorer)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    "prefix, is_claim",
-    [
-        # the facts about the war and the talks, reported and attributed as news does
-        ("The United States warned China after hours of", True),
-        ("Russia has not captured any of Ukraine's 10 largest cities", True),
-        ('Moscow called its actions a "special military operation"', True),
-        ("China has signaled a willingness to provide assistance to Russia, a US official said", True),
-        ('The seven-hour meeting was "intense"', True),
-        ("Earlier, the Financial Times reported Russia had requested Chinese military equipment", True),
-        ("US officials say Russia has requested military equipment", True),
-        ("Beijing has denounced Washington's recent accusations of disinformation", True),
-        ('"The accusations about the matter being disseminated by the US are false information,"', True),
-        ("According to him, recently Washington has deliberately circulated misinformation", True),
-        # quoted resolve, a stance, and a pointer to a statement
-        ('"We will not allow any country to compensate Russia for its losses," he stressed.', False),
-        ('"We have communicated very clearly to Beijing that we will not stand by,"', False),
-        ("Zhao Lijian also emphasized that China's attitude towards Ukraine is coherent and clear.", False),
-        ("China's foreign ministry spokesman Zhao Lijian said in a press statement", False),
-    ],
-)
-def test_seed_sentences_with_the_detector(detector_scorer, prefix: str, is_claim: bool) -> None:
-    assert find(extract(seed_text(), scorer=detector_scorer), prefix).is_claim is is_claim
+def test_a_statistic_outranks_courtesies(any_scorer) -> None:
+    result = extract(" ".join([STATISTIC, *COURTESIES]), scorer=any_scorer)
+    assert [s.text for s in result] == [STATISTIC, *COURTESIES]
+    assert [s.is_claim for s in result] == [True, False, False]
+    assert all(result[0].checkworthiness > s.checkworthiness for s in result[1:])
 
 
-@pytest.mark.slow
-def test_detector_flags_obvious_sentences(detector_scorer) -> None:
-    result = extract("Unemployment fell to 3.7% in 2019, the lowest rate since 1969. Thank you very much.",
-                     scorer=detector_scorer)
-    assert [s.is_claim for s in result] == [True, False]
-    assert result[0].checkworthiness > 0.9 > 0.1 > result[1].checkworthiness
+def test_boilerplate_never_reaches_the_scorer(any_scorer) -> None:
+    text = "SEE ALSO:\nAdvertisement\n" + STATISTIC
+    assert [s.text for s in extract(text, scorer=any_scorer)] == [STATISTIC]
+    assert extract("SEE ALSO:\nAdvertisement", scorer=any_scorer) == []
+
+
+def test_raising_the_threshold_only_ever_unflags(any_scorer, seed_text: str) -> None:
+    thresholds = [0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 0.95, 1.01]
+    runs = [extract(seed_text, scorer=any_scorer, claim_threshold=t) for t in thresholds]
+    scores = [s.checkworthiness for s in runs[0]]
+    for lower, higher in zip(runs, runs[1:]):
+        assert [s.checkworthiness for s in higher] == scores  # the threshold moves flags, never scores
+        assert all(h.is_claim <= l.is_claim for l, h in zip(lower, higher))
+    assert sum(s.is_claim for s in runs[0]) == len(scores) - 1  # all but the headline
+    assert not any(s.is_claim for s in runs[-1])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from claims.models import Sentence
@@ -17,8 +15,6 @@ from claims.segment import (
     transcript_label,
     transcript_turns,
 )
-
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "article.txt"
 
 
 def texts(text: str) -> list[str]:
@@ -262,10 +258,8 @@ def test_single_label_is_not_a_transcript() -> None:
     assert [speaker for _, _, speaker in transcript_turns(text)] == [None, None]
 
 
-def test_seed_article() -> None:
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is absent")
-    text = SEED.read_text(encoding="utf-8")
+def test_seed_article(seed_text: str) -> None:
+    text = seed_text
     result = texts(text)
     assert result[0] == (
         "US Security Adviser Meets Chinese Diplomat For Seven Hours Advises Beijing Not To Try To Help Russia"

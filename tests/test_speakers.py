@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from claims.segment import segment
 from claims.speakers import attribute_sentence, attribute_speakers, attribute_transcript_line, person_names
-
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "article.txt"
 
 
 def speakers_of(text: str) -> list[str | None]:
@@ -201,10 +197,8 @@ def test_person_names() -> None:
     assert text[offset:offset + len(name)] == name
 
 
-def test_seed_article() -> None:
-    if not SEED.exists():
-        pytest.skip(f"{SEED} is absent")
-    text = SEED.read_text(encoding="utf-8")
+def test_seed_article(seed_text: str) -> None:
+    text = seed_text
     sentences = segment(text)
     got = dict(zip((s.text for s in sentences), attribute_speakers(text, sentences)))
     expected = {
