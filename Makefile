@@ -22,7 +22,8 @@ app: $(STAMP)
 test: $(STAMP) chromium
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -ra
 
-## Plumbing tests only (no model, no browser): seconds, for the edit-test loop.
+## Plumbing tests only, for the edit-test loop: under 30 s, no browser, and no model (tests/conftest.py
+## fails a test not marked slow that loads the real embedding model).
 test-fast: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow and not browser"
 

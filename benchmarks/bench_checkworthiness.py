@@ -13,7 +13,7 @@ the variants, and trains with them in ``--year-out``. Figures go to docs/BENCHMA
         [--news DIR] [--skip-variants]
 
 Embeddings are cached in ``--cache`` (default /tmp/claimdesk-bench/embeddings.db), so each sentence
-is embedded once across runs. Needs scikit-learn (training only).
+is embedded once across runs. Needs the lab's extra (scikit-learn).
 """
 
 from __future__ import annotations
@@ -33,23 +33,21 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from claims.detect import score_checkworthiness  # noqa: E402
-from claims.detector import (  # noqa: E402
+from claims.detector import Detector, cue_matrix, tokens  # noqa: E402
+from claims.store import Store  # noqa: E402
+from index.embed import Embedder, embed_cached  # noqa: E402
+from lab.checkworthiness import (  # noqa: E402
     CUE_SCALE,
     MLP_ALPHA,
     MLP_HIDDEN,
     SEED,
-    Detector,
     best_cut,
-    cue_matrix,
     f1_scores,
     fit_vocabulary,
     ngram_matrix,
     read_checkworthiness_file,
-    tokens,
     train_detector,
 )
-from claims.store import Store  # noqa: E402
-from index.embed import Embedder, embed_cached  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "bench" / "checkworthiness-claimbuster-ct24-en"
 YEARS = ("1960", "1980", "1992", "2000", "2008", "2012", "2016")

@@ -1,15 +1,16 @@
 """Claim-retrieval scores on the CLEF CheckThat! dev splits: BM25, dense, hybrid and re-ranked, side by side.
 
 Run by hand (``python benchmarks/bench_retrieval.py``); needs ``../shared/bench``. Every method
-goes through :func:`claims.bench.run_retrieval_benchmark`, the same code as ``claimdesk bench
+goes through :func:`lab.bench.run_retrieval_benchmark`, the same code as ``claimdesk bench
 retrieval``; embeddings are cached in a SQLite file (``--cache``), so only the first run embeds.
 
 Splits: CLEF 2020 2A dev (197 tweets); CLEF 2021/2022 2A against ``vclaims_2022.tsv`` with a dev
 carved from train (the 197 train tweets whose number is a CLEF 2020 dev id, as that folder's
 README proposes; the other 800 are the train part); CLEF 2021 2B dev (119 debate sentences).
 
-``--train`` first re-fits the three re-rankers on the train parts and prints them as the
-``SHIPPED_RANKERS`` entries of ``index/rerank.py``. Figures go to docs/BENCHMARKS-retrieval.md.
+``--train`` first re-fits the three re-rankers on the train parts and writes them, with their
+provenance, in the format of ``lab/data/rankers.json`` (to ``--rankers-out``, or printed); the
+scores below then use them. Figures go to docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from claims.bench import (  # noqa: E402
+from lab.bench import (  # noqa: E402
     carve_dev_ids,
     load_benchmark,
     read_qrels,
@@ -83,6 +84,8 @@ def main() -> None:
     parser.add_argument("--methods", nargs="*", default=["bm25", "dense-raw", "dense", "hybrid-rrf", "hybrid",
                                                          "rerank"])
     parser.add_argument("--train", action="store_true", help="re-fit the rankers on train first and print them")
+    parser.add_argument("--rankers-out", type=Path,
+                        help="with --train, write the rankers here (lab/data/rankers.json to ship them)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON lines too")
     args = parser.parse_args()
     if not BENCH.exists():
@@ -92,7 +95,12 @@ def main() -> None:
     rankers = None
     if args.train:
         rankers = train_all(embedder, cache)
-        print("SHIPPED_RANKERS = " + json.dumps(rankers, indent=4, sort_keys=True))
+        text = json.dumps(rankers, indent=2, sort_keys=True) + "\n"
+        if args.rankers_out:
+            args.rankers_out.write_text(text, encoding="utf-8")
+            print(f"{args.rankers_out}: {len(rankers)} rankers", file=sys.stderr)
+        else:
+            print(text)
     print("| dataset | method | MAP@1 | MAP@5 | MRR | P@1 | queries | collection | seconds |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.datasets:
@@ -106,7 +114,7 @@ def main() -> None:
             elif method == "hybrid-rrf":
                 config = replace(recipe(kind, "hybrid"), fusion="rrf", rrf_k=60.0, lexical_weight=1.0)
             elif method == "rerank" and rankers is not None:
-                from index.rerank import LinearRanker
+                from lab.rerank import LinearRanker
 
                 config = recipe(kind, "rerank", ranker=LinearRanker.from_dict(rankers[name]))
             result = run_retrieval_benchmark(*spec["dev"], method=method.split("-")[0], embedder=embedder,

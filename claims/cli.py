@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
@@ -78,8 +79,33 @@ class _Context:
 
 pass_ctx = click.make_pass_decorator(_Context)
 
+COMMAND_GROUPS = "claimdesk.commands"
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _Commands(click.Group):
+    """claimdesk's commands, then the command groups installed packages register under :data:`COMMAND_GROUPS`.
+
+    This is how ``claimdesk bench …`` and ``claimdesk train …`` exist without the product
+    importing the lab: pyproject.toml names ``lab.cli:bench_group`` and ``lab.cli:train_group``
+    as entry points, and a group is imported only when it is run or listed. Without the lab
+    installed they are simply absent.
+    """
+
+    @staticmethod
+    def _registered() -> dict[str, EntryPoint]:
+        return {entry.name: entry for entry in entry_points(group=COMMAND_GROUPS)}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self._registered()))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in (registered := self._registered()):
+            command = registered[cmd_name].load()
+        return command
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db_url", metavar="URL", help="SQLAlchemy URL of the workspace (env CLAIMDESK_DB).")
 @click.option("--index-dir", type=click.Path(file_okay=False), help="FAISS cache folder (env CLAIMDESK_INDEX_DIR).")
 @click.option("--model-path", type=click.Path(file_okay=False), help="Model folder (env CLAIMDESK_MODEL_PATH).")
@@ -329,183 +355,6 @@ def status_cmd(state: _Context) -> None:
     click.echo(f"documents {counts['documents']}, sentences {counts['sentences']}, "
                f"earlier statements {counts['statements']}, review events {counts['reviews']}")
     click.echo(f"claims reviewed: {progress.reviewed} of {progress.total}")
-
-
-@main.group("bench")
-def bench_group() -> None:
-    """Measure claimdesk on public benchmark data (CLEF CheckThat!, ClaimBuster)."""
-
-
-@bench_group.command("retrieval")
-@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV.")
-@click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Queries TSV (tweets or debate lines).")
-@click.option("--qrels", required=True, type=click.Path(dir_okay=False), help="Relevance judgements (TREC qrels).")
-@click.option("--method", type=click.Choice(["bm25", "dense", "hybrid", "rerank"]), default="hybrid",
-              show_default=True, help="Retrieval method.")
-@click.option("--depth", type=click.IntRange(min=1), help="Candidates taken from each retriever.")
-@click.option("--ranker", help="Re-ranker JSON file or shipped name (with --method rerank).")
-@click.option("--dev-ids-from", type=click.Path(dir_okay=False),
-              help="Score only the queries whose ids appear in this queries file (a carved dev split).")
-@click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
-              help="SQLite embedding cache (default .claimdesk/bench-cache/embeddings.db).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@_fail_cleanly
-def bench_retrieval_cmd(vclaims: str, queries: str, qrels: str, method: str, depth: int | None,
-                        ranker: str | None, dev_ids_from: str | None, transcripts: str | None,
-                        cache_path: str | None, as_json: bool) -> None:
-    """Rank the verified claims for each query and score the run as the official CLEF scorer does."""
-    from claims import bench
-
-    kwargs = {"cache_path": cache_path} if cache_path else {}
-    result = bench.bench_retrieval(vclaims, queries, qrels, method=method, depth=depth, ranker=ranker,
-                                   dev_ids_from=dev_ids_from, transcripts=transcripts,
-                                   model_path=load_settings().model_path, **kwargs)
-    if as_json:
-        click.echo(json.dumps(result))
-        return
-    click.echo(f"{result['method']} on {result['n_queries']} queries in {result['seconds']:.1f}s")
-    for key in ("map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5"):
-        click.echo(f"  {key:<7} {result[key]:.4f}")
-
-
-@bench_group.command("checkworthiness")
-@click.option("--data", required=True, type=click.Path(dir_okay=False),
-              help="A TSV with Sentence_id, Text and class_label (Yes/No).")
-@click.option("--heuristic", is_flag=True, help="Score with the heuristic instead of the trained detector.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-@pass_ctx
-@_fail_cleanly
-def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_json: bool) -> None:
-    """F1, precision and recall of the check-worthy (Yes) class on a labelled file."""
-    from claims.detector import Detector, score_file
-
-    settings = load_settings(state.overrides)
-    detector = None if heuristic else Detector.load(settings.detector_path)
-    ws = state.workspace
-    result = score_file(data, detector, ws.embedder, ws.store)
-    if as_json:
-        click.echo(json.dumps(result))
-        return
-    click.echo(f"{'heuristic' if heuristic else 'detector'} on {result['n']} sentences, threshold "
-               f"{result['threshold']}: F1 {result['f1']:.4f}, precision {result['precision']:.4f}, "
-               f"recall {result['recall']:.4f}")
-
-
-@bench_group.command("news-sample")
-@click.option("--articles", required=True, type=click.Path(dir_okay=False),
-              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the sample TSV.")
-@click.option("--articles-drawn", "n_articles", type=click.IntRange(min=1), default=200, show_default=True)
-@click.option("--per-article", type=click.IntRange(min=1), default=7, show_default=True)
-@click.option("--seed", type=int, default=20261128, show_default=True)
-@click.option("--exclude-labelled", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Leave out the articles this labels or sample file covers (a further round); repeatable.")
-@click.option("--force", is_flag=True, help="Overwrite --out if it exists (it may hold someone's labels).")
-@click.option("--split", type=click.Choice(["train", "dev"]), help="Draw only from the articles of this split.")
-@click.option("--quotes-only", is_flag=True,
-              help="Only attributed quotations (a hard case); use with --split train to keep dev a random sample.")
-@_fail_cleanly
-def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article: int, seed: int,
-                          exclude_labelled: tuple[str, ...], force: bool, split: str | None,
-                          quotes_only: bool) -> None:
-    """Draw news sentences for annotation (docs/ANNOTATION.md), with empty labels to fill in."""
-    from claims import newsset
-    from claims.errors import InvalidValueError
-
-    if Path(out).exists() and not force:
-        raise InvalidValueError(f"{out} exists and may hold labels; choose another --out or add --force")
-    exclude = set().union(*(newsset.labelled_articles(path) for path in exclude_labelled))
-    sentences = newsset.sample_sentences(newsset.read_articles(articles), n_articles=n_articles,
-                                         per_article=per_article, seed=seed, exclude=exclude, split=split,
-                                         quotes_only=quotes_only)
-    rows = newsset.write_sample(sentences, out)
-    click.echo(f"{out}: {rows} sentences from {len({s.article_id for s in sentences})} articles")
-
-
-@bench_group.command("news-set")
-@click.option("--articles", required=True, type=click.Path(dir_okay=False),
-              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
-@click.option("--labels", type=click.Path(dir_okay=False),
-              help="Labels file (default: the shipped claims/weights/news_labels.tsv).")
-@click.option("--out", required=True, type=click.Path(file_okay=False),
-              help="Folder for news_train.tsv and news_dev.tsv (check-worthiness format).")
-@_fail_cleanly
-def bench_news_set_cmd(articles: str, labels: str | None, out: str) -> None:
-    """Rebuild the labelled news sentences from their labels and the article texts."""
-    from claims import newsset
-    from claims.detector import read_checkworthiness_file
-    from claims.errors import EmptyInputError
-
-    paths = newsset.build_set(labels or newsset.LABELS_FILE, articles, out)
-    for split, path in paths.items():
-        try:
-            rows = read_checkworthiness_file(path)
-        except EmptyInputError:  # a small labels file may have no article in one split
-            rows = []
-        click.echo(f"{path}: {split}, {len(rows)} sentences, {sum(r.label for r in rows)} check-worthy")
-
-
-@main.group("train")
-def train_group() -> None:
-    """Train claimdesk's small learned parts from public data, reproducibly."""
-
-
-@train_group.command("detector")
-@click.option("--train", "train_path", required=True, type=click.Path(dir_okay=False),
-              help="Training TSV (Sentence_id, Text, class_label).")
-@click.option("--dev", "dev_path", required=True, type=click.Path(dir_okay=False),
-              help="Dev TSV: chooses the regularisation, the ensemble weight and the threshold.")
-@click.option("--out", type=click.Path(file_okay=False),
-              help="Folder for detector.npz/.json (default: <data folder>/detector; use it with CLAIMDESK_DETECTOR).")
-@click.option("--extra-train", multiple=True, type=click.Path(dir_okay=False),
-              help="More labelled sentences of another domain (same format), e.g. the news set; repeatable.")
-@click.option("--extra-dev", multiple=True, type=click.Path(dir_okay=False),
-              help="More dev files; the choice then maximises the mean F1 over all dev files; repeatable.")
-@click.option("--no-feedback", is_flag=True,
-              help="Leave out the workspace's promote/dismiss calls (to reproduce the shipped weights).")
-@pass_ctx
-@_fail_cleanly
-def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str | None,
-                       extra_train: tuple[str, ...], extra_dev: tuple[str, ...], no_feedback: bool) -> None:
-    """Fit the check-worthiness detector, with the reviewers' promote/dismiss calls as extra examples."""
-    from claims.detector import train_detector
-
-    ws = state.workspace
-    feedback = [] if no_feedback else ws.store.feedback_examples()
-    out_dir = Path(out) if out else ws.settings.data_dir / "detector"
-    report = train_detector(train_path, dev_path, embedder=ws.embedder, cache=ws.store, out_dir=out_dir,
-                            feedback=feedback, extra_train=extra_train, extra_dev=extra_dev,
-                            command="claimdesk " + " ".join(sys.argv[1:]),
-                            progress=lambda line: click.echo(line, err=True))
-    click.echo(f"{out_dir}: detector trained on {report.n_train} sentences, {report.n_extra} in-domain "
-               f"sentences and {report.n_feedback} reviewer calls; dev F1 {report.dev['f1']:.4f} at threshold "
-               f"{report.threshold}")
-    for name, metrics in report.extra_dev.items():
-        click.echo(f"  {name}: F1 {metrics['f1']:.4f}, precision {metrics['precision']:.4f}, "
-                   f"recall {metrics['recall']:.4f} ({metrics['n']} sentences)")
-
-
-@train_group.command("ranker")
-@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV.")
-@click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Training queries TSV.")
-@click.option("--qrels", required=True, type=click.Path(dir_okay=False), help="Training qrels.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the ranker JSON.")
-@click.option("--name", required=True, help="A name for the ranker (kept in its provenance).")
-@click.option("--dev-ids-from", type=click.Path(dir_okay=False),
-              help="Leave out the queries whose ids appear in this file (the carved dev split).")
-@click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="SQLite embedding cache.")
-@_fail_cleanly
-def train_ranker_cmd(vclaims: str, queries: str, qrels: str, out: str, name: str, dev_ids_from: str | None,
-                     transcripts: str | None, cache_path: str | None) -> None:
-    """Fit the re-ranker (pairwise logistic regression over match features) and save it with its provenance."""
-    from claims import bench
-
-    kwargs = {"cache_path": cache_path} if cache_path else {}
-    ranker = bench.train_ranker_file(vclaims, queries, qrels, out=out, name=name, dev_ids_from=dev_ids_from,
-                                     transcripts=transcripts, model_path=load_settings().model_path, **kwargs)
-    click.echo(f"{out}: ranker {name!r} trained on {ranker.provenance.get('queries')} queries")
 
 
 def run() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from claims.bench import (
+from lab.bench import (
     JSON_KEYS,
     BenchQuery,
     RetrievalConfig,
@@ -391,7 +391,7 @@ def test_runner_end_to_end_with_a_cache(tiny, tmp_path: Path, fake_embedder, met
 
 
 def test_runner_with_a_ranker_and_query_ids(tiny, tmp_path: Path, fake_embedder) -> None:
-    from index.rerank import FEATURES, LinearRanker
+    from lab.rerank import FEATURES, LinearRanker
 
     store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
     weights = tuple(1.0 if name == "lexical" else 0.0 for name in FEATURES)
@@ -422,7 +422,7 @@ def test_runner_with_the_real_model(tiny, tmp_path: Path, embedder) -> None:
 @pytest.mark.slow
 def test_cli_entry_points(tiny, tmp_path: Path) -> None:
     """What ``claimdesk bench retrieval --json`` prints and ``claimdesk train ranker`` writes."""
-    from index.rerank import LinearRanker
+    from lab.rerank import LinearRanker
 
     cache = tmp_path / "cache" / "embeddings.db"
     result = bench_retrieval(*tiny, method="dense", cache_path=cache)

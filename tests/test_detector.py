@@ -1,8 +1,7 @@
-"""Tests for claims.detector: the shipped weights, scoring, the fallback, training, the benchmark, readers."""
+"""Tests for claims.detector: the shipped weights, scoring, the fallback."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -14,35 +13,19 @@ import numpy as np
 import pytest
 
 import claims.detector as detector_module
-from claims.detect import DEFAULT_CLAIM_THRESHOLD, HeuristicScorer
+from claims.detect import HeuristicScorer
 from claims.detector import (
     WEIGHTS_DIR,
     Detector,
     DetectorScorer,
     WeightsMissingError,
-    best_cut,
-    f1_scores,
     load_scorer,
-    mean_best_cut,
     ngram_terms,
-    read_checkworthiness,
-    read_checkworthiness_file,
-    score_file,
     tokens,
-    train_detector,
 )
-from claims.errors import (
-    BadRecordError,
-    EmptyInputError,
-    EncodingError,
-    InputError,
-    InvalidValueError,
-    MissingColumnError,
-    ModelError,
-)
+from claims.errors import InvalidValueError, ModelError
 
 REPO = Path(__file__).resolve().parents[1]
-BENCH = REPO.parent / "shared" / "bench" / "checkworthiness-claimbuster-ct24-en"
 
 CLAIMS = [
     "Russia has not captured any of Ukraine's 10 largest cities since starting its offensive on February 24.",
@@ -75,12 +58,13 @@ NOT_CLAIMS = [
 def shipped() -> Detector:
     return Detector.load()
 
-
 def test_public_surface() -> None:
-    assert set(detector_module.__all__) >= {"Detector", "train_detector", "score_file", "load_scorer",
-                                            "read_checkworthiness_file", "TrainReport", "WeightsMissingError"}
+    assert set(detector_module.__all__) >= {"Detector", "DetectorScorer", "load_scorer", "build_scorer",
+                                            "WeightsMissingError"}
     for name in detector_module.__all__:
         assert hasattr(detector_module, name)
+    # training is the lab's (lab.checkworthiness), not the product's
+    assert not hasattr(detector_module, "train_detector")
 
 
 # -- the shipped weights -------------------------------------------------------------------------
@@ -90,27 +74,6 @@ def test_shipped_weights_are_small() -> None:
     npz, meta = WEIGHTS_DIR / "detector.npz", WEIGHTS_DIR / "detector.json"
     assert npz.stat().st_size < 1_500_000
     assert meta.stat().st_size < 20_000
-
-
-def test_shipped_provenance(shipped: Detector) -> None:
-    p = shipped.provenance
-    assert p["weights_sha256"] == hashlib.sha256((WEIGHTS_DIR / "detector.npz").read_bytes()).hexdigest()
-    assert p["command"].startswith("claimdesk train detector ") and " --train " in p["command"]
-    assert "--no-feedback" in p["command"] and p["data"]["feedback"]["rows"] == 0  # no workspace's calls
-    assert (p["data"]["train"]["file"], p["data"]["train"]["rows"]) == ("train.tsv", 22501)
-    assert (p["data"]["dev"]["file"], p["data"]["dev"]["rows"]) == ("dev.tsv", 1032)
-    assert all(len(p["data"][k]["sha256"]) == 64 for k in ("train", "dev"))
-    assert "chosen by F1 of the Yes class on the dev file" in p["selection"]
-    # the labelled news sentences (claims/newsset.py) take part in fitting and in choosing
-    [news_train] = p["data"]["extra_train"]
-    [news_dev] = p["data"]["extra_dev"]
-    assert (news_train["file"], news_train["rows"], news_train["weight"]) == (
-        "news_train.tsv", 2632, detector_module.EXTRA_WEIGHT)
-    assert (news_dev["file"], news_dev["rows"]) == ("news_dev.tsv", 777)
-    assert set(p["dev_by_file"]) == {"dev.tsv", "news_dev.tsv"}
-    assert p["created"] and p["embedding_model"] == "all-MiniLM-L6-v2" and p["embedding_dim"] == 384
-    assert p["threshold"] == shipped.threshold == DEFAULT_CLAIM_THRESHOLD
-    assert p["dev"]["f1"] >= 0.90 and p["dev"]["n"] == 1032
 
 
 def test_quality_in_words(shipped: Detector) -> None:
@@ -179,7 +142,7 @@ def test_score_rejects_another_embedding_model(shipped: Detector, fake_embedder)
 def test_scoring_needs_numpy_only() -> None:
     code = ("import sys, numpy as np; from claims.detector import Detector; d = Detector.load(); "
             "s = d.score(['Taxes rose 5 percent.'], np.zeros((1, 384))); "
-            "assert 'sklearn' not in sys.modules and 'scipy' not in sys.modules and 'streamlit' not in sys.modules")
+            "assert not {'sklearn', 'scipy', 'streamlit', 'lab'} & set(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
 
@@ -252,323 +215,3 @@ def test_other_format_is_refused(tmp_path: Path) -> None:
     (folder / "detector.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="have format 99, expected 1"):
         Detector.load(folder)
-
-
-# -- metrics ---------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "scores, labels, threshold, expected",
-    [
-        ([0.9, 0.8, 0.3, 0.1], [True, True, False, False], 0.5, (1.0, 1.0, 1.0)),
-        ([0.9, 0.8, 0.3, 0.1], [True, False, True, False], 0.5, (0.5, 0.5, 0.5)),
-        ([0.9, 0.6, 0.3, 0.1], [True, False, False, False], 0.5, (2 / 3, 0.5, 1.0)),
-        ([0.1, 0.2], [True, False], 0.5, (0.0, 0.0, 0.0)),
-        ([0.5, 0.2], [True, False], 0.5, (1.0, 1.0, 1.0)),
-        ([0.9, 0.9], [False, False], 0.5, (0.0, 0.0, 0.0)),
-    ],
-)
-def test_f1_scores(scores, labels, threshold, expected) -> None:
-    m = f1_scores(scores, labels, threshold)
-    assert (m["f1"], m["precision"], m["recall"]) == pytest.approx(expected)
-
-
-@pytest.mark.parametrize(
-    "scores, labels, cut, f1",
-    [
-        ([0.9, 0.8, 0.3, 0.1], [True, True, False, False], 0.55, 1.0),
-        ([0.9, 0.8, 0.3, 0.1], [True, False, True, False], 0.2, 0.8),
-        ([0.7, 0.7, 0.1], [True, False, False], 0.4, 2 / 3),  # a cut never splits equal scores
-    ],
-)
-def test_best_cut(scores, labels, cut, f1) -> None:
-    assert best_cut(np.array(scores), np.array(labels)) == pytest.approx((cut, f1))
-
-
-def test_mean_best_cut_with_one_part_is_best_cut() -> None:
-    scores, labels = np.array([0.9, 0.8, 0.3, 0.1]), np.array([True, False, True, False])
-    assert mean_best_cut(scores, labels, [slice(0, 4)]) == best_cut(scores, labels)
-
-
-def test_mean_best_cut_serves_every_part() -> None:
-    # part one alone would cut anywhere in (0.1, 0.8]; part two needs the cut in (0.3, 0.6]
-    scores = np.array([0.9, 0.8, 0.1, 0.6, 0.3, 0.2])
-    labels = np.array([True, True, False, True, False, False])
-    cut, mean = mean_best_cut(scores, labels, [slice(0, 3), slice(3, 6)])
-    assert (cut, mean) == pytest.approx((0.45, 1.0))
-    # when the parts disagree, the mean decides: part two's F1 is worth as much as part one's
-    scores = np.array([0.9, 0.8, 0.7, 0.1, 0.6, 0.5])
-    labels = np.array([True, True, True, False, False, True])
-    cut, mean = mean_best_cut(scores, labels, [slice(0, 4), slice(4, 6)])
-    assert mean == pytest.approx((1.0 + 2 / 3) / 2) and 0.1 < cut <= 0.5
-
-
-# -- readers ---------------------------------------------------------------------------------------
-
-
-def write(tmp_path: Path, body: str | bytes, name: str = "data.tsv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
-    return path
-
-
-def test_reader_reads_quoted_text(tmp_path: Path) -> None:
-    path = write(tmp_path, 'Sentence_id\tText\tclass_label\n1\t"He said ""no""\tthen left."\tNo\n'
-                           '2\tTaxes rose 5 percent.\tYes\n\n3\t"Two\nlines"\tNo\n4\tLast.\tNo\n')
-    rows = read_checkworthiness_file(path)
-    assert [(r.sentence_id, r.text, r.label, r.line) for r in rows] == [
-        ("1", 'He said "no"\tthen left.', False, 2),
-        ("2", "Taxes rose 5 percent.", True, 3),
-        ("3", "Two\nlines", False, 5),
-        ("4", "Last.", False, 7),
-    ]
-
-
-@pytest.mark.parametrize(
-    "body, error, message",
-    [
-        ("", EmptyInputError, "data.tsv: the file is empty"),
-        ("Sentence_id\tText\tclass_label\n", EmptyInputError, "data.tsv: no labelled sentences"),
-        ("id\tText\tlabel\n1\tA.\tNo\n", MissingColumnError,
-         "data.tsv, line 1: missing column(s) Sentence_id, class_label"),
-        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\n", BadRecordError,
-         "data.tsv, line 3: expected 3 tab-separated fields, found 2"),
-        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tMaybe\n", BadRecordError,
-         "data.tsv, line 3: class_label 'Maybe' is neither Yes nor No"),
-        ("Sentence_id\tText\tclass_label\n1\t \tNo\n", BadRecordError, "data.tsv, line 2: empty Text"),
-        ('Sentence_id\tText\tclass_label\n1\t"A\nB"\tNo\n2\tC.\tyes\n', BadRecordError,
-         "data.tsv, line 4: class_label 'yes'"),
-        ("Sentence_id\tText\tclass_label\n1\tA.\tNo\t\n", BadRecordError, "data.tsv, line 2: expected 3"),
-        (b"Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tcaf\xe9\tNo\n", EncodingError, "data.tsv, line 3: not UTF-8"),
-    ],
-)
-def test_reader_errors_name_file_and_line(tmp_path: Path, body, error: type, message: str) -> None:
-    path = write(tmp_path, body)
-    with pytest.raises(error) as info:
-        read_checkworthiness_file(path)
-    assert str(info.value).startswith(str(tmp_path / "data.tsv"))
-    assert message in str(info.value)
-    assert isinstance(info.value, InputError)
-
-
-def test_reader_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="nope.tsv: no such file"):
-        read_checkworthiness_file(tmp_path / "nope.tsv")
-
-
-def test_reader_takes_a_stream() -> None:
-    import io
-
-    rows = read_checkworthiness(io.StringIO("Sentence_id\tText\tclass_label\n7\tA.\tYes\n"), "pasted")
-    assert rows[0].sentence_id == "7" and rows[0].label
-
-
-# -- score_file ------------------------------------------------------------------------------------
-
-SCORE_FILE_ROWS = [
-    # three claims labelled Yes, one claim labelled No, two non-claims labelled No, one non-claim labelled Yes
-    ("1", CLAIMS[1], "Yes"), ("2", CLAIMS[3], "Yes"), ("3", CLAIMS[5], "Yes"), ("4", CLAIMS[4], "No"),
-    ("5", NOT_CLAIMS[0], "No"), ("6", NOT_CLAIMS[3], "No"), ("7", NOT_CLAIMS[4], "Yes"),
-]
-
-
-@pytest.fixture
-def small_file(tmp_path: Path) -> Path:
-    rows = "".join(f"{i}\t{t}\t{y}\n" for i, t, y in SCORE_FILE_ROWS)
-    return write(tmp_path, "Sentence_id\tText\tclass_label\n" + rows)
-
-
-def test_score_file_heuristic(small_file: Path) -> None:
-    # tp 3, fp 1, fn 1
-    assert score_file(small_file, None) == {"f1": 0.75, "precision": 0.75, "recall": 0.75, "threshold": 0.5, "n": 7}
-
-
-@pytest.mark.slow
-def test_score_file_detector(small_file: Path, shipped: Detector, embedder, store) -> None:
-    assert score_file(small_file, shipped, embedder, store) == {
-        "f1": 0.75, "precision": 0.75, "recall": 0.75, "threshold": 0.5, "n": 7}
-    # nothing reaches a threshold above 1: no claim flagged, F1 0
-    assert score_file(small_file, shipped, embedder, store, threshold=1.01) == {
-        "f1": 0.0, "precision": 0.0, "recall": 0.0, "threshold": 1.01, "n": 7}
-
-
-def test_score_file_bad_row(tmp_path: Path, shipped: Detector) -> None:
-    path = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tX\n")
-    with pytest.raises(BadRecordError, match="line 3"):
-        score_file(path, shipped)
-
-
-# -- training --------------------------------------------------------------------------------------
-
-TINY_YES = [
-    "Unemployment fell to {n} percent in {y}.", "The deficit rose by ${n} billion last year.",
-    "Taxes went up {n} percent under this administration.", "We lost {n} jobs in {y}.",
-    "The senator voted against the bill {n} times.", "Spending grew {n} percent since {y}.",
-]
-TINY_NO = [
-    "Thank you, {name}.", "I think we can do better, {name}.", "What would you do, {name}?",
-    "We will never give up, {name}.", "Let me answer that, {name}.", "Good evening, {name}.",
-]
-NAMES = ["Jim", "Mary", "Bob", "Sue"]
-
-
-def tiny_rows(offset: int, count: int) -> str:
-    lines = ["Sentence_id\tText\tclass_label"]
-    for k in range(count):
-        name, n, y = NAMES[k % 4], 3 + k + offset, 1990 + k + offset
-        lines.append(f"{offset + 2 * k}\t{TINY_YES[k % 6].format(n=n, y=y)}\tYes")
-        lines.append(f"{offset + 2 * k + 1}\t{TINY_NO[k % 6].format(name=name)}\tNo")
-    return "\n".join(lines) + "\n"
-
-
-@pytest.mark.slow
-def test_train_detector_tiny_is_deterministic(tmp_path: Path, embedder, store) -> None:
-    train = write(tmp_path, tiny_rows(0, 24), "train.tsv")
-    dev = write(tmp_path, tiny_rows(100, 6), "dev.tsv")
-    first = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "a")
-    second = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "b",
-                            command="claimdesk train detector --train t --dev d")
-    assert (tmp_path / "a" / "detector.npz").read_bytes() == (tmp_path / "b" / "detector.npz").read_bytes()
-    assert first.dev == second.dev and first.choice == second.choice
-    assert (first.n_train, first.n_dev, first.n_feedback) == (48, 12, 0)
-    assert first.threshold == 0.5 and first.dev["f1"] == 1.0
-    assert {g["C"] for g in first.grid} == set(detector_module.C_GRID)
-    meta = json.loads((tmp_path / "a" / "detector.json").read_text())
-    assert meta["data"]["train"] == {"file": "train.tsv", "sha256": hashlib.sha256(train.read_bytes()).hexdigest(),
-                                     "rows": 48}
-    assert meta["command"] == f"claimdesk train detector --train {train} --dev {dev}"
-    assert json.loads((tmp_path / "b" / "detector.json").read_text())["command"] == \
-        "claimdesk train detector --train t --dev d"
-    trained = Detector.load(tmp_path / "a")
-    scores = trained.score(["Inflation rose 7 percent in 2021.", "Thank you, Tom."], embedder=embedder, cache=store)
-    assert scores[0] >= 0.5 > scores[1]
-
-
-@pytest.mark.slow
-def test_train_detector_uses_feedback(tmp_path: Path, embedder, store) -> None:
-    train = write(tmp_path, tiny_rows(0, 24), "train.tsv")
-    dev = write(tmp_path, tiny_rows(100, 6), "dev.tsv")
-    plain = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "plain")
-    sentence = "Thank you, Jim."
-    feedback = [(sentence, False), ("The plant employs 300 people.", False), ("The plant employs 300 people.", True)]
-    taught = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "taught",
-                            feedback=feedback)
-    assert taught.n_feedback == 2  # the later decision on the same text wins
-    meta = taught.provenance["data"]["feedback"]
-    assert meta["rows"] == 2 and len(meta["sha256"]) == 64
-    assert (tmp_path / "plain" / "detector.npz").read_bytes() != (tmp_path / "taught" / "detector.npz").read_bytes()
-    text = ["The plant employs 300 people."]
-    before = Detector.load(tmp_path / "plain").score(text, embedder=embedder, cache=store)
-    after = Detector.load(tmp_path / "taught").score(text, embedder=embedder, cache=store)
-    assert after[0] > before[0]
-    assert plain.provenance["data"]["feedback"] == {"rows": 0, "weight": detector_module.FEEDBACK_WEIGHT,
-                                                   "sha256": None}
-
-
-TOPIC_YES = ["The county closed {n} schools in {y}.", "Police arrested {n} people after the march in {y}.",
-             "The dam released {n} million litres on Tuesday.", "The company laid off {n} workers in {y}."]
-TOPIC_NO = ["We asked the county for comment.", "Read our earlier story here.",
-            "The office did not respond to our request.", "Share this with a friend."]
-
-
-@pytest.mark.slow
-def test_train_detector_with_extra_domain_files(tmp_path: Path, embedder, store) -> None:
-    train = write(tmp_path, tiny_rows(0, 24), "train.tsv")
-    dev = write(tmp_path, tiny_rows(100, 6), "dev.tsv")
-
-    def domain(offset: int, count: int) -> str:
-        lines = ["Sentence_id\tText\tclass_label"]
-        for k in range(count):
-            lines.append(f"n{offset + k}y\t{TOPIC_YES[k % 4].format(n=offset + k + 2, y=2000 + k)}\tYes")
-            lines.append(f"n{offset + k}n\t{TOPIC_NO[k % 4]}\tNo")
-        return "\n".join(lines) + "\n"
-
-    news_train = write(tmp_path, domain(0, 16), "news_train.tsv")
-    news_dev = write(tmp_path, domain(50, 4), "news_dev.tsv")
-    report = train_detector(train, dev, embedder=embedder, cache=store, out_dir=tmp_path / "out",
-                            extra_train=[news_train], extra_dev=[news_dev])
-    assert (report.n_train, report.n_extra, report.n_dev) == (48, 32, 12)
-    assert set(report.extra_dev) == {"news_dev.tsv"} and report.extra_dev["news_dev.tsv"]["n"] == 8
-    meta = report.provenance
-    assert meta["data"]["extra_train"] == [{"file": "news_train.tsv", "rows": 32,
-                                            "weight": detector_module.EXTRA_WEIGHT,
-                                            "sha256": hashlib.sha256(news_train.read_bytes()).hexdigest()}]
-    assert meta["data"]["extra_dev"][0]["rows"] == 8
-    assert set(meta["dev_by_file"]) == {"dev.tsv", "news_dev.tsv"}
-    assert meta["command"].endswith(f"--extra-train {news_train} --extra-dev {news_dev}")
-    trained = Detector.load(tmp_path / "out")
-    scores = trained.score(["The county closed 40 schools in 2011.", "We asked the county for comment."],
-                           embedder=embedder, cache=store)
-    assert scores[0] >= 0.5 > scores[1]
-
-
-def test_train_detector_refuses_dev_files_of_the_same_name(tmp_path: Path, fake_embedder, store) -> None:
-    train = write(tmp_path, tiny_rows(0, 4), "train.tsv")
-    dev = write(tmp_path, tiny_rows(100, 2), "dev.tsv")
-    (tmp_path / "other").mkdir()
-    other = write(tmp_path / "other", tiny_rows(200, 2), "dev.tsv")
-    with pytest.raises(InvalidValueError, match="dev files must have different names"):
-        train_detector(train, dev, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out", extra_dev=[other])
-    assert not (tmp_path / "out").exists()
-
-
-def test_train_detector_needs_both_labels(tmp_path: Path, fake_embedder, store) -> None:
-    train = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\tNo\n", "train.tsv")
-    with pytest.raises(InvalidValueError, match="needs both Yes and No"):
-        train_detector(train, train, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out")
-    assert not (tmp_path / "out").exists()
-
-
-def test_train_detector_bad_file_names_line(tmp_path: Path, fake_embedder, store) -> None:
-    train = write(tmp_path, "Sentence_id\tText\tclass_label\n1\tA.\tNo\n2\tB.\n", "train.tsv")
-    with pytest.raises(BadRecordError, match=r"train\.tsv, line 3"):
-        train_detector(train, train, embedder=fake_embedder, cache=store, out_dir=tmp_path / "out")
-
-
-# -- the benchmark data ----------------------------------------------------------------------------
-
-
-@pytest.mark.bench
-@pytest.mark.parametrize("name, rows, yes", [("train.tsv", 22501, 5413), ("dev.tsv", 1032, 238)])
-def test_reads_the_benchmark_files(name: str, rows: int, yes: int) -> None:
-    path = BENCH / name
-    if not path.exists():
-        pytest.skip(f"{path} is absent")
-    data = read_checkworthiness_file(path)
-    assert (len(data), sum(r.label for r in data)) == (rows, yes)
-
-
-@pytest.mark.bench
-@pytest.mark.slow
-def test_dev_f1(shipped: Detector, embedder, store) -> None:
-    """F1 of the Yes class on dev.tsv: the figure in detector.json and docs/BENCHMARKS.md."""
-    path = BENCH / "dev.tsv"
-    if not path.exists():
-        pytest.skip(f"{path} is absent")
-    result = score_file(path, shipped, embedder, store)
-    print("\ndev:", result)
-    assert result["n"] == 1032 and result["threshold"] == 0.5
-    assert result["f1"] == pytest.approx(shipped.provenance["dev"]["f1"], abs=2e-4)
-    assert result["f1"] >= 0.90
-
-
-@pytest.mark.bench
-@pytest.mark.slow
-def test_news_dev_f1(shipped: Detector, embedder, store, tmp_path: Path) -> None:
-    """F1 on the held-out news sentences, rebuilt from the shipped labels and the article texts."""
-    from claims.newsset import LABELS_FILE, build_set
-
-    articles = REPO.parent / "shared" / "bench" / "clef2021-t2b-en-debates" / "vclaims_article_text.jsonl.gz"
-    if not articles.exists():
-        pytest.skip(f"{articles} is absent")
-    paths = build_set(LABELS_FILE, articles, tmp_path)
-    recorded = shipped.provenance["data"]
-    # the files rebuilt here are byte for byte the ones the shipped weights were trained and chosen on
-    assert hashlib.sha256(paths["train"].read_bytes()).hexdigest() == recorded["extra_train"][0]["sha256"]
-    assert hashlib.sha256(paths["dev"].read_bytes()).hexdigest() == recorded["extra_dev"][0]["sha256"]
-    result = score_file(paths["dev"], shipped, embedder, store)
-    print("\nnews dev:", result)
-    assert result["n"] == 777
-    assert result["f1"] == pytest.approx(shipped.provenance["dev_by_file"]["news_dev.tsv"]["f1"], abs=2e-4)
-    assert result["f1"] >= 0.84  # the debates-only detector scores 0.752 here
-    assert result["precision"] >= 0.78 and result["recall"] >= 0.85

@@ -1,4 +1,4 @@
-"""Tests for claims.newsset: sampling news sentences, the labels file, rebuilding the labelled set."""
+"""Tests for lab.newsset: sampling news sentences, the labels file, rebuilding the labelled set."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from claims.detector import read_checkworthiness_file
 from claims.errors import BadRecordError, EmptyInputError, InputError, MissingColumnError
-from claims.newsset import (
+from lab.checkworthiness import read_checkworthiness_file
+from lab.newsset import (
     LABELS_FILE,
     build_set,
     read_articles,
@@ -130,7 +130,7 @@ def test_labels_file_may_have_a_bom(tmp_path: Path) -> None:
     labels = labelled(tmp_path, articles_path)
     labels.write_bytes(b"\xef\xbb\xbf" + labels.read_bytes())
     assert len(read_labels(labels, read_articles(articles_path))) == 24
-    from claims.newsset import labelled_articles
+    from lab.newsset import labelled_articles
     assert len(labelled_articles(labels)) == 12
 
 
@@ -146,7 +146,7 @@ def test_a_sentence_labelled_twice_is_refused(tmp_path: Path) -> None:
 
 def test_labels_file_not_utf8_names_the_line(tmp_path: Path) -> None:
     from claims.errors import EncodingError
-    from claims.newsset import labelled_articles
+    from lab.newsset import labelled_articles
 
     path = tmp_path / "labels.tsv"
     path.write_bytes(b"article_id\tstart\tend\tsha1\tlabel\nvclaim-pol-00000\t0\t5\tab\xff\tYes\n")
@@ -213,7 +213,7 @@ def test_shipped_labels_match_the_article_texts(tmp_path: Path) -> None:
 
 
 def test_is_attributed_quote() -> None:
-    from claims.newsset import is_attributed_quote
+    from lab.newsset import is_attributed_quote
 
     assert is_attributed_quote('"We will not allow any country to do that," he stressed.')
     assert is_attributed_quote('The senator said: "Taxes went up 40 percent last year."')

@@ -9,13 +9,15 @@ from pathlib import Path
 import pytest
 
 from claims.errors import InputError, InvalidValueError
-from index.rerank import (
+from lab.rerank import (
     FEATURES,
+    RANKERS_FILE,
     SHIPPED_RANKERS,
     LinearRanker,
     names_in,
     numbers_in,
     pair_features,
+    read_shipped_rankers,
     shipped_ranker,
     train_linear_ranker,
 )
@@ -118,6 +120,28 @@ def test_shipped_rankers_load_with_provenance(name: str) -> None:
     assert ranker.provenance["name"] == name
     assert ranker.provenance["trained_on"]
     assert ranker.provenance["split"].startswith("train_qrels.tsv")
+
+
+def test_shipped_rankers_are_a_data_file() -> None:
+    assert RANKERS_FILE.name == "rankers.json" and RANKERS_FILE.parent.name == "data"
+    assert read_shipped_rankers() == SHIPPED_RANKERS
+    assert set(SHIPPED_RANKERS) == {"clef2020-tweets", "clef2022-tweets", "clef2021-debates"}
+    for data in SHIPPED_RANKERS.values():  # as LinearRanker.to_json writes them
+        assert LinearRanker.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [("{", "cannot read the rankers"), ("[1, 2]", "not a JSON object of rankers by name"),
+     ('{"a": 1}', "not a JSON object of rankers by name")],
+)
+def test_bad_rankers_file(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "rankers.json"
+    path.write_text(body, encoding="utf-8")
+    with pytest.raises(InputError, match=message):
+        read_shipped_rankers(path)
+    with pytest.raises(InputError, match="no such file"):
+        read_shipped_rankers(tmp_path / "absent.json")
 
 
 def test_unknown_shipped_ranker() -> None:

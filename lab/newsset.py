@@ -33,6 +33,7 @@ from claims.errors import BadRecordError, EmptyInputError, InputError, MissingCo
 from claims.readers import read_utf8_file
 from claims.segment import segment
 from claims.speakers import attribute_sentence
+from lab import DATA_DIR
 
 __all__ = [
     "LABELS_FILE",
@@ -48,7 +49,7 @@ __all__ = [
     "build_set",
 ]
 
-LABELS_FILE = Path(__file__).resolve().parent / "weights" / "news_labels.tsv"
+LABELS_FILE = DATA_DIR / "news_labels.tsv"
 LABEL_COLUMNS = ("article_id", "start", "end", "sha1", "label")
 DEV_SHARE = 4            # one article in four (by digest of its id) is held out for evaluation
 MIN_WORDS = 4

@@ -14,7 +14,7 @@ that verifies a claim. It reads the CheckThat! formats as they lie in ``../share
 
 It indexes the collection the way the product does (:mod:`index.embed` with the embedding
 cache, :class:`index.vectors.VectorIndex`, :class:`index.lexical.LexicalIndex`, fusion from
-:mod:`index.fusion`, the learned re-ranker of :mod:`index.rerank`) and scores the ranking with
+:mod:`index.fusion`, the learned re-ranker of :mod:`lab.rerank`) and scores the ranking with
 :func:`score_run`, which follows the official scorer (``evaluate.py`` on ``trectools``):
 
 - each query's list is sorted by score, best first; equal scores by document id, descending
@@ -50,13 +50,13 @@ from claims.errors import (
     MissingColumnError,
 )
 from claims.readers import parse_loose_date
+from lab.rerank import SHIPPED_RANKERS, LinearRanker, pair_features, shipped_ranker, train_linear_ranker
 
 if TYPE_CHECKING:
     import numpy as np
 
     from index.embed import EmbeddingCache, TextEmbedder
     from index.lexical import LexicalIndex
-    from index.rerank import LinearRanker
     from index.vectors import VectorIndex
 
 __all__ = [
@@ -565,7 +565,7 @@ class RetrievalConfig:
     ``depth`` candidates come from each retriever. ``hybrid`` fuses the two lists: ``zscore`` /
     ``minmax`` add the standardised scores with ``dense_weight`` and ``lexical_weight``; ``rrf``
     is weighted reciprocal rank fusion with constant ``rrf_k``. ``rerank`` orders the same
-    candidates with a learned ``ranker`` (:class:`index.rerank.LinearRanker`).
+    candidates with a learned ``ranker`` (:class:`lab.rerank.LinearRanker`).
 
     Preparation: ``clean_tweets`` strips a tweet's signature, links and ``@``/``#`` marks and
     keeps the author's name when ``tweet_author``; ``speaker`` puts a debate sentence's speaker
@@ -610,7 +610,7 @@ class RetrievalConfig:
 
 
 # Tuned on the train splits only (CLEF 2020 train tweets; CLEF 2021 2B train sentences): see
-# docs/BENCHMARKS-retrieval.md for the grids and the dev scores they gave.
+# docs/BENCHMARKS.md for the grids and the dev scores they gave.
 TWEET_RECIPE = RetrievalConfig()
 DEBATE_RECIPE = RetrievalConfig(speaker=True, context=0, lexical_context=0, doc_speaker=True)
 RERANK_DEPTH = 50
@@ -675,8 +675,6 @@ def candidate_features(collection: IndexedCollection, query: BenchQuery, query_v
                        dense_list: Sequence[tuple[int, float]],
                        lexical_list: Sequence[tuple[int, float]]) -> tuple[list[int], list[dict[str, float]]]:
     """The candidate rows of one query (dense ∪ BM25, ascending) and their re-ranking features."""
-    from index.rerank import pair_features
-
     candidates = sorted({i for i, _ in dense_list} | {i for i, _ in lexical_list})
     if not candidates:
         return [], []
@@ -802,8 +800,6 @@ def load_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_pat
 
 def default_ranker(kind: str, claims: Sequence[VerifiedClaim]) -> LinearRanker:
     """The shipped ranker for this kind of benchmark (tweets with or without dated fact-checks, debates)."""
-    from index.rerank import shipped_ranker
-
     if kind == "debates":
         return shipped_ranker("clef2021-debates")
     dated = sum(1 for c in claims if c.date) > len(claims) / 2
@@ -855,8 +851,6 @@ def run_retrieval_benchmark(vclaims_path: str | Path, queries_path: str | Path, 
 def resolve_ranker(ranker: LinearRanker | str | Path | None, kind: str,
                    claims: Sequence[VerifiedClaim]) -> LinearRanker:
     """A LinearRanker from a ranker, a shipped name, a JSON path, or None (the shipped default)."""
-    from index.rerank import SHIPPED_RANKERS, LinearRanker, shipped_ranker
-
     if ranker is None:
         return default_ranker(kind, claims)
     if isinstance(ranker, LinearRanker):
@@ -933,8 +927,6 @@ def train_ranker(vclaims_path: str | Path, queries_path: str | Path, qrels_path:
     sha256), the split and the settings, so the JSON says how to make it again.
     """
     import hashlib
-
-    from index.rerank import train_linear_ranker
 
     bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts)
     excluded = set(exclude_ids)

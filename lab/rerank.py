@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from claims.errors import InputError, InvalidValueError
+from lab import DATA_DIR
 
 __all__ = [
     "FEATURES",
@@ -46,6 +47,8 @@ __all__ = [
     "train_linear_ranker",
     "numbers_in",
     "names_in",
+    "RANKERS_FILE",
+    "read_shipped_rankers",
     "SHIPPED_RANKERS",
     "shipped_ranker",
 ]
@@ -239,152 +242,29 @@ def train_linear_ranker(groups: Sequence[tuple[Sequence[dict[str, float]], Seque
                         weights=tuple(round(float(w), 6) for w in model.coef_[0]), provenance=info)
 
 
-# Rankers fitted on the CLEF train splits (never on a dev split) by claims.bench.train_ranker, as
-# ``python benchmarks/bench_retrieval.py --train`` prints them; each carries its provenance: the
-# files with their sha256, the split, the candidate depth, the query context and the settings.
-# ``clef2020-tweets`` for tweets against undated fact-checks, ``clef2022-tweets`` for tweets
-# against dated ones, ``clef2021-debates`` for transcript sentences with speakers and dates.
-SHIPPED_RANKERS: dict[str, dict[str, Any]] = {
-    "clef2020-tweets": {
-        "kind": "linear-pairwise",
-        "features": [
-            "dense", "dense_gap", "dense_rrank", "lexical", "lexical_rrank", "number_overlap", "number_conflict",
-            "name_overlap", "word_overlap", "speaker_match", "date_known", "date_distance", "same_day",
-            "date_after"
-        ],
-        "mean": [
-            0.30242811174225914, -0.33873173847178034, 0.049696442910293855, 0.2761641977604738,
-            0.049694696607878994, 0.010124792319622976, 0.10410482278708216, 0.10424302718828879,
-            0.0901895078069788, 0.0, 0.0, 0.0, 0.0, 0.0
-        ],
-        "scale": [
-            0.1280214927037321, 0.15893323264950898, 0.12442201196826504, 0.22032001828298603,
-            0.12442256133681263, 0.09166785823509116, 0.3053964778114236, 0.1733454306929059,
-            0.08825128136378808, 1.0, 1.0, 1.0, 1.0, 1.0
-        ],
-        "weights": [
-            1.37414, 1.106877, 0.114799, 0.982188, 0.077609, 0.12325, -0.171009, 0.13441, 0.434486, 0.0, 0.0,
-            0.0, 0.0, 0.0
-        ],
-        "provenance": {
-            "c": 0.1,
-            "candidate_depth": 50,
-            "command": "python benchmarks/bench_retrieval.py --train",
-            "embedder": "all-MiniLM-L6-v2",
-            "excluded_queries": 0,
-            "groups": 800,
-            "kind": "tweets",
-            "method": "pairwise logistic regression (scikit-learn, lbfgs, no intercept) on standardised features",
-            "name": "clef2020-tweets",
-            "pairs": 70771,
-            "queries": 800,
-            "query_context": 0,
-            "split": "train_qrels.tsv",
-            "trained_on": [
-                {"file": "vclaims.tsv",
-                 "sha256": "04b0e43170ca03916fa6c81b13fbfc5587483db860530b59dba9f2858f612611"},
-                {"file": "train_queries.tsv",
-                 "sha256": "2a110b8d59e5a654ca2dec4aa5cf35372604b9897f578817c6a1fdafa839fc1d"},
-                {"file": "train_qrels.tsv",
-                 "sha256": "ac55470b772c7d5cd48f35762762c2fc345154e780aa8680c06bc572e955818f"},
-            ],
-        },
-    },
-    "clef2021-debates": {
-        "kind": "linear-pairwise",
-        "features": [
-            "dense", "dense_gap", "dense_rrank", "lexical", "lexical_rrank", "number_overlap", "number_conflict",
-            "name_overlap", "word_overlap", "speaker_match", "date_known", "date_distance", "same_day",
-            "date_after"
-        ],
-        "mean": [
-            0.40123782865130136, -0.2668801108846014, 0.04893257724121225, 0.36911481761934495,
-            0.048881519106117086, 0.01640014746883573, 0.1246111661559022, 0.12928567588237005,
-            0.08284313986509245, 0.2582317564920851, 1.0, 0.6159046014974362, 0.01481600958547432,
-            0.4035346436553838
-        ],
-        "scale": [
-            0.13889296077889038, 0.1513438331991943, 0.1236133680040886, 0.24261274882442072,
-            0.12361851468338911, 0.12254781000671636, 0.33027749457878686, 0.29457954092162314,
-            0.08638167180172089, 0.4376621030326201, 1.0, 0.15440894021141305, 0.12081595691555236,
-            0.4906061913849403
-        ],
-        "weights": [
-            1.501269, 1.377762, -0.098313, 0.648684, -0.029868, 0.168621, 0.191771, 0.022752, 0.734563, 0.202632,
-            0.0, -1.272434, -0.320814, -3.326597
-        ],
-        "provenance": {
-            "c": 0.1,
-            "candidate_depth": 50,
-            "command": "python benchmarks/bench_retrieval.py --train",
-            "embedder": "all-MiniLM-L6-v2",
-            "excluded_queries": 0,
-            "groups": 472,
-            "kind": "debates",
-            "method": "pairwise logistic regression (scikit-learn, lbfgs, no intercept) on standardised features",
-            "name": "clef2021-debates",
-            "pairs": 41698,
-            "queries": 472,
-            "query_context": 1,
-            "split": "train_qrels.tsv",
-            "trained_on": [
-                {"file": "vclaims.tsv",
-                 "sha256": "9483fd75b7a4b0be118d9f6c34e261d1599a89b2bd24de88725500148b710859"},
-                {"file": "train_dev_queries.tsv",
-                 "sha256": "ade1dde0dfa8c0ed15379edff9c8564d10a7f3abc1ad587b77cdb51a1f1fb8c8"},
-                {"file": "train_qrels.tsv",
-                 "sha256": "41b7c2434ecfeee7d4d480b62fc7f6b7c0745a4b3f380b8e4d8a0859fe2a66ab"},
-            ],
-        },
-    },
-    "clef2022-tweets": {
-        "kind": "linear-pairwise",
-        "features": [
-            "dense", "dense_gap", "dense_rrank", "lexical", "lexical_rrank", "number_overlap", "number_conflict",
-            "name_overlap", "word_overlap", "speaker_match", "date_known", "date_distance", "same_day",
-            "date_after"
-        ],
-        "mean": [
-            0.31592780039126495, -0.3262869559017733, 0.049705364579554406, 0.2961186957816631,
-            0.049705364579554406, 0.011340348551385099, 0.12273869693705637, 0.11476434584589966,
-            0.0975062414836151, 0.0, 0.971676747590245, 0.6083178523946176, 0.009349020907559312,
-            0.4311873394647444
-        ],
-        "scale": [
-            0.12868289359232243, 0.15784524253829527, 0.12443139787978481, 0.22508229249336467,
-            0.12443139787978479, 0.09677425214052464, 0.32813702810178824, 0.17981085331615212,
-            0.09028919397996761, 1.0, 0.16589468280404085, 0.17709295805313005, 0.09623729378793289,
-            0.49524218090738387
-        ],
-        "weights": [
-            1.471407, 1.19956, 0.098261, 0.78572, 0.045463, -0.02229, -0.168621, -0.090561, 0.568151, 0.0,
-            0.158213, -1.193116, 0.321585, 0.860282
-        ],
-        "provenance": {
-            "c": 0.1,
-            "candidate_depth": 50,
-            "command": "python benchmarks/bench_retrieval.py --train",
-            "embedder": "all-MiniLM-L6-v2",
-            "excluded_queries": 197,
-            "groups": 800,
-            "kind": "tweets",
-            "method": "pairwise logistic regression (scikit-learn, lbfgs, no intercept) on standardised features",
-            "name": "clef2022-tweets",
-            "pairs": 71135,
-            "queries": 800,
-            "query_context": 0,
-            "split": "train_qrels.tsv less the carved dev (CLEF 2020 dev ids)",
-            "trained_on": [
-                {"file": "vclaims_2022.tsv",
-                 "sha256": "322d55c6caf1e9963df650eed17dde29f0d5e4ee6a57a16ff35b092068af3436"},
-                {"file": "train_queries.tsv",
-                 "sha256": "b0924b6fc1c9f45f8684fb42586fb60fb36d7b1c1f1dc8bb6bcfc89c2dc6fa63"},
-                {"file": "train_qrels.tsv",
-                 "sha256": "69681e388811f322795b0a10885649d8b985f647863b971afdc3f8fadba1f5ff"},
-            ],
-        },
-    },
-}
+# Rankers fitted on the CLEF train splits (never on a dev split) by lab.bench.train_ranker, as
+# ``python benchmarks/bench_retrieval.py --train`` writes them to RANKERS_FILE; each carries its
+# provenance: the files with their sha256, the split, the candidate depth, the query context and
+# the settings. ``clef2020-tweets`` for tweets against undated fact-checks, ``clef2022-tweets``
+# for tweets against dated ones, ``clef2021-debates`` for transcript sentences with speakers and dates.
+RANKERS_FILE = DATA_DIR / "rankers.json"
+
+
+def read_shipped_rankers(path: str | Path = RANKERS_FILE) -> dict[str, dict[str, Any]]:
+    """The rankers in ``path`` (default: the shipped ones) by name, each as :meth:`LinearRanker.to_dict` gives it."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such file", source=str(path)) from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the rankers: {exc}", source=str(path)) from None
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InputError("not a JSON object of rankers by name", source=str(path))
+    return data
+
+
+SHIPPED_RANKERS: dict[str, dict[str, Any]] = read_shipped_rankers()
 
 
 def shipped_ranker(name: str) -> LinearRanker:
