@@ -5,6 +5,11 @@ source, url, verdict and rating columns; any other column is kept as metadata. O
 claims on their own scales (PolitiFact's True … Pants on Fire, Snopes' Mixture, Full Fact's
 free text): :data:`DEFAULT_RATING_MAP` maps the common words to claimdesk's three verdicts, and
 the user can override or extend it (``--verdict-map "half true=disputed,satire=disputed"``).
+
+Hostile files are read as :func:`claims.readers.decode_text` reads any file (size limit, binary,
+encoding, invisible characters); a statement longer than :data:`MAX_STATEMENT_CHARS` refuses the
+whole file, naming its line; a link that is not a plain http(s) URL is dropped from its row and
+counted in :attr:`ArchiveRows.dropped_links`, the row itself kept.
 """
 
 from __future__ import annotations
@@ -19,17 +24,21 @@ from typing import Any
 from claims.errors import BadRecordError, EmptyInputError, InvalidValueError
 from claims.models import Verdict
 from claims.readers import parse_date, pick_column, read_records, require_text_column
-from claims.safety import strip_cell
+from claims.safety import safe_url, strip_cell, strip_invisible
 from index.embed import text_hash
 
 __all__ = [
     "DEFAULT_RATING_MAP",
+    "MAX_STATEMENT_CHARS",
     "ArchiveRows",
     "normalise_rating",
     "parse_verdict_map",
     "map_rating",
     "read_statements",
 ]
+
+MAX_STATEMENT_CHARS = 5_000
+"""The longest statement an archive row may hold, in characters (a fact-check's claim is a sentence or two)."""
 
 _S, _D, _U = Verdict.SUPPORTED, Verdict.DISPUTED, Verdict.UNVERIFIED
 
@@ -95,10 +104,12 @@ def map_rating(rating: str | None, overrides: Mapping[str, Verdict] | None = Non
 
 @dataclass(frozen=True)
 class ArchiveRows:
-    """Statements ready to store (dicts of the statements table's columns) and unmapped ratings."""
+    """Statements ready to store (dicts of the statements table's columns), unmapped ratings, and how
+    many rows' links were dropped for not being plain http(s) URLs (``javascript:``, ``file://``, ``data:``)."""
 
     rows: list[dict[str, Any]]
     unmapped: tuple[str, ...]
+    dropped_links: int = 0
 
 
 def _row_hash(text: str, speaker: str | None, date: Any, source: str | None, url: str | None) -> str:
@@ -110,7 +121,12 @@ def _row_hash(text: str, speaker: str | None, date: Any, source: str | None, url
 
 def read_statements(data: bytes, origin: str,
                     overrides: Mapping[str, Verdict] | None = None) -> ArchiveRows:
-    """The statements in an archive file, each with its verdict mapped; all rows or an error."""
+    """The statements in an archive file, each with its verdict mapped; all rows or an error.
+
+    The error names the file and the line: a bad record, an unknown verdict, a statement longer
+    than :data:`MAX_STATEMENT_CHARS`, and whatever :func:`~claims.readers.read_records` refuses
+    (a file over :data:`~claims.readers.MAX_FILE_BYTES`, binary data, text that is not UTF-8).
+    """
     columns, records = read_records(data, origin)
     text_col = require_text_column(columns, origin)
     speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
@@ -121,11 +137,14 @@ def read_statements(data: bytes, origin: str,
     rating_col = pick_column(columns, _RATING_COLUMNS)
     known = {c for c in (text_col, speaker_col, date_col, source_col, url_col, verdict_col, rating_col) if c}
 
-    rows, unmapped = [], {}
+    rows, unmapped, dropped_links = [], {}, 0
     for line, record in records:
         text = _clean(record.get(text_col))
         if text is None:
             raise BadRecordError(f"the {text_col!r} value is empty", source=origin, line=line)
+        if len(text) > MAX_STATEMENT_CHARS:
+            raise BadRecordError(f"the statement has {len(text):,} characters; an archive statement may have at "
+                                 f"most {MAX_STATEMENT_CHARS:,}", source=origin, line=line)
         rating = _clean(record.get(rating_col)) if rating_col else None
         verdict_word = _clean(record.get(verdict_col)) if verdict_col else None
         verdict = map_rating(verdict_word, overrides) if verdict_word else None
@@ -139,8 +158,11 @@ def read_statements(data: bytes, origin: str,
         speaker = _clean(record.get(speaker_col)) if speaker_col else None
         stated_on = parse_date(record.get(date_col), origin=origin, line=line) if date_col else None
         source = _clean(record.get(source_col)) if source_col else None
-        url = _clean(record.get(url_col)) if url_col else None
-        extra = {k: v for k, v in record.items() if k not in known and v not in (None, "")}
+        link = _clean(record.get(url_col)) if url_col else None
+        url = safe_url(link) if link else None
+        dropped_links += bool(link and url is None)
+        extra = {k: strip_invisible(v) if isinstance(v, str) else v
+                 for k, v in record.items() if k not in known and v not in (None, "")}
         rows.append({
             "row_hash": _row_hash(text, speaker, stated_on, source, url),
             "text": text, "text_hash": text_hash(text), "speaker": speaker, "stated_on": stated_on,
@@ -150,7 +172,7 @@ def read_statements(data: bytes, origin: str,
         })
     if not rows:
         raise EmptyInputError("the archive has a header but no rows", source=origin)
-    return ArchiveRows(rows=rows, unmapped=tuple(unmapped))
+    return ArchiveRows(rows=rows, unmapped=tuple(unmapped), dropped_links=dropped_links)
 
 
 def _normalised(value: str | None) -> str | None:
@@ -160,6 +182,7 @@ def _normalised(value: str | None) -> str | None:
 def _clean(value: Any) -> str | None:
     if value is None:
         return None
-    # whitespace runs made one space, but "\t=cmd|..." keeps its tab: cleaning must not make a formula
-    text = strip_cell(str(value), collapse=True)
+    # invisible characters removed (JSON escapes are decoded only now); whitespace runs made one space,
+    # but "\t=cmd|..." keeps its tab: cleaning must not make a formula
+    text = strip_cell(strip_invisible(str(value)), collapse=True)
     return text or None

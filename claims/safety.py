@@ -10,14 +10,21 @@
 - :func:`safe_url` accepts only ``http``/``https`` URLs with a host and nothing that could split
   or escape them (whitespace, quotes, control characters); :func:`escape_url` percent-encodes
   those characters where a URL must be written out whatever it holds.
+- :func:`strip_invisible` removes the characters a reviewer cannot see from imported text:
+  zero-width characters, bidirectional overrides, embeddings and isolates, and stray control
+  characters. ``"Taxes rose 5\u200b%"`` and ``"Taxes rose 5%"`` look the same but would be two
+  different claims; ``"\u202eevil"`` shows as ``"live"``; an escape sequence rewrites the terminal
+  a CLI prints to. Text in Arabic, Hebrew or any other script is kept as it is.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from urllib.parse import urlsplit
 
-__all__ = ["FORMULA_TRIGGERS", "neutralise_cell", "strip_cell", "safe_url", "escape_url"]
+__all__ = ["FORMULA_TRIGGERS", "INVISIBLE_CHARACTERS", "neutralise_cell", "strip_cell", "safe_url", "escape_url",
+           "strip_invisible"]
 
 FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 """The first characters that make a spreadsheet read a cell as a formula (OWASP, "CSV Injection")."""
@@ -77,3 +84,36 @@ def escape_url(url: str) -> str:
     so the URL stays one token wherever it is written; a clean URL comes back unchanged."""
     return "".join("".join(f"%{b:02X}" for b in ch.encode("utf-8")) if _unsafe_char(ch) else ch
                    for ch in url)
+
+
+INVISIBLE_CHARACTERS = (
+    "\u200b"          # zero-width space
+    "\u200e\u200f"    # left-to-right and right-to-left marks
+    "\u061c"          # Arabic letter mark
+    "\u202a-\u202e"   # bidirectional embeddings and overrides (U+202E shows "evil" as "live")
+    "\u2060-\u2064"   # word joiner and the invisible mathematical operators
+    "\u2066-\u2069"   # bidirectional isolates
+    "\ufeff"          # zero-width no-break space (a byte-order mark inside the text)
+    "\x00-\x08\x0b\x0e-\x1f\x7f-\x9f"  # control characters other than tab, newline, CR and form feed
+)
+"""The characters :func:`strip_invisible` removes, as a regular-expression character class."""
+
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARACTERS}]")
+# Zero-width (non-)joiners spell Persian, Urdu and Indic words and join emoji sequences; they are kept
+# between two non-ASCII characters and removed elsewhere, where they only make equal texts differ.
+_STRAY_JOINER = re.compile(r"(?<![^\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?![^\x00-\x7f])")
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without zero-width characters, bidirectional controls and stray control characters.
+
+    Such characters hide text from a reviewer (``"\u202e"`` reverses what follows on screen, an
+    escape sequence rewrites a terminal) and make two texts that look identical differ, so one claim
+    is stored twice and a search misses it. Letters of any script, tabs, line breaks and form feeds
+    stay; the zero-width joiner and non-joiner stay between two non-ASCII characters, where Persian,
+    Indic scripts and emoji need them.
+    """
+    text = _INVISIBLE.sub("", text)
+    if "\u200c" in text or "\u200d" in text:  # rare: the contextual pattern is slow on long texts
+        text = _STRAY_JOINER.sub("", text)
+    return text

@@ -69,7 +69,7 @@ def test_pasting_nothing_is_an_error(tmp_path, monkeypatch):
      "found author, date"),
     ("posts.jsonl", b'{"text": "Inflation hit 9 percent in June."}\n{"text": oops}\n',
      "posts.jsonl, line 2: invalid JSON"),
-    ("notes.txt", b"\x00\x01\x02binary\x00", "notes.txt: this is a binary file, not text"),
+    ("notes.txt", b"\x00\x01\x02binary\x00", "notes.txt, line 1: this is a binary file, not text"),
     ("latin.txt", "Caf\u00e9 prices rose 20 percent.".encode("latin-1"), "latin.txt, line 1: not valid UTF-8"),
 ])
 def test_a_bad_upload_shows_an_error_naming_the_file(tmp_path, monkeypatch, name, data, message):

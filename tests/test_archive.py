@@ -2,8 +2,15 @@ import json
 
 import pytest
 
-from claims.archive import DEFAULT_RATING_MAP, map_rating, parse_verdict_map, read_statements
-from claims.errors import BadRecordError, InvalidValueError, MissingColumnError
+from claims.archive import (
+    DEFAULT_RATING_MAP,
+    MAX_STATEMENT_CHARS,
+    map_rating,
+    parse_verdict_map,
+    read_statements,
+)
+from claims.errors import BadRecordError, InputTooLargeError, InvalidValueError, MissingColumnError
+from claims.readers import MAX_FILE_BYTES
 from claims.models import Verdict
 
 
@@ -100,3 +107,58 @@ def test_archive_cells_keep_a_leading_tab_instead_of_becoming_formulas():
     # kept as text, yet the same statement as far as de-duplication goes
     (same,) = read_statements(plain, "a.csv").rows
     assert (row["row_hash"], row["text_hash"]) == (same["row_hash"], same["text_hash"])
+
+
+@pytest.mark.parametrize("name", ["a.csv", "a.jsonl"])
+def test_a_statement_longer_than_the_limit_refuses_the_whole_file(name):
+    long = "a" * (MAX_STATEMENT_CHARS + 1)
+    if name == "a.csv":
+        data = f"text\nShort one.\n{'a' * MAX_STATEMENT_CHARS}\n{long}\nAnother.\n".encode()
+        line = 4
+    else:
+        data = f'{{"text": "Short one."}}\n{{"text": "{long}"}}\n'.encode()
+        line = 2
+    with pytest.raises(BadRecordError) as info:
+        read_statements(data, name)
+    assert str(info.value) == (f"{name}, line {line}: the statement has {MAX_STATEMENT_CHARS + 1:,} characters; "
+                               f"an archive statement may have at most {MAX_STATEMENT_CHARS:,}")
+
+
+def test_a_statement_of_exactly_the_limit_is_kept():
+    (row,) = read_statements(f"text\n{'a' * MAX_STATEMENT_CHARS}\n".encode(), "a.csv").rows
+    assert len(row["text"]) == MAX_STATEMENT_CHARS
+
+
+def test_an_archive_over_the_file_size_limit_is_refused():
+    with pytest.raises(InputTooLargeError, match=r"^a.jsonl: the file has [\d,]+ bytes"):
+        read_statements(b" " * (MAX_FILE_BYTES + 1), "a.jsonl")
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "file:///etc/passwd",
+     "data:text/html;base64,PHNjcmlwdD4=", "vbscript:msgbox", "//evil.example/x", "https://a.example/x y",
+     'https://a.example/"onmouseover=alert(1)'],
+)
+def test_a_link_that_is_not_http_is_dropped_and_counted_the_row_kept(link):
+    data = json.dumps({"text": "Claim.", "url": link, "rating": "False"}).encode() + b"\n"
+    parsed = read_statements(data, "a.jsonl")
+    (row,) = parsed.rows
+    assert (row["url"], row["text"], row["verdict"], parsed.dropped_links) == (None, "Claim.", "disputed", 1)
+    assert link not in row["extra"]
+
+
+def test_http_links_are_kept_and_not_counted():
+    data = b"text,url\nOne.,https://a.example/1\nTwo.,http://b.example/2\nThree.,\n"
+    parsed = read_statements(data, "a.csv")
+    assert [r["url"] for r in parsed.rows] == ["https://a.example/1", "http://b.example/2", None]
+    assert parsed.dropped_links == 0
+
+
+def test_archive_cells_lose_invisible_characters_so_lookalikes_are_one_statement():
+    plain = b'{"text": "Inflation hit 9.1% in June.", "speaker": "BLS", "topic": "prices"}\n'
+    hidden = b'{"text": "Inflation hit 9.1\\u200b% in \\u202eJune.", "speaker": "B\\u200dLS", "topic": "pri\\u200bces"}\n'
+    (a,), (b,) = read_statements(plain, "a.jsonl").rows, read_statements(hidden, "a.jsonl").rows
+    assert (a["row_hash"], a["text_hash"], a["text"], a["speaker"]) == (
+        b["row_hash"], b["text_hash"], b["text"], b["speaker"])
+    assert json.loads(b["extra"]) == {"topic": "prices"}

@@ -2,15 +2,19 @@ import datetime as dt
 
 import pytest
 
+from claims import readers
 from claims.errors import (
     BadRecordError,
     BinaryInputError,
     EmptyInputError,
     EncodingError,
+    InputTooLargeError,
     MissingColumnError,
     UnsupportedFormatError,
 )
 from claims.readers import (
+    MAX_FILE_BYTES,
+    MAX_ROW_CHARS,
     decode_text,
     html_to_text,
     markdown_to_text,
@@ -25,7 +29,24 @@ from claims.readers import (
     [
         (b"", EmptyInputError, "a.txt: the file is empty"),
         (b"  \n\t ", EmptyInputError, "a.txt: the file is empty"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", BinaryInputError, "a.txt: this is a binary file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", BinaryInputError,
+         "a.txt: this is a binary file, not text: it looks like a PNG image"),
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", BinaryInputError, "a.txt: this is a binary file, not text: it looks like a JPEG"),
+        (b"GIF89a\x01\x00", BinaryInputError, "a.txt: this is a binary file, not text: it looks like a GIF image"),
+        (b"%PDF-1.7\n%\xe2\xe3", BinaryInputError, "a.txt: this is a binary file, not text: it looks like a PDF"),
+        (b"PK\x03\x04\x14\x00", BinaryInputError, "a.txt: this is a binary file, not text: it looks like a ZIP"),
+        (b"x" * 9000 + b"\nline two\nthree \x00 NUL", BinaryInputError,
+         "a.txt, line 3: this is a binary file, not text (it contains a NUL byte)"),
+        ("h\x00e\x00l\x00l\x00o\x00".encode("latin-1"), EncodingError,
+         "a.txt: this looks like UTF-16 without a byte-order mark; save it as UTF-8"),
+        ("Prices rose 5 percent.\n".encode("utf-16-be"), EncodingError,
+         "a.txt: this looks like UTF-16 without a byte-order mark"),
+        (b"\xff\xfeh\x00i\x00\x00\x00", BinaryInputError, "a.txt, line 1: this is a binary file"),
+        (b"\xff\xfe\n\x00h\x00i", EncodingError, "a.txt, line 2: not valid UTF-16"),
+        (b"text\n" + b"\x01\x02\x03\x04\x05\x06\x07\x08\x0e" * 3, BinaryInputError,
+         "a.txt, line 2: this looks like a binary file, not text (control characters)"),
+        (b"\xef\xbb\xbf \n", EmptyInputError, "a.txt: the file holds only whitespace"),
+        ("\u200b\u200b".encode(), EmptyInputError, "a.txt: the file is empty"),
         (b"fine line\nbad \xff byte\n", EncodingError, "a.txt, line 2: not valid UTF-8 (byte 0xff at offset 14)"),
         ("caf\u00e9\n".encode("latin-1"), EncodingError, "a.txt, line 1: not valid UTF-8"),
     ],
@@ -40,6 +61,34 @@ def test_decode_drops_bom_and_keeps_text():
     assert decode_text("\ufeffHello\r\nthere".encode(), "a.txt") == "Hello\r\nthere"
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_byte_order_mark_are_text(codec):
+    text = "Prices of caf\u00e9 rose 5 percent.\nהמחירים עלו.\n"
+    data = ("\ufeff" + text).encode(codec) if codec != "utf-16" else text.encode(codec)
+    assert decode_text(data, "a.txt") == text
+
+
+def test_decode_removes_invisible_characters_and_keeps_right_to_left_text():
+    data = "Taxes rose 5\u200b%.\n\u202eevil\u202c\nשלום \u0645\u0631\u062d\u0628\u0627\x1b[2J\n".encode()
+    assert decode_text(data, "a.txt") == "Taxes rose 5%.\nevil\nשלום \u0645\u0631\u062d\u0628\u0627[2J\n"
+
+
+def test_a_file_over_the_size_limit_is_refused_before_decoding():
+    data = b"\xff" * (MAX_FILE_BYTES + 1)  # not UTF-8 either: the size is what is checked first
+    for read in (decode_text, read_documents, read_records):
+        with pytest.raises(InputTooLargeError) as info:
+            read(data, "big.csv")
+        assert str(info.value).startswith(f"big.csv: the file has {MAX_FILE_BYTES + 1:,} bytes; claimdesk reads "
+                                          f"files of at most {MAX_FILE_BYTES:,} bytes (50 MB)")
+
+
+def test_a_file_at_the_size_limit_is_read(monkeypatch):
+    monkeypatch.setattr(readers, "MAX_FILE_BYTES", 32)
+    assert decode_text(b"x" * 31 + b".", "a.txt") == "x" * 31 + "."
+    with pytest.raises(InputTooLargeError):
+        decode_text(b"x" * 32 + b".", "a.txt")
+
+
 def test_txt_title_from_headline():
     docs = read_documents(b"Big Headline Here\nThe body says 3 things.\n", "story.txt", source="S")
     assert [(d.title, d.kind, d.source) for d in docs] == [("Big Headline Here", "article", "S")]
@@ -48,6 +97,35 @@ def test_txt_title_from_headline():
 def test_txt_title_falls_back_to_filename():
     docs = read_documents(b"The body says 3 things. And more.", "story.txt")
     assert docs[0].title == "story"
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    ["<script>alert('X')</script>", "<style>p:after{content:'X'}</style>", "<iframe src=x>X</iframe>",
+     "<noscript>X</noscript>", "<template><p>X</p></template>", "<object data=x>X</object>",
+     "<noembed>X</noembed>", "<svg><script>X</script></svg>", "<script/>X</script>", "<iframe/>X</iframe>",
+     "<script>document.write('</p>X<p>')</script>", "<script>never closed X <p>X"],
+)
+def test_html_drops_what_a_browser_does_not_show(hidden):
+    text, _ = html_to_text(f"<p>Before.</p>{hidden}<p>After.</p>")
+    assert "X" not in text and text.startswith("Before.")
+
+
+def test_html_event_handlers_and_javascript_links_never_become_text():
+    html = ('<body onload="alert(1)"><p onclick="alert(2)">Shown.</p><img src=x onerror=alert(3)>'
+            '<a href="javascript:alert(4)">Link text.</a></body>')
+    assert html_to_text(html) == ("Shown.\nLink text.", None)
+
+
+def test_html_without_a_closing_head_still_has_a_body():
+    html = "<html><head><title>T</title><script>x()</script><body><p>Body text.</p>"
+    assert html_to_text(html) == ("Body text.", "T")
+    assert html_to_text("<head><title>T</title>Text with no body tag.") == ("Text with no body tag.", "T")
+
+
+def test_html_character_references_cannot_smuggle_invisible_characters():
+    text, title = html_to_text("<title>A&#x202E;B</title><p>5&#8203;% &#x200F;rise</p>")
+    assert (text, title) == ("5% rise", "AB")
 
 
 def test_html_keeps_visible_text_only():
@@ -101,6 +179,86 @@ def test_batch_errors_name_file_and_line(data, name, error, message):
     with pytest.raises(error) as info:
         read_documents(data, name)
     assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "problem"),
+    [
+        (b'text\n"never closed\nsecond\nthird\n', 2, "a quoted cell in the row starting here is never closed"),
+        (b'text,a\nok,1\n"oops,1\nsecond,2\nthird,3\n', 3, "a quoted cell in the row starting here is never closed"),
+        (b'text,a\nok,1\n"oops,1\nsecond,2\n"third",3\n', 3, "a quoted cell in the row starting here goes on after"),
+        (b'"text\n', 1, "a quoted cell in the row starting here is never closed"),
+    ],
+)
+def test_an_unclosed_quote_is_an_error_at_the_line_it_opened(data, line, problem):
+    with pytest.raises(BadRecordError) as info:
+        read_documents(data, "q.csv")
+    assert (info.value.line, info.value.source) == (line, "q.csv")
+    assert info.value.problem.startswith(problem)
+
+
+def test_a_quote_inside_an_unquoted_cell_is_still_text():
+    (post,) = read_documents(b'text\nHe is 6" tall.\n', "q.csv")
+    assert post.text == 'He is 6" tall.'
+
+
+def test_a_csv_cell_over_the_csv_field_limit_names_its_row():
+    data = b"text\nok\n" + b"x" * 140_000 + b"\n"
+    with pytest.raises(BadRecordError) as info:
+        read_documents(data, "big.csv")
+    assert str(info.value).startswith("big.csv, line 3: a cell in the row starting here is longer than 131,072")
+
+
+@pytest.mark.parametrize("length", [MAX_ROW_CHARS, MAX_ROW_CHARS + 1])
+def test_a_batch_row_longer_than_the_limit_is_refused_by_its_line(length):
+    data = b'{"text": "ok"}\n{"text": "' + b"a" * length + b'"}\n'
+    if length == MAX_ROW_CHARS:
+        assert len(read_documents(data, "long.jsonl")) == 2
+        return
+    with pytest.raises(BadRecordError) as info:
+        read_documents(data, "long.jsonl")
+    assert str(info.value) == (f"long.jsonl, line 2: the text has {length:,} characters; one row may have at most "
+                               f"{MAX_ROW_CHARS:,}. Put a longer text in a file of its own")
+
+
+def test_jsonl_lines_end_only_at_line_breaks():
+    data = '{"text": "One\u2028two\u0085three."}\n{"text": "Four."}\n{"text": }\n'.encode()
+    with pytest.raises(BadRecordError) as info:
+        read_documents(data, "p.jsonl")
+    assert info.value.line == 3
+    (first, _) = read_documents(data.rsplit(b"\n", 2)[0] + b"\n", "p.jsonl")
+    assert first.text == "One\u2028twothree."
+
+
+def test_deeply_nested_json_is_a_bad_record_not_a_crash():
+    with pytest.raises(BadRecordError, match=r"deep.jsonl, line 2: invalid JSON: nested too deeply"):
+        read_documents(b'{"text": "ok"}\n{"text": ' + b"[" * 5000 + b"\n", "deep.jsonl")
+
+
+def test_batch_cells_lose_invisible_characters_even_when_json_escapes_them():
+    data = b'{"text": "Taxes rose 5\\u200b%.", "author": "\\u202eAnn\\u202c", "source": "X\\u001b[2J"}\n'
+    (post,) = read_documents(data, "p.jsonl")
+    assert (post.text, post.speaker, post.source) == ("Taxes rose 5%.", "Ann", "X[2J")
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [("https://x.example/1", "https://x.example/1"), ("javascript:alert(1)", "https://file.example/"),
+     ("file:///etc/passwd", "https://file.example/"), ("data:text/html;base64,eA==", "https://file.example/"),
+     ("", "https://file.example/")],
+)
+def test_a_batch_rows_link_must_be_http(link, expected):
+    data = f'text,url\nA post.,"{link}"\n'.encode()
+    (post,) = read_documents(data, "p.csv", url="https://file.example/")
+    assert post.url == expected
+    (post,) = read_documents(data, "p.csv")
+    assert post.url == (expected if link.startswith("https") else None)
+
+
+def test_pasted_text_loses_invisible_characters():
+    assert pasted_document("Rates\u200b rose \u202e5%.").text == "Rates rose 5%."
+    with pytest.raises(EmptyInputError):
+        pasted_document("\u200b\u200f")
 
 
 def test_csv_line_numbers_count_multiline_cells():
