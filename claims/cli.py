@@ -286,9 +286,9 @@ def undo_cmd(state: _Context, claim_id: int, reviewer: str | None) -> None:
 def sentences_cmd(state: _Context, document_id: int) -> None:
     """List every sentence of DOCUMENT_ID with its id, score and claim flag (to promote or dismiss one)."""
     for s in state.workspace.document_sentences(document_id):
-        flag = "CLAIM" if s["is_claim"] else "     "
-        who = f" [{s['speaker']}]" if s["speaker"] else ""
-        click.echo(f"#{s['id']:<5} {flag} {s['checkworthiness']:.2f}{who} {s['text']}")
+        flag = "CLAIM" if s.is_claim else "     "
+        who = f" [{s.speaker}]" if s.speaker else ""
+        click.echo(f"#{s.id:<5} {flag} {s.checkworthiness:.2f}{who} {s.text}")
 
 
 @main.command("mark")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 from claims.errors import InvalidValueError
@@ -15,7 +15,10 @@ from claims.errors import InvalidValueError
 __all__ = [
     "Verdict",
     "Tier",
+    "Origin",
+    "ReviewAction",
     "Sentence",
+    "SentenceRow",
     "ExtractedSentence",
     "SourceText",
     "Document",
@@ -63,6 +66,24 @@ class Tier(str, Enum):
     DISTANT = "distant"
 
 
+class Origin(StrEnum):
+    """Where an earlier statement came from; these exact words are stored in ``statements.origin``.
+
+    ``archive``: imported from an archive file; ``review``: a claim reviewed in claimdesk.
+    A ``StrEnum``, so a member equals, formats and stores as its word.
+    """
+
+    ARCHIVE = "archive"
+    REVIEW = "review"
+
+
+class ReviewAction(StrEnum):
+    """What one review event did: ``label`` puts a verdict on, ``undo`` takes the reviewer's latest off."""
+
+    LABEL = "label"
+    UNDO = "undo"
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a text, with its character offsets: ``text == source[start:end]``."""
@@ -93,6 +114,21 @@ class ExtractedSentence:
             "is_claim": self.is_claim,
             "speaker": self.speaker,
         }
+
+
+@dataclass(frozen=True)
+class SentenceRow:
+    """A stored sentence of a document (claim or not), as the extract view and promote/dismiss see it."""
+
+    id: int
+    document_id: int
+    position: int
+    text: str
+    start: int
+    end: int
+    checkworthiness: float
+    is_claim: bool
+    speaker: str | None
 
 
 @dataclass(frozen=True)
@@ -174,7 +210,7 @@ class Statement:
     url: str | None
     verdict: Verdict | None
     rating: str | None
-    origin: str
+    origin: Origin
     claim_id: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 
@@ -216,7 +252,7 @@ class ReviewEvent:
     id: int
     claim_id: int
     reviewer: str
-    action: str
+    action: ReviewAction
     verdict: Verdict | None
     note: str | None
     evidence: tuple[str, ...]

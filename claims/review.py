@@ -11,12 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from claims.models import ReviewEvent, Verdict
+from claims.models import ReviewAction, ReviewEvent, Verdict
 
-__all__ = ["LABEL", "UNDO", "CurrentVerdict", "current_verdict", "standing_labels"]
+__all__ = ["LABEL", "UNDO", "CurrentVerdict", "current_verdict", "standing_labels", "last_standing_label"]
 
-LABEL = "label"
-UNDO = "undo"
+# Short names for the two actions (``ReviewAction`` in :mod:`claims.models`).
+LABEL = ReviewAction.LABEL
+UNDO = ReviewAction.UNDO
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,19 @@ def standing_labels(events: Sequence[ReviewEvent]) -> list[ReviewEvent]:
         elif event.action == UNDO and stack:
             stack.pop()
     return sorted((e for stack in stacks.values() for e in stack), key=lambda e: e.id)
+
+
+def last_standing_label(events: Sequence[ReviewEvent]) -> ReviewEvent | None:
+    """The most recent label still standing among events of any number of claims, or None.
+
+    Each claim's events are replayed on their own (an undo takes back a label on the same claim
+    only), so a reviewer's whole log gives the label their Undo would take back.
+    """
+    by_claim: dict[int, list[ReviewEvent]] = {}
+    for event in events:
+        by_claim.setdefault(event.claim_id, []).append(event)
+    standing = [label for claim_events in by_claim.values() for label in standing_labels(claim_events)]
+    return max(standing, key=lambda e: e.id, default=None)
 
 
 def current_verdict(events: Sequence[ReviewEvent]) -> CurrentVerdict | None:

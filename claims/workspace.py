@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import TextIO
 from urllib.parse import urlparse
@@ -30,18 +32,21 @@ from claims.models import (
     ImportResult,
     IngestResult,
     Match,
+    Origin,
     Progress,
+    ReviewAction,
     ReviewEvent,
+    SentenceRow,
     SourceText,
     Statement,
     Tier,
     Verdict,
 )
 from claims.readers import content_hash, read_documents
-from claims.review import LABEL, UNDO, current_verdict, standing_labels
+from claims.review import last_standing_label, standing_labels
 from claims.settings import Settings
 from claims.store import Store
-from index.embed import Embedder, TextEmbedder, embed_cached, text_hash
+from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
 from index.fusion import weighted_score_fusion
 from index.lexical import LexicalIndex
 from index.vectors import SyncReport, VectorIndex
@@ -70,6 +75,61 @@ def _check_urls(urls: Iterable[str]) -> tuple[str, ...]:
     return tuple(cleaned)
 
 
+@dataclass
+class _Ingested:
+    """What one document of an ingest came to, gathered before its claims are matched."""
+
+    n_sentences: int
+    n_claims: int
+    document: Document | None = None
+    earlier_id: int | None = None  # the document already stored under this content (or text)
+    duplicate: bool = False  # stored before under other details
+    texts: list[str] = field(default_factory=list)  # claims to match
+    excluded: list[int | None] = field(default_factory=list)  # each one's own claim id, if stored before
+
+
+class _RememberingCache:
+    """The store's embedding cache, remembering every vector a thread looks up or adds while it ingests.
+
+    The scorer reads each sentence's vector through this cache; inside :meth:`remembering`, the
+    claims' vectors are then served from memory instead of being looked up again. Outside it (and
+    on other threads) it passes straight through to the database.
+    """
+
+    def __init__(self, cache: EmbeddingCache) -> None:
+        self._cache = cache
+        self._local = threading.local()
+
+    @contextmanager
+    def remembering(self) -> Iterator[None]:
+        if getattr(self._local, "memory", None) is not None:  # already inside an ingest on this thread
+            yield
+            return
+        self._local.memory = {}
+        try:
+            yield
+        finally:
+            self._local.memory = None
+
+    def get_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        memory: dict[tuple[str, str], np.ndarray] | None = getattr(self._local, "memory", None)
+        if memory is None:
+            return self._cache.get_embeddings(model, hashes)
+        found = {h: memory[(model, h)] for h in hashes if (model, h) in memory}
+        unknown = [h for h in hashes if h not in found]
+        if unknown:
+            stored = self._cache.get_embeddings(model, unknown)
+            memory.update(((model, h), v) for h, v in stored.items())
+            found.update(stored)
+        return found
+
+    def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        self._cache.put_embeddings(model, vectors)
+        memory = getattr(self._local, "memory", None)
+        if memory is not None:
+            memory.update(((model, h), v) for h, v in vectors.items())
+
+
 class Workspace:
     """A claimdesk workspace: documents, claims, the earlier-statements archive and reviews."""
 
@@ -77,6 +137,7 @@ class Workspace:
                  embedder: TextEmbedder | None = None, index: VectorIndex | None = None) -> None:
         self.settings = settings
         self.store = store or Store(settings.db_url)
+        self._vectors = _RememberingCache(self.store.embeddings)
         self._embedder = embedder
         self._index = index
         self._lexical: LexicalIndex | None = None
@@ -101,7 +162,7 @@ class Workspace:
                 embedder = self.embedder
                 self._index = VectorIndex(self.settings.index_dir, embedder.name, embedder.dim)
                 self._embed_missing_statements()
-                self._index.sync(self.store)
+                self._index.sync(self.store.statements)
             return self._index
 
     @property
@@ -110,16 +171,16 @@ class Workspace:
 
     def _embed_missing_statements(self) -> None:
         # After a model change (or rows written by another tool) some statements lack vectors.
-        missing = self.store.hashes_missing_embeddings(self.embedder.name)
+        missing = self.store.statements.texts_without_vectors(self.embedder.name)
         if missing:
-            embed_cached([text for _, text in missing], self.embedder, self.store)
+            embed_cached(missing, self.embedder, self._vectors)
 
     def rebuild_index(self) -> SyncReport:
         """Rebuild the FAISS cache from the vectors in the database."""
         with self._lock:
             index = self.index
             self._embed_missing_statements()
-            return index.rebuild(self.store)
+            return index.rebuild(self.store.statements)
 
     def close(self) -> None:
         """Save the index if it changed and release database connections."""
@@ -139,7 +200,7 @@ class Workspace:
         with self._lock:
             if self._scorer is None:
                 self._scorer = build_scorer(self.embedder, self.settings.detector_path,
-                                            cache=self.store)
+                                            cache=self._vectors)
             return self._scorer
 
     def extract(self, text: str, default_speaker: str | None = None) -> list[ExtractedSentence]:
@@ -180,55 +241,74 @@ class Workspace:
         A document whose text is already in the workspace under other details (title, source,
         date) is not added either unless ``allow_duplicate_text``: its result names the earlier
         document in ``duplicate_of``, so the caller can offer it instead of a second copy.
+
+        Each text's vector is looked up (or embedded) once, while the detector scores it; a new
+        document's claims are matched with those vectors and its result is built from what was
+        written, without reading it back.
         """
         for doc in docs:
             self._check_size(doc)
-        prepared = []
-        for doc in docs:
-            sentences = self.extract(doc.text, default_speaker=doc.speaker)
-            if not sentences:
-                raise EmptyInputError("no sentences found", source=doc.origin, line=doc.line)
-            self._check_size(doc, sentences)
-            key = content_hash("\x1f".join([doc.text, doc.title, doc.source or "", doc.url or "",
-                                            str(doc.published or ""), doc.speaker or ""]))
-            prepared.append((doc, sentences, key))
+        with self._vectors.remembering():
+            prepared = []
+            for doc in docs:
+                sentences = self.extract(doc.text, default_speaker=doc.speaker)
+                if not sentences:
+                    raise EmptyInputError("no sentences found", source=doc.origin, line=doc.line)
+                self._check_size(doc, sentences)
+                key = content_hash("\x1f".join([doc.text, doc.title, doc.source or "", doc.url or "",
+                                                str(doc.published or ""), doc.speaker or ""]))
+                prepared.append((doc, sentences, key))
+            # Stored before the transaction, so the matching below finds every claim's vector.
+            embed_cached([s.text for _, sentences, _ in prepared for s in sentences if s.is_claim],
+                         self.embedder, self._vectors)
 
-        claim_texts = [s.text for _, sentences, _ in prepared for s in sentences if s.is_claim]
-        embed_cached(claim_texts, self.embedder, self.store)
+            outcomes: list[_Ingested] = []
+            documents = self.store.documents
+            with self.store.transaction() as conn:
+                for doc, sentences, key in prepared:
+                    outcome = _Ingested(n_sentences=len(sentences), n_claims=sum(s.is_claim for s in sentences))
+                    outcomes.append(outcome)
+                    outcome.earlier_id = documents.document_id_by_hash(key, conn)
+                    if outcome.earlier_id is None and not allow_duplicate_text:
+                        outcome.earlier_id = documents.document_id_by_body(doc.text, conn)
+                        outcome.duplicate = outcome.earlier_id is not None
+                    if outcome.earlier_id is not None:
+                        continue
+                    rows = [{
+                        "position": i, "start_offset": s.start, "end_offset": s.end, "text": s.text,
+                        "text_hash": text_hash(s.text), "checkworthiness": float(s.checkworthiness),
+                        "is_claim": bool(s.is_claim), "speaker": s.speaker,
+                    } for i, s in enumerate(sentences)]
+                    outcome.document = documents.add_document(
+                        conn, content_hash=key, title=doc.title, origin=doc.origin, kind=doc.kind,
+                        source=doc.source, url=doc.url, published=doc.published,
+                        default_speaker=doc.speaker, body=doc.text, rows=rows)
+                    outcome.texts = [s.text for s in sentences if s.is_claim]
+                    # A new claim cannot be an earlier statement yet: nothing to exclude.
+                    outcome.excluded = [None] * len(outcome.texts)
 
-        created: list[tuple[int, bool, int, int, bool]] = []
-        with self.store.transaction() as conn:
-            for doc, sentences, key in prepared:
-                n_claims = sum(s.is_claim for s in sentences)
-                existing = self.store.document_id_by_hash(key, conn)
-                if existing is not None:
-                    created.append((existing, False, len(sentences), n_claims, False))
-                    continue
-                same_text = None if allow_duplicate_text else self.store.document_id_by_body(doc.text, conn)
-                if same_text is not None:
-                    created.append((same_text, False, len(sentences), n_claims, True))
-                    continue
-                rows = [{
-                    "position": i, "start_offset": s.start, "end_offset": s.end, "text": s.text,
-                    "text_hash": text_hash(s.text), "checkworthiness": float(s.checkworthiness),
-                    "is_claim": bool(s.is_claim), "speaker": s.speaker,
-                } for i, s in enumerate(sentences)]
-                doc_id = self.store.add_document(
-                    conn, content_hash=key, title=doc.title, origin=doc.origin, kind=doc.kind,
-                    source=doc.source, url=doc.url, published=doc.published,
-                    default_speaker=doc.speaker, body=doc.text, rows=rows)
-                created.append((doc_id, True, len(sentences), n_claims, False))
+            # A document stored before (perhaps earlier in this batch) is matched as it is stored,
+            # since its claims may have been promoted or dismissed; no claim matches its own statement.
+            for outcome in outcomes:
+                if outcome.earlier_id is not None:
+                    outcome.document = documents.get_document(outcome.earlier_id)
+                    stored = documents.list_claims(document_id=outcome.earlier_id)
+                    outcome.texts = [c.text for c in stored]
+                    outcome.excluded = [c.id for c in stored]
+            texts = [t for outcome in outcomes for t in outcome.texts]
+            vectors = embed_cached(texts, self.embedder, self._vectors)
 
-        results = []
-        for doc_id, was_new, n_sentences, n_claims, duplicate in created:
-            claims = self.store.list_claims(document_id=doc_id)
-            matches = self.match_claims([c.id for c in claims], top_k=1)
-            best = [m[0].tier for m in matches.values() if m]
-            document = self.store.get_document(doc_id)
+        excluded = [e for outcome in outcomes for e in outcome.excluded]
+        matches = self._matches_for_vectors(vectors, texts, excluded, top_k=1) if texts else []
+        results, at = [], 0
+        for outcome in outcomes:
+            best = [m[0].tier for m in matches[at:at + len(outcome.texts)] if m]
+            at += len(outcome.texts)
             results.append(IngestResult(
-                document=document, created=was_new, n_sentences=n_sentences,
-                n_claims=n_claims, n_same_claim=best.count(Tier.SAME_CLAIM),
-                n_related=best.count(Tier.RELATED), duplicate_of=document if duplicate else None))
+                document=outcome.document, created=outcome.earlier_id is None,
+                n_sentences=outcome.n_sentences, n_claims=outcome.n_claims,
+                n_same_claim=best.count(Tier.SAME_CLAIM), n_related=best.count(Tier.RELATED),
+                duplicate_of=outcome.document if outcome.duplicate else None))
         return results
 
     # -- the archive -------------------------------------------------------------------------
@@ -237,18 +317,18 @@ class Workspace:
                           overrides: Mapping[str, Verdict] | None = None) -> ImportResult:
         """Add an archive file's statements, all or nothing; rows already in the archive are skipped."""
         parsed = read_statements(data, origin, overrides)
-        embed_cached([r["text"] for r in parsed.rows], self.embedder, self.store)
+        embed_cached([r["text"] for r in parsed.rows], self.embedder, self._vectors)
         with self.store.transaction() as conn:
-            added, skipped, updated = self.store.add_statements(
+            added, skipped, updated = self.store.statements.add_statements(
                 conn, origin=origin, content_hash=content_hash(data), rows=parsed.rows)
-        self.index.sync(self.store)
+        self.index.sync(self.store.statements)
         return ImportResult(origin=origin, added=added, skipped=skipped, updated=updated,
                             unmapped_ratings=parsed.unmapped)
 
     def load_demo_archive(self) -> ImportResult | None:
         """Import the bundled demo archive unless it is already in; None when it was."""
         data = demo_bytes(DEMO_ARCHIVE)
-        if self.store.import_seen(content_hash(data)):
+        if self.store.statements.import_seen(content_hash(data)):
             return None
         return self.import_statements(data, "claims/demo/archive.csv")
 
@@ -260,7 +340,8 @@ class Workspace:
     def search_archive(self, text: str | None = None, *, verdict: str | None = None, origin: str | None = None,
                        limit: int = 50, offset: int = 0) -> tuple[list[Statement], int]:
         """Browse the archive: statements containing ``text``, newest first, and how many match."""
-        return self.store.search_statements(text, verdict=verdict, origin=origin, limit=limit, offset=offset)
+        return self.store.statements.search_statements(text, verdict=verdict, origin=origin, limit=limit,
+                                                       offset=offset)
 
     # -- matching ----------------------------------------------------------------------------
 
@@ -274,9 +355,9 @@ class Workspace:
     def _lexical_index(self) -> LexicalIndex | None:
         """BM25 over every earlier statement (text and speaker), rebuilt when statements change."""
         with self._lock:
-            key = self.store.statement_stats()
+            key = self.store.statements.statement_stats()
             if self._lexical_key != key:
-                ids, texts = self.store.statement_texts()
+                ids, texts = self.store.statements.statement_texts()
                 self._lexical = LexicalIndex(ids, texts) if ids else None
                 self._lexical_key = key
             return self._lexical
@@ -289,7 +370,7 @@ class Workspace:
         two embeddings, so the thresholds keep one meaning whatever found the candidate.
         """
         index = self.index
-        index.sync(self.store, save=False)
+        index.sync(self.store.statements, save=False)
         depth = max(self.settings.candidate_depth, top_k + 8)
         dense = index.search(vectors, depth)
         weight = self.settings.lexical_weight
@@ -301,13 +382,13 @@ class Workspace:
                 rankings.append(weighted_score_fusion([dense_q, lexical_q], [1.0, weight], normalise="zscore"))
             else:
                 rankings.append(dense_q or lexical_q)
-        statements = self.store.get_statements(sorted({sid for r in rankings for sid, _ in r}))
+        statements = self.store.statements.get_statements(sorted({sid for r in rankings for sid, _ in r}))
         results: list[list[Match]] = []
         for query_pos, ranking in enumerate(rankings):
             chosen = []
             for sid, fused in ranking:
                 st = statements.get(sid)
-                if st is None or (st.origin == "review" and st.verdict is None):
+                if st is None or (st.origin is Origin.REVIEW and st.verdict is None):
                     continue
                 if excluded[query_pos] is not None and st.claim_id == excluded[query_pos]:
                     continue
@@ -317,7 +398,7 @@ class Workspace:
             cosine = dict(dense[query_pos])
             missing = [st for st, _ in chosen if st.id not in cosine]
             if missing:
-                stored = self.store.get_embeddings(self.embedder.name, [text_hash(st.text) for st in missing])
+                stored = self._vectors.get_embeddings(self.embedder.name, [text_hash(st.text) for st in missing])
                 for st in missing:
                     vector = stored.get(text_hash(st.text))
                     cosine[st.id] = float(vector @ vectors[query_pos]) if vector is not None else 0.0
@@ -335,19 +416,25 @@ class Workspace:
         """The earlier statements closest to ``text``, best first."""
         if not text.strip():
             raise InvalidValueError("the text to match is empty")
-        vector = embed_cached([text], self.embedder, self.store)
+        vector = embed_cached([text], self.embedder, self._vectors)
         return self._matches_for_vectors(vector, [text], [None], top_k or self.settings.top_k)[0]
 
     def match_claims(self, claim_ids: Sequence[int], top_k: int | None = None) -> dict[int, list[Match]]:
         """Matches for several stored claims; a claim is never its own match."""
         if not claim_ids:
             return {}
-        found = self.store.sentence_texts(claim_ids)
+        found = self.store.documents.sentence_texts(claim_ids)
         missing = [cid for cid in claim_ids if cid not in found]
         if missing:
             raise NotFoundError(f"no claim with id {missing[0]}")
-        texts = [found[cid] for cid in claim_ids]
-        vectors = embed_cached(texts, self.embedder, self.store)
+        return self._match_claim_texts(claim_ids, [found[cid] for cid in claim_ids], top_k)
+
+    def _match_claim_texts(self, claim_ids: Sequence[int], texts: Sequence[str],
+                           top_k: int | None) -> dict[int, list[Match]]:
+        """Matches for stored claims whose texts the caller already holds."""
+        if not claim_ids:
+            return {}
+        vectors = embed_cached(texts, self.embedder, self._vectors)
         found = self._matches_for_vectors(vectors, texts, list(claim_ids), top_k or self.settings.top_k)
         return dict(zip(claim_ids, found))
 
@@ -362,54 +449,32 @@ class Workspace:
 
     def list_documents(self) -> list[Document]:
         """Every document, newest first, with its sentence and claim counts."""
-        return self.store.list_documents()
+        return self.store.documents.list_documents()
 
     def claim_speakers(self) -> list[str]:
         """The speakers of stored claims, for the queue's filter."""
-        return self.store.claim_speakers()
+        return self.store.documents.claim_speakers()
 
     def archive_origins(self) -> list[str]:
         """The archive files imported so far."""
-        return self.store.archive_origins()
+        return self.store.statements.archive_origins()
 
     def document_progress(self) -> dict[int, Progress]:
-        """Review progress of every document, from one query."""
-        result: dict[int, list[int]] = {}
-        for claim in self.store.list_claims():
-            counts = result.setdefault(claim.document_id, [0, 0])
-            counts[0] += 1
-            counts[1] += claim.verdict is not None
-        return {doc_id: Progress(total, reviewed) for doc_id, (total, reviewed) in result.items()}
+        """Review progress of every document that has claims, from one query."""
+        return self.store.documents.progress_by_document()
 
     def last_label(self, reviewer: str) -> ReviewEvent | None:
         """The reviewer's most recent label that still stands (what Undo takes back), if any."""
-        seen: set[int] = set()
-        for event in self.store.label_events_by(reviewer.strip()):
-            if event.claim_id in seen:
-                continue
-            seen.add(event.claim_id)
-            mine = [e for e in standing_labels(self.store.review_events(event.claim_id))
-                    if e.reviewer == event.reviewer]
-            if mine:
-                return max(mine, key=lambda e: e.id)
-        return None
+        return last_standing_label(self.store.reviews.events_by(reviewer.strip()))
 
     def get_claim(self, claim_id: int) -> Claim:
-        return self.store.get_claim(claim_id, context=self.settings.context_sentences)
+        return self.store.documents.get_claim(claim_id, context=self.settings.context_sentences)
 
     def list_claims(self, **filters: object) -> list[Claim]:
-        return self.store.list_claims(**filters)  # type: ignore[arg-type]
+        return self.store.documents.list_claims(**filters)  # type: ignore[arg-type]
 
     def progress(self, document_id: int | None = None) -> Progress:
-        return self.store.progress(document_id)
-
-    def _refresh_statement(self, conn, claim_id: int) -> None:
-        current = current_verdict(self.store.review_events(claim_id, conn))
-        extra = {}
-        if current is not None:
-            extra = {"reviewer": current.reviewer, "note": current.note,
-                     "reviewed_at": current.at.isoformat()}
-        self.store.upsert_review_statement(conn, claim_id, current.verdict if current else None, extra)
+        return self.store.documents.progress(document_id)
 
     def label(self, claim_id: int, verdict: Verdict | str, reviewer: str, *, note: str | None = None,
               evidence: Iterable[str] = ()) -> ReviewEvent:
@@ -420,28 +485,31 @@ class Workspace:
             raise InvalidValueError("a reviewer name is needed to record a verdict")
         urls = _check_urls(evidence)
         note = (note or "").strip() or None
-        embed_cached([self.store.get_claim(claim_id, context=0).text], self.embedder, self.store)
+        text = self.store.documents.sentence_texts([claim_id]).get(claim_id)
+        if text is None:
+            raise NotFoundError(f"no claim with id {claim_id}")
+        # Embedded first, so the claim's earlier statement has its vector when the index syncs.
+        embed_cached([text], self.embedder, self._vectors)
         with self.store.transaction() as conn:
-            if not self.store.claim_exists(conn, claim_id):
+            if not self.store.documents.claim_exists(conn, claim_id):
                 raise NotFoundError(f"no claim with id {claim_id}")
-            event = self.store.append_review(conn, claim_id=claim_id, reviewer=reviewer, action=LABEL,
-                                             verdict=verdict, note=note, evidence=urls)
-            self._refresh_statement(conn, claim_id)
-        self.index.sync(self.store, save=False)
+            event = self.store.reviews.append_review(conn, claim_id=claim_id, reviewer=reviewer,
+                                                     action=ReviewAction.LABEL, verdict=verdict, note=note,
+                                                     evidence=urls)
+        self.index.sync(self.store.statements, save=False)
         return event
 
     def undo(self, claim_id: int, reviewer: str) -> ReviewEvent:
         """Take back the reviewer's latest standing label on a claim (recorded as an event too)."""
         reviewer = (reviewer or "").strip()
         with self.store.transaction() as conn:
-            if not self.store.claim_exists(conn, claim_id):
+            if not self.store.documents.claim_exists(conn, claim_id):
                 raise NotFoundError(f"no claim with id {claim_id}")
-            mine = [e for e in standing_labels(self.store.review_events(claim_id, conn)) if e.reviewer == reviewer]
-            if not mine:
+            events = self.store.reviews.review_events(claim_id, conn)
+            if not [e for e in standing_labels(events) if e.reviewer == reviewer]:
                 raise InvalidValueError(f"{reviewer or 'this reviewer'} has no verdict on claim {claim_id} to undo")
-            event = self.store.append_review(conn, claim_id=claim_id, reviewer=reviewer, action=UNDO,
-                                             verdict=None, note=None, evidence=())
-            self._refresh_statement(conn, claim_id)
+            event = self.store.reviews.append_review(conn, claim_id=claim_id, reviewer=reviewer,
+                                                     action=ReviewAction.UNDO, verdict=None, note=None, evidence=())
         return event
 
     def mark_claim(self, sentence_id: int, is_claim: bool, reviewer: str) -> None:
@@ -453,27 +521,27 @@ class Workspace:
         reviewer = (reviewer or "").strip()
         if not reviewer:
             raise InvalidValueError("a reviewer name is needed to promote or dismiss a sentence")
-        text = self.store.sentence(sentence_id)["text"]
+        text = self.store.documents.sentence(sentence_id).text
         if is_claim:
-            embed_cached([text], self.embedder, self.store)
+            embed_cached([text], self.embedder, self._vectors)
         with self.store.transaction() as conn:
-            self.store.record_feedback(conn, sentence_id, reviewer, is_claim)
+            self.store.reviews.record_feedback(conn, sentence_id, reviewer, is_claim)
 
-    def document_sentences(self, document_id: int) -> list[dict[str, object]]:
+    def document_sentences(self, document_id: int) -> list[SentenceRow]:
         """Every sentence of a document in order, claims and the rest (to promote one)."""
-        self.store.get_document(document_id)
-        return self.store.document_sentences(document_id)
+        self.store.documents.get_document(document_id)
+        return self.store.documents.document_sentences(document_id)
 
     def history(self, claim_id: int) -> list[ReviewEvent]:
         """Every review event of a claim, oldest first."""
-        return self.store.review_events(claim_id)
+        return self.store.reviews.review_events(claim_id)
 
     # -- export ------------------------------------------------------------------------------
 
     def export_rows(self, *, status: str | None = None, document_id: int | None = None) -> list[ExportRow]:
         """The verdict CSV's rows: one per claim, with its top match now."""
-        claims = self.store.list_claims(status=status, document_id=document_id)
-        matches = self.match_claims([c.id for c in claims], top_k=1)
+        claims = self.store.documents.list_claims(status=status, document_id=document_id)
+        matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1)
         return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
 
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:

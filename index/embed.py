@@ -56,7 +56,10 @@ class TextEmbedder(Protocol):
 
 
 class EmbeddingCache(Protocol):
-    """Where vectors are kept between runs (the workspace database)."""
+    """Where vectors are kept between runs: the workspace database's ``Store.embeddings``.
+
+    Keyed by (model name, :func:`text_hash`); a key once written is never overwritten.
+    """
 
     def get_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
 

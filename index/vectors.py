@@ -13,8 +13,6 @@ Results carry statement ids (FAISS ``IndexIDMap2``), never FAISS row numbers.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ import faiss
 import numpy as np
 
 from claims.errors import IndexCacheError, InvalidValueError
+from index.atomic import atomic_write, atomic_write_text
 
 __all__ = ["VectorSource", "Manifest", "VectorIndex", "SyncReport"]
 
@@ -34,7 +33,7 @@ MANIFEST_VERSION = 1
 
 
 class VectorSource(Protocol):
-    """The database side: how many statements there are and their vectors in id order."""
+    """The database side (``Store.statements``): how many statements there are and their vectors in id order."""
 
     def statement_stats(self) -> tuple[int, int]:
         """(count, highest id) of all statements."""
@@ -70,21 +69,6 @@ class SyncReport:
     rebuilt: bool
     reason: str | None
     added: int
-
-
-def _write_atomic(path: Path, write) -> None:
-    """Write through ``write(tmp_path)`` to a temporary file, then rename it over ``path``."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        with open(tmp, "rb") as fp:
-            os.fsync(fp.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 class VectorIndex:
@@ -153,10 +137,8 @@ class VectorIndex:
         with self._lock:
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                _write_atomic(self.index_path, lambda tmp: faiss.write_index(self._index, tmp))
-                text = self.manifest().to_json()
-                _write_atomic(self.manifest_path,
-                              lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+                atomic_write(self.index_path, lambda tmp: faiss.write_index(self._index, tmp))
+                atomic_write_text(self.manifest_path, self.manifest().to_json())
             except OSError as exc:
                 raise IndexCacheError(f"cannot write the index to {self.folder}: {exc}") from exc
 

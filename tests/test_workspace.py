@@ -1,16 +1,18 @@
-"""The pipeline end to end on the real model: ingest → match → review → archive → export."""
+"""The pipeline end to end on the real model (``slow``): ingest → match → review → archive → export;
+and its plumbing on a fake embedder (fast): what an ingest looks up, embeds and reads back."""
 
 import csv
 import io
+from collections import Counter
 
 import pytest
 
 from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
-from claims.models import Tier, Verdict
+from claims.models import Origin, Progress, SentenceRow, Tier, Verdict
 from claims.readers import pasted_document
 from claims.workspace import DEMO_ARTICLE, Workspace, demo_bytes
+from index.embed import text_hash
 
-pytestmark = pytest.mark.slow
 
 ARCHIVE = (
     "text,speaker,date,source,url,rating\n"
@@ -26,6 +28,7 @@ def ingest_demo(ws):
     return result
 
 
+@pytest.mark.slow
 def test_seed_article_becomes_claims_with_matches(workspace):
     workspace.import_statements(ARCHIVE, "archive.csv")
     result = ingest_demo(workspace)
@@ -43,6 +46,7 @@ def test_seed_article_becomes_claims_with_matches(workspace):
     assert claim.context_before and claim.context_after
 
 
+@pytest.mark.slow
 def test_end_to_end_label_export_and_recognise_a_repeat(workspace):
     workspace.import_statements(ARCHIVE, "archive.csv")
     doc = ingest_demo(workspace).document
@@ -75,6 +79,7 @@ def test_end_to_end_label_export_and_recognise_a_repeat(workspace):
     assert top.tier is Tier.SAME_CLAIM and top.similarity > 0.99
 
 
+@pytest.mark.slow
 def test_a_claim_is_never_its_own_match(workspace):
     doc = ingest_demo(workspace).document
     claim = workspace.list_claims(document_id=doc.id)[0]
@@ -83,6 +88,7 @@ def test_a_claim_is_never_its_own_match(workspace):
     assert workspace.match_text(claim.text)[0].statement.claim_id == claim.id  # but a new text finds it
 
 
+@pytest.mark.slow
 def test_undo_removes_the_claim_from_the_archive(workspace):
     doc = ingest_demo(workspace).document
     claim = workspace.list_claims(document_id=doc.id)[0]
@@ -98,6 +104,7 @@ def test_undo_removes_the_claim_from_the_archive(workspace):
         workspace.undo(claim.id, "ana")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
@@ -107,6 +114,7 @@ def test_undo_removes_the_claim_from_the_archive(workspace):
          "is not a web address"),
     ],
 )
+@pytest.mark.slow
 def test_bad_labels_are_refused(workspace, kwargs, error, message):
     doc = ingest_demo(workspace).document
     claim = workspace.list_claims(document_id=doc.id)[0]
@@ -118,6 +126,7 @@ def test_bad_labels_are_refused(workspace, kwargs, error, message):
     assert workspace.store.count_rows() == before
 
 
+@pytest.mark.slow
 def test_unknown_claim(workspace):
     with pytest.raises(NotFoundError, match="no claim with id 12345"):
         workspace.label(12345, "supported", "ana")
@@ -125,6 +134,7 @@ def test_unknown_claim(workspace):
         workspace.match_claims([12345])
 
 
+@pytest.mark.slow
 def test_reingest_and_reimport_add_nothing(workspace):
     first = ingest_demo(workspace)
     workspace.import_statements(ARCHIVE, "archive.csv")
@@ -138,6 +148,7 @@ def test_reingest_and_reimport_add_nothing(workspace):
         {k: counts[k] for k in ("documents", "sentences", "statements", "embeddings")}
 
 
+@pytest.mark.slow
 def test_the_same_text_is_never_embedded_twice(settings, store, embedder):
     ws = Workspace(settings, store=store, embedder=embedder)
     start = embedder.texts_encoded
@@ -150,10 +161,11 @@ def test_the_same_text_is_never_embedded_twice(settings, store, embedder):
     ws.ingest_file(demo_bytes(DEMO_ARTICLE), "copy-with-other-name.txt", source="Elsewhere")
     # every sentence is embedded once (the detector scores them all; matching reuses the claims' vectors)
     doc_id = claims[0].document_id
-    assert first == len({s["text"] for s in ws.document_sentences(doc_id)})
+    assert first == len({s.text for s in ws.document_sentences(doc_id)})
     assert embedder.texts_encoded - start == first
 
 
+@pytest.mark.slow
 def test_batch_file_is_all_or_nothing(workspace):
     before = workspace.store.count_rows()
     bad = b'{"text": "Unemployment fell to 3.5 percent in 2019."}\n{"text": "   "}\n'
@@ -162,6 +174,7 @@ def test_batch_file_is_all_or_nothing(workspace):
     assert workspace.store.count_rows() == before
 
 
+@pytest.mark.slow
 def test_the_same_text_again_names_the_earlier_document_and_adds_nothing(workspace):
     first = ingest_demo(workspace)
     pasted = pasted_document(demo_bytes(DEMO_ARTICLE).decode("utf-8"), source="Pasted")
@@ -176,6 +189,7 @@ def test_the_same_text_again_names_the_earlier_document_and_adds_nothing(workspa
     assert len(set(labels)) == 2 and all(f"#{d.id}" in d.label for d in workspace.list_documents())
 
 
+@pytest.mark.slow
 def test_documents_over_the_size_limits_are_refused_and_nothing_is_stored(workspace):
     small = Workspace(workspace.settings.with_overrides(max_document_chars=1_000, max_sentences=5),
                       store=workspace.store, embedder=workspace.embedder)
@@ -190,6 +204,7 @@ def test_documents_over_the_size_limits_are_refused_and_nothing_is_stored(worksp
     assert workspace.list_documents() == []
 
 
+@pytest.mark.slow
 def test_posts_keep_their_author_as_speaker(workspace):
     data = (b"text,author,date\n"
             b"Unemployment fell to 3.5 percent in 2019 the lowest rate in fifty years.,@econ,2020-01-05\n")
@@ -198,6 +213,7 @@ def test_posts_keep_their_author_as_speaker(workspace):
     assert claim.speaker == "@econ" and str(claim.published) == "2020-01-05"
 
 
+@pytest.mark.slow
 def test_empty_pasted_text(workspace):
     from claims.readers import pasted_document
 
@@ -205,6 +221,7 @@ def test_empty_pasted_text(workspace):
         workspace.ingest_documents([pasted_document(" ")])
 
 
+@pytest.mark.slow
 def test_index_recovers_after_deletion_and_corruption(settings, store, embedder):
     ws = Workspace(settings, store=store, embedder=embedder)
     ws.load_demo_archive()
@@ -223,12 +240,14 @@ def test_index_recovers_after_deletion_and_corruption(settings, store, embedder)
     assert again.rebuild_index().added == count
 
 
+@pytest.mark.slow
 def test_demo_archive_loads_once(workspace):
     first = workspace.load_demo_archive()
     assert 40 <= first.added <= 80 and first.skipped == 0
     assert workspace.load_demo_archive() is None
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_the_same_pipeline_on_postgresql(pg_url, tmp_path, embedder):
     from claims.settings import load_settings
@@ -249,26 +268,28 @@ def test_the_same_pipeline_on_postgresql(pg_url, tmp_path, embedder):
         ws.close()
 
 
+@pytest.mark.slow
 def test_promote_and_dismiss_are_logged_as_feedback(workspace):
     workspace.import_statements(ARCHIVE, "archive.csv")
     doc = ingest_demo(workspace).document
     sentences = workspace.document_sentences(doc.id)
-    flagged = next(s for s in sentences if s["is_claim"])
-    unflagged = next(s for s in sentences if not s["is_claim"] and s["position"] > 0)
-    workspace.mark_claim(flagged["id"], False, "ana")
-    workspace.mark_claim(unflagged["id"], True, "ana")
+    flagged = next(s for s in sentences if s.is_claim)
+    unflagged = next(s for s in sentences if not s.is_claim and s.position > 0)
+    workspace.mark_claim(flagged.id, False, "ana")
+    workspace.mark_claim(unflagged.id, True, "ana")
     ids = [c.id for c in workspace.list_claims(document_id=doc.id)]
-    assert flagged["id"] not in ids and unflagged["id"] in ids
-    assert workspace.match_claim(unflagged["id"])  # a promoted sentence is embedded and matchable
-    assert workspace.store.feedback_examples() == [(flagged["text"], False), (unflagged["text"], True)]
-    workspace.mark_claim(flagged["id"], True, "ben")  # the latest call wins
-    assert (flagged["text"], True) in workspace.store.feedback_examples()
+    assert flagged.id not in ids and unflagged.id in ids
+    assert workspace.match_claim(unflagged.id)  # a promoted sentence is embedded and matchable
+    assert workspace.store.reviews.feedback_examples() == [(flagged.text, False), (unflagged.text, True)]
+    workspace.mark_claim(flagged.id, True, "ben")  # the latest call wins
+    assert (flagged.text, True) in workspace.store.reviews.feedback_examples()
     with pytest.raises(InvalidValueError, match="a reviewer name is needed"):
-        workspace.mark_claim(flagged["id"], True, " ")
+        workspace.mark_claim(flagged.id, True, " ")
     with pytest.raises(NotFoundError, match="no sentence with id 99999"):
         workspace.mark_claim(99999, True, "ana")
 
 
+@pytest.mark.slow
 def test_listing_helpers_for_the_ui(workspace):
     workspace.import_statements(ARCHIVE, "archive.csv")
     doc = ingest_demo(workspace).document
@@ -292,6 +313,7 @@ def test_listing_helpers_for_the_ui(workspace):
     assert workspace.search_archive(origin="other.csv")[1] == 0
 
 
+@pytest.mark.slow
 def test_reimport_with_a_fuller_verdict_map_fills_the_gaps(workspace):
     from claims.archive import parse_verdict_map
 
@@ -304,6 +326,7 @@ def test_reimport_with_a_fuller_verdict_map_fills_the_gaps(workspace):
     assert workspace.match_text("moon cheese")[0].statement.verdict is Verdict.DISPUTED
 
 
+@pytest.mark.slow
 def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     """Fusion of the FAISS and BM25 lists picks the statements; they are shown in the order of the
     similarity they show; weight 0 gives the FAISS list."""
@@ -314,7 +337,7 @@ def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     query = "China said the US spreads disinformation about Russia asking for weapons"
     vector = workspace.embedder.encode([query])
     dense = workspace.index.search(vector, 100)[0]
-    lexical = LexicalIndex(*workspace.store.statement_texts()).search([query], 100)[0]
+    lexical = LexicalIndex(*workspace.store.statements.statement_texts()).search([query], 100)[0]
     expected = [sid for sid, _ in weighted_score_fusion([dense, lexical], [1.0, 0.7], normalise="zscore")][:5]
     hybrid = workspace.match_text(query, top_k=5)
     assert {m.statement.id for m in hybrid} == set(expected)
@@ -327,3 +350,110 @@ def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     dense_only = Workspace(workspace.settings.with_overrides(lexical_weight=0.0), store=workspace.store,
                            embedder=workspace.embedder)
     assert [m.statement.id for m in dense_only.match_text(query, top_k=5)] == [sid for sid, _ in dense[:5]]
+
+
+# -- plumbing on a fake embedder (fast) -----------------------------------------------------------
+
+
+class RecordingEmbedder:
+    """An embedder that keeps every text it is asked to embed."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name, self.dim = inner.name, inner.dim
+        self.texts: list[str] = []
+
+    def encode(self, texts):
+        self.texts.extend(texts)
+        return self.inner.encode(texts)
+
+
+class CountingCache:
+    """The store's embedding cache, counting how often each text hash is looked up."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.asked: Counter[str] = Counter()
+
+    def get_embeddings(self, model, hashes):
+        self.asked.update(hashes)
+        return self.inner.get_embeddings(model, hashes)
+
+    def put_embeddings(self, model, vectors):
+        self.inner.put_embeddings(model, vectors)
+
+
+@pytest.fixture
+def counted(settings, store, fake_embedder):
+    """A workspace over a recording embedder and a counting embedding cache."""
+    cache = CountingCache(store.embeddings)
+    store.embeddings = cache
+    embedder = RecordingEmbedder(fake_embedder)
+    ws = Workspace(settings, store=store, embedder=embedder)
+    yield ws, embedder, cache
+    ws.close()
+
+
+def test_an_ingest_embeds_and_looks_up_each_claim_text_once_and_reads_nothing_back(counted, monkeypatch):
+    ws, embedder, cache = counted
+    ws.import_statements(ARCHIVE, "archive.csv")
+    embedder.texts.clear()
+    cache.asked.clear()
+
+    def read_back(*args, **kwargs):
+        raise AssertionError("a new document's result is read back from the database")
+
+    for name in ("list_claims", "sentence_texts", "get_document", "get_claim", "document_sentences"):
+        monkeypatch.setattr(ws.store.documents, name, read_back)
+    result = ingest_demo(ws)
+    monkeypatch.undo()
+
+    claims = ws.list_claims(document_id=result.document.id)
+    hashes = {text_hash(c.text) for c in claims}
+    assert result.created and result.n_claims == len(claims) >= 5
+    assert Counter(text_hash(t) for t in embedder.texts) == Counter(hashes)  # each claim text once
+    assert all(cache.asked[h] == 1 for h in hashes), "a claim's vector was looked up twice"
+    assert result.document == ws.store.documents.get_document(result.document.id)
+    assert result.n_sentences == result.document.n_sentences
+
+    embedder.texts.clear()
+    again = ingest_demo(ws)
+    assert not again.created and again.document == result.document and embedder.texts == []
+
+
+def test_a_batch_repeating_a_post_stores_it_once(fake_workspace):
+    line = b'{"text": "Unemployment fell to 3.5 percent in 2019, the lowest rate in fifty years."}\n'
+    first, second = fake_workspace.ingest_file(line * 2, "posts.jsonl")
+    assert first.created and not second.created and second.document == first.document
+    assert len(fake_workspace.list_documents()) == 1
+
+
+def test_sentences_are_typed_rows(fake_workspace):
+    doc = ingest_demo(fake_workspace).document
+    rows = fake_workspace.document_sentences(doc.id)
+    assert all(isinstance(r, SentenceRow) for r in rows) and [r.position for r in rows] == list(range(len(rows)))
+    assert {r.id for r in rows if r.is_claim} == {c.id for c in fake_workspace.list_claims(document_id=doc.id)}
+    with pytest.raises(NotFoundError, match="no document with id 999"):
+        fake_workspace.document_sentences(999)
+
+
+def test_progress_and_last_label_follow_the_log(fake_workspace):
+    doc = ingest_demo(fake_workspace).document
+    a, b, c = fake_workspace.list_claims(document_id=doc.id)[:3]
+    fake_workspace.label(a.id, "supported", "ana")
+    fake_workspace.label(b.id, "disputed", "ana")
+    fake_workspace.label(b.id, "unverified", "ben")
+    fake_workspace.label(c.id, "disputed", "ben")
+    fake_workspace.undo(c.id, "ben")
+    total = len(fake_workspace.list_claims(document_id=doc.id))
+    assert fake_workspace.document_progress() == {doc.id: Progress(total, 2)}
+    assert fake_workspace.progress(doc.id) == fake_workspace.progress() == Progress(total, 2)
+    assert len(fake_workspace.list_claims(status="reviewed")) == 2
+    assert fake_workspace.last_label("ana").claim_id == b.id
+    assert fake_workspace.last_label("ben").claim_id == b.id  # ben's label on c was undone
+    fake_workspace.undo(b.id, "ana")
+    assert fake_workspace.last_label("ana").claim_id == a.id
+    assert fake_workspace.get_claim(b.id).verdict is Verdict.UNVERIFIED  # ben's label still stands
+    assert fake_workspace.last_label("nobody") is None
+    reviewed = fake_workspace.search_archive(origin=Origin.REVIEW)[0]
+    assert {st.claim_id for st in reviewed} == {a.id, b.id} and all(st.origin is Origin.REVIEW for st in reviewed)

@@ -1,0 +1,38 @@
+"""The workspace database: schema and queries, through SQLAlchemy Core.
+
+One code path serves SQLite (the embedded default, in WAL mode) and PostgreSQL (for teams).
+The database is the truth: documents, their sentences, earlier statements, embeddings (float32
+bytes keyed by model and text hash) and the append-only review log. The FAISS index and every
+screen are derived from it.
+
+:class:`Store` owns the engine and transactions and exposes one part per kind of thing stored::
+
+    store.documents    documents.py    documents, sentences, claims, progress
+    store.statements   statements.py   imports, earlier statements (VectorSource)
+    store.reviews      reviews.py      review log, detector feedback
+    store.embeddings   embeddings.py   vectors by model and text hash (EmbeddingCache)
+
+The tables are in ``schema.py``; ``base.py`` holds what the parts share (:func:`chunked` for
+``IN (...)`` lists, UTC times).
+"""
+
+from claims.store.base import IN_LIST_CHUNK, chunked, utcnow
+from claims.store.database import Store
+from claims.store.documents import Documents
+from claims.store.embeddings import Embeddings
+from claims.store.reviews import Reviews
+from claims.store.schema import SCHEMA_VERSION, metadata
+from claims.store.statements import Statements
+
+__all__ = [
+    "Store",
+    "Documents",
+    "Statements",
+    "Reviews",
+    "Embeddings",
+    "metadata",
+    "SCHEMA_VERSION",
+    "IN_LIST_CHUNK",
+    "chunked",
+    "utcnow",
+]

@@ -1,0 +1,144 @@
+"""The workspace database: the engine, transactions, and its four parts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from claims.errors import StoreError
+from claims.models import Document
+from claims.store.documents import Documents
+from claims.store.embeddings import Embeddings
+from claims.store.reviews import Reviews
+from claims.store.schema import (
+    SCHEMA_VERSION,
+    documents,
+    embeddings,
+    feedback,
+    imports,
+    meta_table,
+    metadata,
+    reviews,
+    sentences,
+    statements,
+)
+from claims.store.statements import Statements
+
+__all__ = ["Store"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    """A claimdesk workspace database. Thread-safe: each call checks out its own connection.
+
+    The tables are read and written through four parts, each over the tables of one kind of thing:
+
+    - :attr:`documents`: documents and their sentences, the claims among them, review progress;
+    - :attr:`statements`: earlier statements (archive imports and reviewed claims); the
+      ``VectorSource`` the FAISS cache syncs from;
+    - :attr:`reviews`: the review log and the detector-feedback log;
+    - :attr:`embeddings`: vectors by model and text hash; the ``EmbeddingCache`` of :mod:`index.embed`.
+
+    Writes that belong together share one :meth:`transaction`: the parts' writing methods take its
+    connection, so an error leaves nothing half-written.
+    """
+
+    def __init__(self, url: str, *, create: bool = True) -> None:
+        self.url = url
+        try:
+            self.engine: Engine = _make_engine(url)
+            if create:
+                metadata.create_all(self.engine)
+                with self.engine.begin() as conn:
+                    if conn.execute(sa.select(meta_table.c.value).where(
+                            meta_table.c.key == "schema_version")).first() is None:
+                        conn.execute(meta_table.insert().values(key="schema_version", value=SCHEMA_VERSION))
+        except sa.exc.ArgumentError as exc:
+            raise StoreError(f"bad database URL {url!r}: {exc}") from exc
+        except sa.exc.SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the workspace database {self.safe_url}: {exc.__class__.__name__}: "
+                             f"{str(exc).splitlines()[0]}") from exc
+        self.embeddings = Embeddings(self.engine)
+        self.statements = Statements(self.engine)
+        self.reviews = Reviews(self.engine, self.statements)
+        self.documents = Documents(self.engine, self.reviews)
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with any password hidden, for messages."""
+        try:
+            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
+        except Exception:
+            return "<unparseable URL>"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection inside one transaction: committed on success, rolled back on any error."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+    def revision(self) -> tuple[int, ...]:
+        """The highest id of every append-only table, and of imports: changes on every write.
+
+        (Updates happen only beside an insert: a verdict filled in by a re-import adds an
+        ``imports`` row, a claim flag changed by a reviewer adds a feedback row, a review
+        statement's verdict changes with a review event.)
+        """
+        tables = (documents, sentences, statements, imports, reviews, feedback)
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(*(
+                sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()
+        return tuple(int(v) for v in row)
+
+    def count_rows(self) -> dict[str, int]:
+        """Rows per table: used by tests and `status` to show nothing was half-written."""
+        with self.engine.connect() as conn:
+            return {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
+                    for t in (documents, sentences, statements, imports, embeddings, reviews, feedback)}
+
+    # -- kept for callers outside the core that use the flat names ------------------------------
+
+    def get_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        """Same as ``store.embeddings.get_embeddings``: a Store still serves as an EmbeddingCache."""
+        return self.embeddings.get_embeddings(model, hashes)
+
+    def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Same as ``store.embeddings.put_embeddings``."""
+        self.embeddings.put_embeddings(model, vectors)
+
+    def feedback_examples(self) -> list[tuple[str, bool]]:
+        """Same as ``store.reviews.feedback_examples``."""
+        return self.reviews.feedback_examples()
+
+    def list_documents(self) -> list[Document]:
+        """Same as ``store.documents.list_documents``."""
+        return self.documents.list_documents()

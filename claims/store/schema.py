@@ -1,0 +1,130 @@
+"""The tables of the workspace database (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Which part of :class:`~claims.store.Store` writes which tables:
+
+- ``documents``, ``sentences``: :class:`~claims.store.documents.Documents` (claims are the sentences
+  with ``is_claim``);
+- ``imports``, ``statements``: :class:`~claims.store.statements.Statements` (the archive of earlier
+  statements; a reviewed claim's row has ``origin = review`` and its ``claim_id``);
+- ``reviews``, ``detector_feedback``: :class:`~claims.store.reviews.Reviews` (append-only logs);
+- ``embeddings``: :class:`~claims.store.embeddings.Embeddings` (float32 bytes by model and text hash).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "metadata",
+    "meta_table",
+    "documents",
+    "sentences",
+    "imports",
+    "statements",
+    "embeddings",
+    "reviews",
+    "feedback",
+]
+
+SCHEMA_VERSION = "1"
+
+metadata = sa.MetaData()
+
+meta_table = sa.Table(
+    "claimdesk_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+documents = sa.Table(
+    "documents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("content_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("source", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("published", sa.Date),
+    sa.Column("default_speaker", sa.Text),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+sentences = sa.Table(
+    "sentences", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_id", sa.Integer, sa.ForeignKey("documents.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("start_offset", sa.Integer, nullable=False),
+    sa.Column("end_offset", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("checkworthiness", sa.Float, nullable=False),
+    sa.Column("is_claim", sa.Boolean, nullable=False),
+    sa.Column("speaker", sa.Text),
+    sa.UniqueConstraint("document_id", "position"),
+)
+sa.Index("ix_sentences_claim", sentences.c.is_claim, sentences.c.document_id)
+
+imports = sa.Table(
+    "imports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("origin", sa.Text, nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("added", sa.Integer, nullable=False),
+    sa.Column("skipped", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+statements = sa.Table(
+    "statements", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("row_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("speaker", sa.Text),
+    sa.Column("stated_on", sa.Date),
+    sa.Column("source", sa.Text),
+    sa.Column("url", sa.Text),
+    sa.Column("rating", sa.Text),
+    sa.Column("verdict", sa.String(16)),
+    sa.Column("origin", sa.String(16), nullable=False),  # an Origin word
+    sa.Column("claim_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"), unique=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("imports.id")),
+    sa.Column("extra", sa.Text, nullable=False, default="{}"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+embeddings = sa.Table(
+    "embeddings", metadata,
+    sa.Column("model", sa.String(200), primary_key=True),
+    sa.Column("text_hash", sa.String(64), primary_key=True),
+    sa.Column("dim", sa.Integer, nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=False),
+)
+
+reviews = sa.Table(
+    "reviews", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # a ReviewAction word
+    sa.Column("verdict", sa.String(16)),
+    sa.Column("note", sa.Text),
+    sa.Column("evidence", sa.Text, nullable=False, default="[]"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+feedback = sa.Table(
+    "detector_feedback", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sentence_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("is_claim", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
