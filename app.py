@@ -1,9 +1,11 @@
 """claimdesk's web UI: ``streamlit run app.py``.
 
-The entry point asks the reviewer's name once (kept in the URL, so a reload keeps it), opens
-the shared workspace (model, database and FAISS cache load once per process, and the bundled
-demo archive is imported the first time), then hands over to the page chosen in the sidebar.
-The pages live in ``ui/pages/`` and only call the core through ``ui.resources``.
+The entry point opens the shared workspace (the database only, so the first page answers at
+once) and starts loading the model, the FAISS cache and the bundled demo archive in the
+background, asks the reviewer's name once (kept in the URL, so a reload keeps it), then hands
+over to the page chosen in the sidebar. Pages that match or extract wait for the background load
+and say so; the others work at once. The pages live in ``ui/pages/`` and only call the core
+through ``ui.resources``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ st.html(STYLE)
 
 try:
     resources.get_workspace()
+    resources.warm_up()
 except ClaimdeskError as exc:
     st.title("claimdesk")
     resources.show_error(exc)

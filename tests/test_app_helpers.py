@@ -71,6 +71,11 @@ def test_verdict_chips(verdict, rating, chip):
     ("Russia has not captured any of Ukraine's 10 largest cities.",
      "Russia captured five of Ukraine's ten largest cities.", {"not": "not"}, {"5": "five"}),
     ("Inflation hasn't reached 9.1% this June.", "Inflation reached 9.1% in June.", {"not": "hasn't"}, {}),
+    # "warned China not to assist" reports an instruction; it denies nothing.
+    ("The United States warned China on Monday not to assist Moscow in its invasion of Ukraine.",
+     "China has signalled that it is willing to provide Russia with assistance.", {}, {}),
+    ("Officials said China would never to be trusted.", "Officials said China can be trusted.", {}, {}),
+    ("China will not help Russia.", "China will help Russia.", {"not": "not"}, {}),
     ("The plan costs $1,500 a year.", "The plan costs $1500 a year.", {}, {}),
     ("Prices rose in March 2021.", "Prices rose in May 2021.", {"march": "March"}, {"may": "May"}),
     ("The worst war since World War Two.", "The worst war in two decades.", {}, {"2": "two"}),

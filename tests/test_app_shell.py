@@ -29,13 +29,18 @@ def use_data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 def open_app(monkeypatch: pytest.MonkeyPatch, folder: Path, page: str | None = None, *,
              reviewer: str | None = REVIEWER, claim: int | None = None) -> AppTest:
-    """The app, run once as a returning reviewer (name in the URL), then on ``page`` if given."""
+    """The app, run as a returning reviewer (name in the URL) once its background load (model,
+    index, demo archive) is done, then on ``page`` if given."""
+    from ui import resources
+
     use_data_dir(monkeypatch, folder)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if reviewer:
         at.query_params["reviewer"] = reviewer
     if claim is not None:
         at.query_params["claim"] = str(claim)
+    at.run()
+    assert resources.wait_until_warm(180), "the background load did not finish"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     if page:

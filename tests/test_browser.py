@@ -143,6 +143,48 @@ def load_demo_and_review(page) -> int:
     assert match, progress_text(page)
     return int(match.group(1))
 
+# WCAG 2 contrast of every visible text node against the colours behind it (alpha and opacity
+# composed over white). Icons (Material ligatures) and disabled controls are exempt, as WCAG says;
+# a slider's value label is drawn above its thumb, outside the boxes of its DOM ancestors, so the
+# colour behind it cannot be read this way (the stylesheet gives it a dark shade instead).
+_CONTRAST_JS = r"""
+() => {
+  const parse = c => { const m = c.match(/rgba?\(([^)]+)\)/); if (!m) return null;
+    const p = m[1].split(',').map(parseFloat); return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1}; };
+  const lum = c => { const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b); };
+  const behind = el => { const layers = [];
+    for (let e = el; e; e = e.parentElement) { const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) layers.push(c); if (c && c.a >= 1) break; }
+    let base = {r: 255, g: 255, b: 255};
+    for (let i = layers.length - 1; i >= 0; i--) { const c = layers[i];
+      base = {r: c.r * c.a + base.r * (1 - c.a), g: c.g * c.a + base.g * (1 - c.a), b: c.b * c.a + base.b * (1 - c.a)}; }
+    return base; };
+  const low = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walker.nextNode());) {
+    const text = n.textContent.trim(); const el = n.parentElement;
+    if (!text || !el) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0 || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.closest('[data-testid="stIconMaterial"], button:disabled, [aria-disabled="true"], [data-testid="stToolbar"], [data-testid="stSliderThumbValue"]')) continue;
+    let opacity = 1; for (let e = el; e; e = e.parentElement) opacity *= parseFloat(getComputedStyle(e).opacity);
+    if (opacity < 0.1) continue;
+    const fg = parse(getComputedStyle(el).color), bg = behind(el), a = fg.a * opacity;
+    const shown = {r: fg.r * a + bg.r * (1 - a), g: fg.g * a + bg.g * (1 - a), b: fg.b * a + bg.b * (1 - a)};
+    const [hi, lo] = [lum(shown), lum(bg)].sort((x, y) => y - x);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    if (ratio < 4.5) low.push(`${text.slice(0, 40)} (${ratio.toFixed(2)}:1)`);
+  }
+  return low;
+}
+"""
+
+
+def low_contrast_texts(page) -> list[str]:
+    """Visible texts below WCAG AA's 4.5:1 contrast, each with its ratio."""
+    return page.evaluate(_CONTRAST_JS)
+
 
 @pytest.fixture
 def chromium():
@@ -162,6 +204,7 @@ def test_main_flow_in_chromium(chromium, tmp_path):
         assert first
         page.get_by_role("heading", name="Earlier statements").wait_for()
         assert page.get_by_text(re.compile(r"^\d+% similar$")).count() >= 1
+        assert low_contrast_texts(page) == []  # captions, shortcut hints, verdict buttons: WCAG AA
 
         page.get_by_role("button", name="Disputed").click()
         page.get_by_text(f"1 of {total} claims reviewed").wait_for()
@@ -259,6 +302,17 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
         page.keyboard.press("2")
         wait_until_idle(page)
         page.get_by_text(re.compile(r"^1 of \d+ claims reviewed$")).wait_for()
+        queue_progress, next_claim = progress_text(page), claim_text(page)
+        assert next_claim != shown_text
+
+        # A reload gives the same queue (one document's claims, not both) and the same claim.
+        assert re.search(r"[?&]doc=\d+", page.url), page.url
+        page.reload()
+        page.locator(".cd-claim-text").first.wait_for()
+        wait_until_idle(page)
+        assert progress_text(page) == queue_progress
+        assert claim_text(page) == next_claim
+        page.screenshot(path=str(tmp_path / "review-after-reload.png"))
 
     reviews = _stored_reviews(data_dir)
     assert len(reviews) == 1, reviews

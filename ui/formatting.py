@@ -64,16 +64,22 @@ STYLE = """
 .cd-statement { font-size: 1.05rem; line-height: 1.5; margin: 0.1rem 0 0.2rem 0; }
 mark.cd-diff { background: rgba(255, 75, 75, 0.28); color: inherit; padding: 0 0.12em; border-radius: 0.2em;
                font-weight: 600; }
-/* Verdict buttons in their chip colours: Streamlit gives each keyed widget the class st-key-KEY. */
-[class*="st-key-verdict-supported-"] button { border-color: rgba(46, 158, 82, 0.75); }
-[class*="st-key-verdict-supported-"] button * { color: rgb(46, 158, 82) !important; }
-[class*="st-key-verdict-supported-"] button:hover { background: rgba(46, 158, 82, 0.12); }
-[class*="st-key-verdict-disputed-"] button { border-color: rgba(224, 72, 79, 0.75); }
-[class*="st-key-verdict-disputed-"] button * { color: rgb(224, 72, 79) !important; }
-[class*="st-key-verdict-disputed-"] button:hover { background: rgba(224, 72, 79, 0.12); }
-[class*="st-key-verdict-unverified-"] button { border-color: rgba(224, 138, 0, 0.75); }
-[class*="st-key-verdict-unverified-"] button * { color: rgb(224, 138, 0) !important; }
-[class*="st-key-verdict-unverified-"] button:hover { background: rgba(224, 138, 0, 0.12); }
+/* Verdict buttons in their chip colours (shades dark enough for 4.5:1 on white, WCAG AA).
+   Streamlit gives each keyed widget the class st-key-KEY. */
+[class*="st-key-verdict-supported-"] button { border-color: rgba(30, 123, 62, 0.8); }
+[class*="st-key-verdict-supported-"] button * { color: rgb(30, 123, 62) !important; }
+[class*="st-key-verdict-supported-"] button:hover { background: rgba(30, 123, 62, 0.1); }
+[class*="st-key-verdict-disputed-"] button { border-color: rgba(179, 38, 30, 0.8); }
+[class*="st-key-verdict-disputed-"] button * { color: rgb(179, 38, 30) !important; }
+[class*="st-key-verdict-disputed-"] button:hover { background: rgba(179, 38, 30, 0.1); }
+[class*="st-key-verdict-unverified-"] button { border-color: rgba(154, 91, 0, 0.8); }
+[class*="st-key-verdict-unverified-"] button * { color: rgb(154, 91, 0) !important; }
+[class*="st-key-verdict-unverified-"] button:hover { background: rgba(154, 91, 0, 0.1); }
+/* Captions and shortcut hints: Streamlit fades them below 4.5:1; readable grey instead. */
+[data-testid="stCaptionContainer"] { color: rgb(74, 77, 87) !important; opacity: 1 !important; }
+[data-testid="stCaptionContainer"] a { color: rgb(21, 88, 170) !important; }
+button kbd { opacity: 1 !important; color: rgb(74, 77, 87) !important; }
+[data-testid="stSliderThumbValue"] * { color: rgb(150, 30, 45) !important; }
 </style>
 """
 
@@ -210,11 +216,26 @@ def _starts_sentence(text: str, start: int) -> bool:
     return not before or before[-1] in ".!?:\n"
 
 
+_INSTRUCTION = re.compile(r"\s+to\b", re.IGNORECASE)
+
+
+def _token_key(text: str, m: re.Match[str]) -> str | None:
+    """The comparable form of the token ``m`` in ``text`` (see :func:`_key`).
+
+    "warned China not to assist Moscow" reports a warning; it does not deny anything, so a "not"
+    or "never" before "to" is the content of an instruction, not the polarity of the claim.
+    """
+    key = _key(m.group(), _starts_sentence(text, m.start()))
+    if key == "not" and _INSTRUCTION.match(text, m.end()):
+        return None
+    return key
+
+
 def _keys(text: str) -> dict[str, str]:
     """Comparable form -> the words as first written, in the order they appear."""
     found: dict[str, str] = {}
     for m in _TOKEN.finditer(text):
-        key = _key(m.group(), _starts_sentence(text, m.start()))
+        key = _token_key(text, m)
         if key is not None and key not in found:
             found[key] = m.group()
     return found
@@ -264,7 +285,7 @@ def highlight_html(text: str, keys: Iterable[str] = ()) -> str:
         return html.escape(text)
     out, last = [], 0
     for m in _TOKEN.finditer(text):
-        key = _key(m.group(), _starts_sentence(text, m.start()))
+        key = _token_key(text, m)
         if key is None or key not in wanted:
             continue
         out.append(html.escape(text[last:m.start()]))

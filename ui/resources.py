@@ -1,17 +1,26 @@
 """The UI's shared resources and cached queries: the only module that uses ``st.cache_resource``.
 
-One :class:`~claims.workspace.Workspace` per database is built once per process and shared by
-every session (its methods are thread-safe); the model and the FAISS cache load with it, so a
-rerun never reloads or re-embeds anything. Read queries go through ``st.cache_data`` keyed on
-small values: the database URL, the store's revision tuple (which changes on every write) and
-plain ids or filter values, never arrays or the workspace itself (passed as ``_workspace``).
+One :class:`~claims.workspace.Workspace` per settings is built once per process and shared by
+every session (its methods are thread-safe). Opening it touches only the database, so the first
+page answers at once; the embedding model, the FAISS cache and the bundled demo archive load in a
+background thread (:func:`warm_up`), and the pages that need them say so until they are ready
+(:func:`wait_for_model`). A rerun never reloads or re-embeds anything.
+
+Read queries go through one ``st.cache_data`` function keyed on small values: the whole settings
+(as text), the store's revision tuple (which changes on every write), the Workspace method's
+name and its plain arguments, never arrays or the workspace itself (passed as ``_workspace``).
 Writes (ingest, import, label, undo) go straight to the workspace; the new revision makes the
 next read miss the cache.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
+import threading
+import weakref
+from typing import Any
 
 import streamlit as st
 
@@ -23,6 +32,10 @@ from claims.workspace import Workspace
 
 __all__ = [
     "get_workspace",
+    "warm_up",
+    "model_ready",
+    "wait_until_warm",
+    "wait_for_model",
     "show_error",
     "state_key",
     "documents",
@@ -41,8 +54,12 @@ __all__ = [
     "export_csv",
 ]
 
-# (database URL, store revision): what every cached read is keyed on.
+# (settings as text, store revision): what every cached read is keyed on.
 StateKey = tuple[str, tuple[int, ...]]
+
+
+def _settings_key(settings: Settings) -> str:
+    return json.dumps(dataclasses.asdict(settings), default=str, sort_keys=True)
 
 
 def _close_workspace(workspace: Workspace) -> None:
@@ -50,23 +67,96 @@ def _close_workspace(workspace: Workspace) -> None:
     workspace.close()
 
 
-@st.cache_resource(show_spinner="Loading the embedding model and the archive index…",
-                   on_release=_close_workspace)
-def _open_workspace(db_url: str, index_dir: str, _settings: Settings) -> Workspace:
-    """The workspace of one database, with its model and index loaded and the demo archive in."""
-    workspace = Workspace(_settings)
-    workspace.index  # noqa: B018  (load the model and catch the FAISS cache up now, once)
-    workspace.load_demo_archive()  # idempotent: a no-op once the file was imported
-    return workspace
+@st.cache_resource(show_spinner=False, on_release=_close_workspace)
+def _open_workspace(settings_key: str, _settings: Settings) -> Workspace:
+    """The workspace of one set of settings; opening it reads no model (that is :func:`warm_up`'s)."""
+    return Workspace(_settings)
 
 
 def get_workspace() -> Workspace:
-    """The shared workspace for the current settings (CLAIMDESK_DATA, CLAIMDESK_DB, ...).
+    """The shared workspace for the current settings (CLAIMDESK_DATA, CLAIMDESK_DB, thresholds, ...).
 
-    Raises a ClaimdeskError (bad setting, unreachable database, missing model); the app shows it.
+    Keyed on every setting, so a changed threshold opens a new workspace rather than being ignored.
+    Raises a ClaimdeskError (bad setting, unreachable database); the app shows it.
     """
     settings = load_settings()
-    return _open_workspace(settings.db_url, str(settings.index_dir), settings)
+    return _open_workspace(_settings_key(settings), settings)
+
+
+class WarmUp:
+    """The background load of one workspace's model, FAISS cache, detector and demo archive."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self.done = threading.Event()
+        self.error: ClaimdeskError | None = None
+        self._thread = threading.Thread(target=self._run, args=(workspace,), name="claimdesk-warm-up",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, workspace: Workspace) -> None:
+        try:
+            workspace.index  # noqa: B018  (load the model and catch the FAISS cache up, once)
+            workspace.scorer  # noqa: B018
+            workspace.load_demo_archive()  # idempotent: a no-op once the file was imported
+        except ClaimdeskError as exc:
+            self.error = exc
+        except Exception as exc:  # noqa: BLE001  (shown on the page instead of a silent dead thread)
+            self.error = ClaimdeskError(f"loading the model and the archive index failed: {exc}")
+        finally:
+            self.done.set()
+
+
+# One background load per workspace object, for as long as the workspace lives.
+_WARM_UPS: weakref.WeakKeyDictionary[Workspace, WarmUp] = weakref.WeakKeyDictionary()
+_WARM_UPS_LOCK = threading.Lock()
+
+
+def warm_up() -> WarmUp:
+    """Start (once per workspace) the background load of what matching needs; returns its handle."""
+    workspace = get_workspace()
+    with _WARM_UPS_LOCK:
+        handle = _WARM_UPS.get(workspace)
+        if handle is None:
+            handle = _WARM_UPS[workspace] = WarmUp(workspace)
+        return handle
+
+
+def wait_until_warm(timeout: float) -> bool:
+    """Block until every background load started so far is done (for tests and benchmarks)."""
+    with _WARM_UPS_LOCK:
+        handles = list(_WARM_UPS.values())
+    return all(handle.done.wait(timeout) for handle in handles)
+
+
+def model_ready() -> bool:
+    """True once the model, the FAISS cache and the demo archive are loaded."""
+    handle = warm_up()
+    return handle.done.is_set() and handle.error is None
+
+
+@st.fragment(run_every=1.0)
+def _loading_notice() -> None:
+    handle = warm_up()
+    if handle.done.is_set():
+        st.rerun()  # the whole page, now that it can be drawn
+    st.info("Loading the embedding model and the archive index (once per server start, about 15 seconds). "
+            "This page opens by itself when they are ready; the Dashboard works meanwhile.",
+            icon=":material/hourglass_top:")
+
+
+def wait_for_model(*, stop: bool = True) -> bool:
+    """For pages and panels that match or extract: True when the model is ready; else a notice that
+    redraws the page by itself when the background load is done, then ``st.stop()`` (or False)."""
+    handle = warm_up()
+    if handle.done.is_set():
+        if handle.error is None:
+            return True
+        show_error(handle.error)
+    else:
+        _loading_notice()
+    if stop:
+        st.stop()
+    return False
 
 
 def show_error(exc: ClaimdeskError) -> None:
@@ -77,160 +167,89 @@ def show_error(exc: ClaimdeskError) -> None:
 def state_key(workspace: Workspace | None = None) -> StateKey:
     """The cache key of the workspace's current contents."""
     workspace = workspace or get_workspace()
-    return workspace.settings.db_url, tuple(workspace.revision())
+    return _settings_key(workspace.settings), tuple(workspace.revision())
 
 
 # -- cached reads ------------------------------------------------------------------------------
-# Each public function reads the current key and calls a cached twin that takes the workspace
-# as an unhashed ``_workspace`` argument.
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _documents(_workspace: Workspace, key: StateKey) -> list[Document]:
-    return _workspace.list_documents()
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _read(_workspace: Workspace, key: StateKey, method: str, args: tuple[Any, ...],
+          kwargs: tuple[tuple[str, Any], ...]) -> Any:
+    return getattr(_workspace, method)(*args, **dict(kwargs))
+
+
+def _cached(method: str, *args: Any, **kwargs: Any) -> Any:
+    """``Workspace.<method>(*args, **kwargs)``, cached until anything is written."""
+    workspace = get_workspace()
+    return _read(workspace, state_key(workspace), method, args, tuple(sorted(kwargs.items())))
 
 
 def documents() -> list[Document]:
     """All documents, newest first."""
-    ws = get_workspace()
-    return _documents(ws, state_key(ws))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _speakers(_workspace: Workspace, key: StateKey) -> list[str]:
-    return _workspace.claim_speakers()
+    return _cached("list_documents")
 
 
 def speakers() -> list[str]:
     """Every speaker a claim is attributed to, sorted."""
-    ws = get_workspace()
-    return _speakers(ws, state_key(ws))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _claims_queue(_workspace: Workspace, key: StateKey, document_id: int | None, speaker: str | None,
-                  min_score: float | None, status: str | None) -> list[Claim]:
-    return _workspace.list_claims(document_id=document_id, speaker=speaker, min_score=min_score, status=status)
+    return _cached("claim_speakers")
 
 
 def claims_queue(*, document_id: int | None = None, speaker: str | None = None, min_score: float | None = None,
                  status: str | None = None) -> list[Claim]:
     """Claims in queue order (document, position), filtered; ``status`` as in Store.list_claims."""
-    ws = get_workspace()
-    return _claims_queue(ws, state_key(ws), document_id, speaker, min_score, status)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _claim(_workspace: Workspace, key: StateKey, claim_id: int) -> Claim:
-    return _workspace.get_claim(claim_id)
+    return _cached("list_claims", document_id=document_id, speaker=speaker, min_score=min_score, status=status)
 
 
 def claim(claim_id: int) -> Claim:
     """One claim with its context sentences and current verdict (NotFoundError if gone)."""
-    ws = get_workspace()
-    return _claim(ws, state_key(ws), claim_id)
-
-
-@st.cache_data(show_spinner="Finding earlier statements…", max_entries=512)
-def _matches(_workspace: Workspace, key: StateKey, claim_id: int, top_k: int | None) -> list[Match]:
-    return _workspace.match_claim(claim_id, top_k=top_k)
+    return _cached("get_claim", claim_id)
 
 
 def matches(claim_id: int, top_k: int | None = None) -> list[Match]:
     """The earlier statements closest to a claim, best first."""
-    ws = get_workspace()
-    return _matches(ws, state_key(ws), claim_id, top_k)
-
-
-@st.cache_data(show_spinner=False, max_entries=512)
-def _history(_workspace: Workspace, key: StateKey, claim_id: int) -> list[ReviewEvent]:
-    return _workspace.history(claim_id)
+    return _cached("match_claim", claim_id, top_k=top_k)
 
 
 def history(claim_id: int) -> list[ReviewEvent]:
     """Every review event of a claim, oldest first."""
-    ws = get_workspace()
-    return _history(ws, state_key(ws), claim_id)
+    return _cached("history", claim_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _document_sentences(_workspace: Workspace, key: StateKey, document_id: int) -> list[dict]:
-    return _workspace.document_sentences(document_id)
-
-
-def document_sentences(document_id: int) -> list[dict]:
-    """Every sentence of a document in order (claims and the rest), as plain dicts."""
-    ws = get_workspace()
-    return _document_sentences(ws, state_key(ws), document_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _archive_origins(_workspace: Workspace, key: StateKey) -> list[str]:
-    return _workspace.archive_origins()
+def document_sentences(document_id: int) -> list[Any]:
+    """Every sentence of a document in order (claims and the rest)."""
+    return _cached("document_sentences", document_id)
 
 
 def archive_origins() -> list[str]:
     """The archive files imported so far, oldest first."""
-    ws = get_workspace()
-    return _archive_origins(ws, state_key(ws))
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def _document_progress(_workspace: Workspace, key: StateKey) -> dict[int, Progress]:
-    return _workspace.document_progress()
+    return _cached("archive_origins")
 
 
 def document_progress(document_id: int) -> Progress:
     """Review progress of one document, read from one cached query for all documents."""
-    ws = get_workspace()
-    return _document_progress(ws, state_key(ws)).get(document_id, Progress(0, 0))
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _progress(_workspace: Workspace, key: StateKey, document_id: int | None) -> Progress:
-    return _workspace.progress(document_id)
+    return _cached("document_progress").get(document_id, Progress(0, 0))
 
 
 def progress(document_id: int | None = None) -> Progress:
     """How many claims (of one document, or all) carry a verdict."""
-    ws = get_workspace()
-    return _progress(ws, state_key(ws), document_id)
-
-
-@st.cache_data(show_spinner=False, max_entries=128)
-def _search_archive(_workspace: Workspace, key: StateKey, text: str | None, verdict: str | None,
-                    origin: str | None, limit: int, offset: int) -> tuple[list[Statement], int]:
-    return _workspace.search_archive(text, verdict=verdict, origin=origin, limit=limit, offset=offset)
+    return _cached("progress", document_id)
 
 
 def search_archive(text: str | None = None, *, verdict: str | None = None, origin: str | None = None,
                    limit: int = 20, offset: int = 0) -> tuple[list[Statement], int]:
     """One page of archive statements containing ``text``, and how many match in all."""
-    ws = get_workspace()
-    return _search_archive(ws, state_key(ws), text or None, verdict, origin, limit, offset)
-
-
-@st.cache_data(show_spinner="Matching…", max_entries=64)
-def _match_text(_workspace: Workspace, key: StateKey, text: str, top_k: int | None) -> list[Match]:
-    return _workspace.match_text(text, top_k=top_k)
+    return _cached("search_archive", text or None, verdict=verdict, origin=origin, limit=limit, offset=offset)
 
 
 def match_text(text: str, top_k: int | None = None) -> list[Match]:
     """The earlier statements closest to a free sentence."""
-    ws = get_workspace()
-    return _match_text(ws, state_key(ws), text, top_k)
-
-
-@st.cache_data(show_spinner="Preparing the export…", max_entries=16)
-def _export_rows(_workspace: Workspace, key: StateKey, status: str | None,
-                 document_id: int | None) -> list[ExportRow]:
-    return _workspace.export_rows(status=status, document_id=document_id)
+    return _cached("match_text", text, top_k=top_k)
 
 
 def export_rows(*, status: str | None = None, document_id: int | None = None) -> list[ExportRow]:
     """The verdict CSV's rows for the chosen claims."""
-    ws = get_workspace()
-    return _export_rows(ws, state_key(ws), status, document_id)
+    return _cached("export_rows", status=status, document_id=document_id)
 
 
 def export_csv(*, status: str | None = None, document_id: int | None = None) -> str:

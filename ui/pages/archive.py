@@ -64,6 +64,8 @@ def browse() -> None:
 
 
 def import_form() -> None:
+    if not resources.wait_for_model(stop=False):
+        return
     st.markdown("A CSV or JSONL file of earlier fact-checks: a **text** column is required; speaker, date, "
                 "source, url, verdict and rating columns are used when present, and any other column is kept. "
                 "Outlets' rating words (True, Mostly False, Pants on Fire, Mixture, Misleading…) are mapped "
@@ -101,6 +103,8 @@ def import_form() -> None:
 @st.fragment
 def match_sentence() -> None:
     """Match a free sentence against the archive; only this panel reruns while you try sentences."""
+    if not resources.wait_for_model(stop=False):
+        return
     with st.form("match-form", border=False):
         text = st.text_area("A sentence to check", key="match-text", height=90,
                             placeholder="e.g. Russia has taken half of Ukraine's largest cities.")

@@ -42,6 +42,7 @@ def export_page() -> None:
     st.caption("The verdict CSV: UTF-8, a header row, one row per claim with its verdict, reviewer, note, "
                "evidence links and its closest earlier statement. Verdicts are written as supported, "
                "disputed or unverified.")
+    resources.wait_for_model()
     try:
         claims = resources.claims_queue()
         docs = resources.documents()

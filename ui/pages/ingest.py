@@ -220,6 +220,7 @@ st.title("Ingest")
 st.caption("Add articles, posts or transcripts. claimdesk splits them into sentences, flags the check-worthy "
            "ones as claims, attributes speakers and matches each claim against the archive of earlier checks.")
 
+resources.wait_for_model()
 scorer = resources.get_workspace().scorer
 if scorer.fallback:
     st.warning(f"Check-worthiness comes from the heuristic, not the trained detector: {scorer.reason}",

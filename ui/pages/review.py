@@ -274,15 +274,15 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
 
 def unflagged_sentences(document_id: int) -> None:
     """The document's sentences the detector did not flag, each with a button to make it a claim."""
-    others = [row for row in resources.document_sentences(document_id) if not row["is_claim"]]
+    others = [row for row in resources.document_sentences(document_id) if not row.is_claim]
     if not others:
         return
     with st.expander(f"Sentences not flagged as claims in this document ({len(others)})"):
         for row in others:
             text, button = st.columns([5, 1], vertical_alignment="center")
-            text.markdown(f":gray[{row['checkworthiness']:.2f}] {row['text']}")
-            button.button("Promote", key=f"promote-{row['id']}", icon=":material/add_task:",
-                          on_click=mark_sentence, args=(row["id"], True, None),
+            text.markdown(f":gray[{row.checkworthiness:.2f}] {row.text}")
+            button.button("Promote", key=f"promote-{row.id}", icon=":material/add_task:",
+                          on_click=mark_sentence, args=(row.id, True, None),
                           help="Make this sentence a claim; the detector learns from it")
 
 
@@ -343,6 +343,7 @@ def queue_done(status: str) -> None:
 def review_page() -> None:
     title, bar = st.columns([1, 3], vertical_alignment="bottom")
     title.title("Review")
+    resources.wait_for_model()
     try:
         document_id, speaker, status, min_score = queue_filters()
         base = resources.claims_queue(document_id=document_id, speaker=speaker, min_score=min_score or None)
