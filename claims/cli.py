@@ -19,14 +19,14 @@ from typing import Any
 
 import click
 
-from claims.archive import parse_verdict_map
 from claims.errors import ClaimdeskError, InputError, InvalidValueError
-from claims.settings import load_settings
+from claims.settings import Settings, load_settings
+from claims.workspace import Workspace
 
-__all__ = ["main"]
+__all__ = ["main", "run", "CliContext", "fail_cleanly", "pass_ctx", "COMMAND_GROUPS"]
 
 
-def _fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
+def fail_cleanly(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn claimdesk's own errors into click errors: ``Error: ...`` and exit code 1."""
 
     @functools.wraps(func)
@@ -57,19 +57,23 @@ def _parse_day(value: str | None) -> dt.date | None:
         raise InvalidValueError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
 
 
-class _Context:
-    """Settings from the global options; the workspace opens on first use."""
+class CliContext:
+    """The global options' settings; the workspace opens on first use (its database and model load
+    only when a command needs them, so ``claims`` or ``status`` never load the model)."""
 
     def __init__(self, overrides: dict[str, Any]) -> None:
         self.overrides = overrides
-        self._workspace = None
+        self._workspace: Workspace | None = None
 
     @property
-    def workspace(self):
-        if self._workspace is None:
-            from claims.workspace import Workspace
+    def settings(self) -> Settings:
+        """Settings from the environment and every global option this command was given."""
+        return load_settings(self.overrides)
 
-            self._workspace = Workspace(load_settings(self.overrides))
+    @property
+    def workspace(self) -> Workspace:
+        if self._workspace is None:
+            self._workspace = Workspace(self.settings)
         return self._workspace
 
     def close(self) -> None:
@@ -77,7 +81,7 @@ class _Context:
             self._workspace.close()
 
 
-pass_ctx = click.make_pass_decorator(_Context)
+pass_ctx = click.make_pass_decorator(CliContext)
 
 COMMAND_GROUPS = "claimdesk.commands"
 
@@ -113,7 +117,7 @@ class _Commands(click.Group):
 @click.pass_context
 def main(ctx: click.Context, db_url: str | None, index_dir: str | None, model_path: str | None) -> None:
     """claimdesk: find check-worthy claims and match them against earlier fact-checks."""
-    state = _Context({"db_url": db_url, "index_dir": index_dir, "model_path": model_path})
+    state = CliContext({"db_url": db_url, "index_dir": index_dir, "model_path": model_path})
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -121,27 +125,17 @@ def main(ctx: click.Context, db_url: str | None, index_dir: str | None, model_pa
 @main.command("extract")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per sentence.")
-@_fail_cleanly
-def extract_cmd(file: str, as_json: bool) -> None:
+@pass_ctx
+@fail_cleanly
+def extract_cmd(state: CliContext, file: str, as_json: bool) -> None:
     """Split FILE into sentences and flag claims, without a database.
 
     Each sentence has text, start and end (character offsets into the file's text; for a .csv or
     .jsonl batch, into each post's text), checkworthiness (0..1), is_claim and speaker.
     """
-    from claims.detector import build_scorer
-    from claims.extract import extract
-    from claims.readers import read_documents
-    from index.embed import Embedder
-
-    settings = load_settings()
-    docs = read_documents(_read_file(file), file)
-    scorer = build_scorer(Embedder(settings.model_path), settings.detector_path)
+    out, scorer = state.workspace.extract_file(_read_file(file), file)
     if scorer.fallback:
         click.echo(f"warning: {scorer.reason}", err=True)
-    out = []
-    for doc in docs:
-        out.extend(extract(doc.text, default_speaker=doc.speaker, claim_threshold=settings.claim_threshold,
-                           scorer=scorer))
     if as_json:
         click.echo(json.dumps([s.to_json() for s in out], ensure_ascii=False, indent=2))
         return
@@ -156,18 +150,24 @@ def extract_cmd(file: str, as_json: bool) -> None:
 @click.option("--source", help="Where the documents come from (outlet, show, platform).")
 @click.option("--url", help="Link to the original.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Publication date.")
+@click.option("--again", is_flag=True, help="Add a text that is already in the workspace as a new document.")
 @pass_ctx
-@_fail_cleanly
-def ingest_cmd(state: _Context, files: tuple[str, ...], source: str | None, url: str | None,
-               day: str | None) -> None:
+@fail_cleanly
+def ingest_cmd(state: CliContext, files: tuple[str, ...], source: str | None, url: str | None,
+               day: str | None, again: bool) -> None:
     """Store, embed and match the claims of each FILE (.txt .md .html, or .csv/.jsonl posts)."""
     published = _parse_day(day)
     payloads = [(f, _read_file(f)) for f in files]
     for name, data in payloads:
         started = time.perf_counter()
-        results = state.workspace.ingest_file(data, name, source=source, url=url, published=published)
+        results = state.workspace.ingest_file(data, name, source=source, url=url, published=published,
+                                              allow_duplicate_text=again)
         seconds = time.perf_counter() - started
         for r in results:
+            if r.duplicate_of is not None:
+                click.echo(f"{name}: the same text is already document {r.document.id} ({r.document.label}): "
+                           "nothing added (--again adds it as a new document)")
+                continue
             status = "ingested" if r.created else "already ingested"
             click.echo(f"{name}: {status} document {r.document.id} \"{r.document.title}\": "
                        f"{r.n_sentences} sentences, {r.n_claims} claims, "
@@ -180,12 +180,11 @@ def ingest_cmd(state: _Context, files: tuple[str, ...], source: str | None, url:
 @click.option("--verdict-map", metavar="RATING=VERDICT,...",
               help="Map rating words to verdicts, e.g. 'half true=disputed,satire=disputed'.")
 @pass_ctx
-@_fail_cleanly
-def import_cmd(state: _Context, file: str, verdict_map: str | None) -> None:
+@fail_cleanly
+def import_cmd(state: CliContext, file: str, verdict_map: str | None) -> None:
     """Add earlier statements from a CSV or JSONL archive (text required; speaker, date,
     source, url, verdict, rating optional; other columns kept as metadata)."""
-    overrides = parse_verdict_map(verdict_map)
-    result = state.workspace.import_statements(_read_file(file), file, overrides)
+    result = state.workspace.import_statements(_read_file(file), file, verdict_map=verdict_map)
     filled = f" ({result.updated} given a verdict they lacked)" if result.updated else ""
     click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive{filled}")
     if result.unmapped_ratings:
@@ -195,8 +194,8 @@ def import_cmd(state: _Context, file: str, verdict_map: str | None) -> None:
 
 @main.command("load-demo")
 @pass_ctx
-@_fail_cleanly
-def load_demo_cmd(state: _Context) -> None:
+@fail_cleanly
+def load_demo_cmd(state: CliContext) -> None:
     """Import the bundled demo archive of earlier statements (once)."""
     result = state.workspace.load_demo_archive()
     if result is None:
@@ -210,8 +209,8 @@ def load_demo_cmd(state: _Context) -> None:
 @click.option("--top-k", type=click.IntRange(min=1), default=None, help="How many matches (default 5).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of matches.")
 @pass_ctx
-@_fail_cleanly
-def match_cmd(state: _Context, text: str, top_k: int | None, as_json: bool) -> None:
+@fail_cleanly
+def match_cmd(state: CliContext, text: str, top_k: int | None, as_json: bool) -> None:
     """Find the earlier statements closest to TEXT."""
     matches = state.workspace.match_text(text, top_k)
     if as_json:
@@ -231,8 +230,8 @@ def match_cmd(state: _Context, text: str, top_k: int | None, as_json: bool) -> N
 @click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @pass_ctx
-@_fail_cleanly
-def claims_cmd(state: _Context, document_id: int | None, status: str | None, as_json: bool) -> None:
+@fail_cleanly
+def claims_cmd(state: CliContext, document_id: int | None, status: str | None, as_json: bool) -> None:
     """List claims with their ids, speakers and verdicts."""
     claims = state.workspace.list_claims(document_id=document_id, status=status)
     if as_json:
@@ -254,8 +253,8 @@ def claims_cmd(state: _Context, document_id: int | None, status: str | None, as_
 @click.option("--evidence", multiple=True, metavar="URL", help="An evidence link (repeatable).")
 @click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Who gives the verdict (env CLAIMDESK_REVIEWER).")
 @pass_ctx
-@_fail_cleanly
-def label_cmd(state: _Context, claim_id: int, verdict: str, note: str | None, evidence: tuple[str, ...],
+@fail_cleanly
+def label_cmd(state: CliContext, claim_id: int, verdict: str, note: str | None, evidence: tuple[str, ...],
               reviewer: str | None) -> None:
     """Record VERDICT for CLAIM_ID; the claim becomes an earlier statement for later matches."""
     if not reviewer:
@@ -268,8 +267,8 @@ def label_cmd(state: _Context, claim_id: int, verdict: str, note: str | None, ev
 @click.argument("claim_id", type=int)
 @click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Whose latest verdict to take back.")
 @pass_ctx
-@_fail_cleanly
-def undo_cmd(state: _Context, claim_id: int, reviewer: str | None) -> None:
+@fail_cleanly
+def undo_cmd(state: CliContext, claim_id: int, reviewer: str | None) -> None:
     """Take back the reviewer's latest verdict on CLAIM_ID (recorded in the log, never erased)."""
     if not reviewer:
         raise InvalidValueError("say whose verdict to undo with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
@@ -282,8 +281,8 @@ def undo_cmd(state: _Context, claim_id: int, reviewer: str | None) -> None:
 @main.command("sentences")
 @click.argument("document_id", type=int)
 @pass_ctx
-@_fail_cleanly
-def sentences_cmd(state: _Context, document_id: int) -> None:
+@fail_cleanly
+def sentences_cmd(state: CliContext, document_id: int) -> None:
     """List every sentence of DOCUMENT_ID with its id, score and claim flag (to promote or dismiss one)."""
     for s in state.workspace.document_sentences(document_id):
         flag = "CLAIM" if s.is_claim else "     "
@@ -296,8 +295,8 @@ def sentences_cmd(state: _Context, document_id: int) -> None:
 @click.argument("call", type=click.Choice(["claim", "not-claim"]))
 @click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Who makes the call (env CLAIMDESK_REVIEWER).")
 @pass_ctx
-@_fail_cleanly
-def mark_cmd(state: _Context, sentence_id: int, call: str, reviewer: str | None) -> None:
+@fail_cleanly
+def mark_cmd(state: CliContext, sentence_id: int, call: str, reviewer: str | None) -> None:
     """Promote SENTENCE_ID to a claim or dismiss it as not a claim (logged as detector feedback)."""
     if not reviewer:
         raise InvalidValueError("say who makes the call with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
@@ -312,31 +311,20 @@ def mark_cmd(state: _Context, sentence_id: int, call: str, reviewer: str | None)
 @click.option("--format", "fmt", type=click.Choice(["csv", "claimreview"]), default="csv", show_default=True,
               help="The verdict CSV, or schema.org ClaimReview JSON-LD of the reviewed claims.")
 @pass_ctx
-@_fail_cleanly
-def export_cmd(state: _Context, out: str | None, status: str | None, fmt: str) -> None:
+@fail_cleanly
+def export_cmd(state: CliContext, out: str | None, status: str | None, fmt: str) -> None:
     """Write the verdict CSV (one row per claim with its verdict and top earlier match) or ClaimReview JSON-LD."""
-    import io
-    import os
-
-    from claims.export import export_claimreview_json, export_verdicts_csv
-
-    writer = export_verdicts_csv if fmt == "csv" else export_claimreview_json
-    buffer = io.StringIO()
-    count = writer(state.workspace.export_rows(status=status), buffer)
     if out is None:
-        click.get_text_stream("stdout").write(buffer.getvalue())
+        state.workspace.export(click.get_text_stream("stdout"), fmt, status=status)
         return
-    tmp = f"{out}.tmp"
-    with open(tmp, "w", encoding="utf-8", newline="") as fp:
-        fp.write(buffer.getvalue())
-    os.replace(tmp, out)
+    count = state.workspace.export_file(out, fmt, status=status)
     click.echo(f"{out}: {count} claims", err=True)
 
 
 @main.command("rebuild-index")
 @pass_ctx
-@_fail_cleanly
-def rebuild_cmd(state: _Context) -> None:
+@fail_cleanly
+def rebuild_cmd(state: CliContext) -> None:
     """Rebuild the FAISS cache from the vectors stored in the database."""
     report = state.workspace.rebuild_index()
     click.echo(f"index rebuilt: {report.added} statements in {state.workspace.settings.index_dir}")
@@ -344,17 +332,15 @@ def rebuild_cmd(state: _Context) -> None:
 
 @main.command("status")
 @pass_ctx
-@_fail_cleanly
-def status_cmd(state: _Context) -> None:
+@fail_cleanly
+def status_cmd(state: CliContext) -> None:
     """Show the workspace: database, counts, index and review progress."""
-    ws = state.workspace
-    counts = ws.store.count_rows()
-    progress = ws.progress()
-    click.echo(f"database: {ws.store.safe_url}")
-    click.echo(f"index:    {ws.settings.index_dir}")
-    click.echo(f"documents {counts['documents']}, sentences {counts['sentences']}, "
-               f"earlier statements {counts['statements']}, review events {counts['reviews']}")
-    click.echo(f"claims reviewed: {progress.reviewed} of {progress.total}")
+    status = state.workspace.status()
+    click.echo(f"database: {status.database}")
+    click.echo(f"index:    {status.index_dir}")
+    click.echo(f"documents {status.documents}, sentences {status.sentences}, "
+               f"earlier statements {status.statements}, review events {status.review_events}")
+    click.echo(f"claims reviewed: {status.progress.reviewed} of {status.progress.total}")
 
 
 def run() -> None:

@@ -44,6 +44,7 @@ import numpy as np
 
 from claims.detect import CUE_WEIGHTS, DEFAULT_CLAIM_THRESHOLD, HeuristicScorer, cue_values
 from claims.errors import InvalidValueError, ModelError, WeightsMissingError
+from index.embed import embed_cached
 
 __all__ = [
     "WEIGHTS_DIR",
@@ -216,8 +217,6 @@ class Detector:
                 raise ModelError(f"the detector was trained on {self.embedding_model} embeddings, "
                                  f"not {getattr(embedder, 'name', embedder)!r}")
             if cache is not None:
-                from index.embed import embed_cached
-
                 embeddings = embed_cached(list(texts), embedder, cache)
             else:
                 embeddings = embedder.encode(list(texts))
@@ -344,8 +343,6 @@ def build_scorer(embedder: Any, path: str | Path | None = None, *,
     embedded once whether it is scored, matched or both. Falls back to the heuristic, saying why,
     when the weights are missing or were trained on another embedding model than ``embedder``'s.
     """
-    from index.embed import embed_cached
-
     def embed(texts: list[str]) -> np.ndarray:
         return embed_cached(texts, embedder, cache) if cache is not None else embedder.encode(texts)
 

@@ -10,19 +10,21 @@ sessions (every method is thread-safe).
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
 from typing import TextIO
 from urllib.parse import urlparse
 
 import numpy as np
 
-from claims.archive import read_statements
+from claims.archive import parse_verdict_map, read_statements
 from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
-from claims.export import ExportRow, export_row, export_verdicts_csv
+from claims.export import ExportRow, export_claimreview_json, export_row, export_verdicts_csv
 from claims.detector import build_scorer
 from claims.extract import Scorer, extract
 from claims.models import (
@@ -42,19 +44,52 @@ from claims.models import (
     Tier,
     Verdict,
 )
-from claims.readers import content_hash, read_documents
+from claims.readers import DOCUMENT_FORMATS, content_hash, pasted_document, read_documents
 from claims.review import last_standing_label, standing_labels
+from claims.safety import safe_url
 from claims.settings import Settings
 from claims.store import Store
+from index.atomic import atomic_write_text
 from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
 from index.fusion import weighted_score_fusion
 from index.lexical import LexicalIndex
 from index.vectors import SyncReport, VectorIndex
 
-__all__ = ["Workspace", "DEMO_ARCHIVE", "DEMO_ARTICLE", "demo_bytes"]
+__all__ = ["Workspace", "WorkspaceStatus", "DetectorStatus", "DEMO_ARCHIVE", "DEMO_ARTICLE", "DOCUMENT_FORMATS", "demo_bytes"]
 
 DEMO_ARCHIVE = "archive.csv"
 DEMO_ARTICLE = "article.txt"
+
+
+# Ids are 64-bit integers in both databases; a larger number cannot name anything.
+_MAX_ID = 2**63 - 1
+
+
+def _check_id(value: int, what: str) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= _MAX_ID:
+        raise NotFoundError(f"no {what} with id {value}")
+
+
+@dataclass(frozen=True)
+class DetectorStatus:
+    """Whether the trained detector flags claims (``description``: its held-out quality) or the
+    heuristic stands in (``description``: why)."""
+
+    trained: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """What ``claimdesk status`` shows: where the workspace lives and what it holds."""
+
+    database: str
+    index_dir: str
+    documents: int
+    sentences: int
+    statements: int
+    review_events: int
+    progress: Progress
 
 
 def demo_bytes(name: str) -> bytes:
@@ -136,8 +171,8 @@ class Workspace:
     def __init__(self, settings: Settings, *, store: Store | None = None,
                  embedder: TextEmbedder | None = None, index: VectorIndex | None = None) -> None:
         self.settings = settings
-        self.store = store or Store(settings.db_url)
-        self._vectors = _RememberingCache(self.store.embeddings)
+        self._store = store
+        self._vector_cache: _RememberingCache | None = None
         self._embedder = embedder
         self._index = index
         self._lexical: LexicalIndex | None = None
@@ -146,6 +181,21 @@ class Workspace:
         self._lock = threading.RLock()
 
     # -- backends, loaded on first use -------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        """The database, opened on first use (``extract`` never opens it)."""
+        with self._lock:
+            if self._store is None:
+                self._store = Store(self.settings.db_url)
+            return self._store
+
+    @property
+    def _vectors(self) -> _RememberingCache:
+        with self._lock:
+            if self._vector_cache is None:
+                self._vector_cache = _RememberingCache(self.store.embeddings)
+            return self._vector_cache
 
     @property
     def embedder(self) -> TextEmbedder:
@@ -186,7 +236,8 @@ class Workspace:
         """Save the index if it changed and release database connections."""
         if self._index is not None:
             self._index.save()
-        self.store.dispose()
+        if self._store is not None:
+            self._store.dispose()
 
     # -- ingest ------------------------------------------------------------------------------
 
@@ -203,10 +254,44 @@ class Workspace:
                                             cache=self._vectors)
             return self._scorer
 
+    def detector_status(self) -> DetectorStatus:
+        """Which scorer flags claims, said for the Ingest page: the trained detector and its held-out
+        quality, or the heuristic and why it stands in."""
+        scorer = self.scorer
+        if scorer.fallback:
+            return DetectorStatus(trained=False, description=scorer.reason or "no trained detector")
+        return DetectorStatus(trained=True, description=scorer.detector.quality())
+
     def extract(self, text: str, default_speaker: str | None = None) -> list[ExtractedSentence]:
         """Sentences, scores, claim flags and speakers of a text, without storing a document."""
         return extract(text, claim_threshold=self.settings.claim_threshold, default_speaker=default_speaker,
                        scorer=self.scorer)
+
+    def extract_file(self, data: bytes, origin: str) -> tuple[list[ExtractedSentence], Scorer]:
+        """Every document of a file split, scored and attributed, without opening the database.
+
+        Returns the sentences (offsets into each document's text) and the scorer that flagged
+        them, whose ``fallback``/``reason`` say when the heuristic stood in.
+        """
+        docs = read_documents(data, origin)
+        for doc in docs:
+            self._check_size(doc)
+        if self._store is None:
+            scorer = build_scorer(self.embedder, self.settings.detector_path)
+        else:
+            scorer = self.scorer
+        out: list[ExtractedSentence] = []
+        for doc in docs:
+            out.extend(extract(doc.text, claim_threshold=self.settings.claim_threshold,
+                               default_speaker=doc.speaker, scorer=scorer))
+        return out, scorer
+
+    def ingest_text(self, text: str, *, title: str | None = None, source: str | None = None,
+                    url: str | None = None, published: dt.date | None = None, speaker: str | None = None,
+                    allow_duplicate_text: bool = False) -> IngestResult:
+        """Ingest pasted text as one document (see :meth:`ingest_documents`)."""
+        doc = pasted_document(text, title=title, source=source, url=url, published=published, speaker=speaker)
+        return self.ingest_documents([doc], allow_duplicate_text=allow_duplicate_text)[0]
 
     def ingest_file(self, data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
                     published: dt.date | None = None, allow_duplicate_text: bool = False) -> list[IngestResult]:
@@ -313,9 +398,15 @@ class Workspace:
 
     # -- the archive -------------------------------------------------------------------------
 
-    def import_statements(self, data: bytes, origin: str,
-                          overrides: Mapping[str, Verdict] | None = None) -> ImportResult:
-        """Add an archive file's statements, all or nothing; rows already in the archive are skipped."""
+    def import_statements(self, data: bytes, origin: str, overrides: Mapping[str, Verdict] | None = None, *,
+                          verdict_map: str | None = None) -> ImportResult:
+        """Add an archive file's statements, all or nothing; rows already in the archive are skipped.
+
+        ``verdict_map`` is the user's text ("half true=disputed, satire=unverified"), parsed and
+        added to ``overrides``; an error names the bad pair.
+        """
+        if verdict_map:
+            overrides = {**(overrides or {}), **parse_verdict_map(verdict_map)}
         parsed = read_statements(data, origin, overrides)
         embed_cached([r["text"] for r in parsed.rows], self.embedder, self._vectors)
         with self.store.transaction() as conn:
@@ -423,6 +514,8 @@ class Workspace:
         """Matches for several stored claims; a claim is never its own match."""
         if not claim_ids:
             return {}
+        for claim_id in claim_ids:
+            _check_id(claim_id, "claim")
         found = self.store.documents.sentence_texts(claim_ids)
         missing = [cid for cid in claim_ids if cid not in found]
         if missing:
@@ -467,10 +560,25 @@ class Workspace:
         """The reviewer's most recent label that still stands (what Undo takes back), if any."""
         return last_standing_label(self.store.reviews.events_by(reviewer.strip()))
 
+    def undo_target(self, reviewer: str, current_claim_id: int | None = None) -> int | None:
+        """The claim Undo takes back: the one on screen when the reviewer's verdict stands there,
+        else their latest standing verdict anywhere (read from the log, so it survives a reload)."""
+        reviewer = (reviewer or "").strip()
+        if current_claim_id is not None:
+            _check_id(current_claim_id, "claim")
+            if any(e.reviewer == reviewer for e in standing_labels(self.history(current_claim_id))):
+                return current_claim_id
+        last = self.last_label(reviewer)
+        return last.claim_id if last is not None else None
+
     def get_claim(self, claim_id: int) -> Claim:
+        _check_id(claim_id, "claim")
         return self.store.documents.get_claim(claim_id, context=self.settings.context_sentences)
 
     def list_claims(self, **filters: object) -> list[Claim]:
+        document_id = filters.get("document_id")
+        if document_id is not None:
+            _check_id(document_id, "document")  # type: ignore[arg-type]
         return self.store.documents.list_claims(**filters)  # type: ignore[arg-type]
 
     def progress(self, document_id: int | None = None) -> Progress:
@@ -479,6 +587,7 @@ class Workspace:
     def label(self, claim_id: int, verdict: Verdict | str, reviewer: str, *, note: str | None = None,
               evidence: Iterable[str] = ()) -> ReviewEvent:
         """Record a reviewer's verdict; the claim joins the archive of earlier statements at once."""
+        _check_id(claim_id, "claim")
         verdict = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
         reviewer = (reviewer or "").strip()
         if not reviewer:
@@ -499,8 +608,21 @@ class Workspace:
         self.index.sync(self.store.statements, save=False)
         return event
 
+    @staticmethod
+    def cite_earlier(match: Match) -> tuple[str, tuple[str, ...]]:
+        """The note and evidence that record a verdict taken over from a same-claim earlier statement:
+        the statement quoted with its similarity, source and date; its link when it is a web address."""
+        s = match.statement
+        where = ", ".join(x for x in [s.source, s.date.isoformat() if s.date else None] if x)
+        note = f"Same claim as an earlier check ({round(max(0.0, match.similarity) * 100)}% similar): “{s.text}”"
+        if where:
+            note += f" ({where})"
+        link = safe_url(s.url) if s.url else None
+        return note, ((link,) if link else ())
+
     def undo(self, claim_id: int, reviewer: str) -> ReviewEvent:
         """Take back the reviewer's latest standing label on a claim (recorded as an event too)."""
+        _check_id(claim_id, "claim")
         reviewer = (reviewer or "").strip()
         with self.store.transaction() as conn:
             if not self.store.documents.claim_exists(conn, claim_id):
@@ -518,6 +640,7 @@ class Workspace:
         The call is logged as detector feedback, which ``claimdesk train detector`` learns from. A
         dismissed claim that already has verdicts keeps them in the log.
         """
+        _check_id(sentence_id, "sentence")
         reviewer = (reviewer or "").strip()
         if not reviewer:
             raise InvalidValueError("a reviewer name is needed to promote or dismiss a sentence")
@@ -529,11 +652,13 @@ class Workspace:
 
     def document_sentences(self, document_id: int) -> list[SentenceRow]:
         """Every sentence of a document in order, claims and the rest (to promote one)."""
+        _check_id(document_id, "document")
         self.store.documents.get_document(document_id)
         return self.store.documents.document_sentences(document_id)
 
     def history(self, claim_id: int) -> list[ReviewEvent]:
         """Every review event of a claim, oldest first."""
+        _check_id(claim_id, "claim")
         return self.store.reviews.review_events(claim_id)
 
     # -- export ------------------------------------------------------------------------------
@@ -547,3 +672,35 @@ class Workspace:
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:
         """Write the verdict CSV to ``fp``; returns the number of claims written."""
         return export_verdicts_csv(self.export_rows(status=status, document_id=document_id), fp)
+
+    @staticmethod
+    def write_export(rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv") -> int:
+        """Write already chosen rows as the verdict CSV (``"csv"``) or ClaimReview JSON-LD
+        (``"claimreview"``); returns how many claims were written."""
+        writers = {"csv": export_verdicts_csv, "claimreview": export_claimreview_json}
+        if fmt not in writers:
+            raise InvalidValueError(f"unknown export format {fmt!r}: use csv or claimreview")
+        return writers[fmt](rows, fp)
+
+    def export(self, fp: TextIO, fmt: str = "csv", *, status: str | None = None,
+               document_id: int | None = None) -> int:
+        """Write the chosen claims in ``fmt`` to ``fp``; returns how many claims were written."""
+        return self.write_export(self.export_rows(status=status, document_id=document_id), fp, fmt)
+
+    def export_file(self, path: str | Path, fmt: str = "csv", *, status: str | None = None,
+                    document_id: int | None = None) -> int:
+        """Write the export to ``path`` all or nothing (a temporary file renamed into place)."""
+        buffer = io.StringIO()
+        count = self.export(buffer, fmt, status=status, document_id=document_id)
+        atomic_write_text(path, buffer.getvalue(), newline="")
+        return count
+
+    # -- the workspace as a whole ---------------------------------------------------------------
+
+    def status(self) -> WorkspaceStatus:
+        """Where the workspace lives and what it holds (for ``claimdesk status``)."""
+        counts = self.store.count_rows()
+        return WorkspaceStatus(database=self.store.safe_url, index_dir=str(self.settings.index_dir),
+                               documents=counts.get("documents", 0), sentences=counts.get("sentences", 0),
+                               statements=counts.get("statements", 0), review_events=counts.get("reviews", 0),
+                               progress=self.progress())

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from claims.cli import _Context, _fail_cleanly, pass_ctx
+from claims.cli import CliContext, fail_cleanly, pass_ctx
 from claims.errors import EmptyInputError, InvalidValueError
 from claims.settings import load_settings
 
@@ -42,8 +42,8 @@ def bench_group() -> None:
               help="SQLite embedding cache (default .claimdesk/bench-cache/embeddings.db).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_ctx
-@_fail_cleanly
-def bench_retrieval_cmd(state: _Context, vclaims: str, queries: str, qrels: str, method: str, depth: int | None,
+@fail_cleanly
+def bench_retrieval_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, method: str, depth: int | None,
                         ranker: str | None, dev_ids_from: str | None, transcripts: str | None,
                         cache_path: str | None, as_json: bool) -> None:
     """Rank the verified claims for each query and score the run as the official CLEF scorer does."""
@@ -67,8 +67,8 @@ def bench_retrieval_cmd(state: _Context, vclaims: str, queries: str, qrels: str,
 @click.option("--heuristic", is_flag=True, help="Score with the heuristic instead of the trained detector.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @pass_ctx
-@_fail_cleanly
-def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_json: bool) -> None:
+@fail_cleanly
+def bench_checkworthiness_cmd(state: CliContext, data: str, heuristic: bool, as_json: bool) -> None:
     """F1, precision and recall of the check-worthy (Yes) class on a labelled file."""
     from claims.detector import Detector
     from lab.checkworthiness import score_file
@@ -98,7 +98,7 @@ def bench_checkworthiness_cmd(state: _Context, data: str, heuristic: bool, as_js
 @click.option("--split", type=click.Choice(["train", "dev"]), help="Draw only from the articles of this split.")
 @click.option("--quotes-only", is_flag=True,
               help="Only attributed quotations (a hard case); use with --split train to keep dev a random sample.")
-@_fail_cleanly
+@fail_cleanly
 def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article: int, seed: int,
                           exclude_labelled: tuple[str, ...], force: bool, split: str | None,
                           quotes_only: bool) -> None:
@@ -122,7 +122,7 @@ def bench_news_sample_cmd(articles: str, out: str, n_articles: int, per_article:
               help="Labels file (default: the lab's lab/data/news_labels.tsv).")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for news_train.tsv and news_dev.tsv (check-worthiness format).")
-@_fail_cleanly
+@fail_cleanly
 def bench_news_set_cmd(articles: str, labels: str | None, out: str) -> None:
     """Rebuild the labelled news sentences from their labels and the article texts."""
     from lab import newsset
@@ -156,8 +156,8 @@ def train_group() -> None:
 @click.option("--no-feedback", is_flag=True,
               help="Leave out the workspace's promote/dismiss calls (to reproduce the shipped weights).")
 @pass_ctx
-@_fail_cleanly
-def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str | None,
+@fail_cleanly
+def train_detector_cmd(state: CliContext, train_path: str, dev_path: str, out: str | None,
                        extra_train: tuple[str, ...], extra_dev: tuple[str, ...], no_feedback: bool) -> None:
     """Fit the check-worthiness detector, with the reviewers' promote/dismiss calls as extra examples."""
     from lab.checkworthiness import train_detector
@@ -188,8 +188,8 @@ def train_detector_cmd(state: _Context, train_path: str, dev_path: str, out: str
 @click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
 @click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="SQLite embedding cache.")
 @pass_ctx
-@_fail_cleanly
-def train_ranker_cmd(state: _Context, vclaims: str, queries: str, qrels: str, out: str, name: str,
+@fail_cleanly
+def train_ranker_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, out: str, name: str,
                      dev_ids_from: str | None, transcripts: str | None, cache_path: str | None) -> None:
     """Fit the re-ranker (pairwise logistic regression over match features) and save it with its provenance."""
     from lab import bench

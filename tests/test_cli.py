@@ -162,3 +162,38 @@ def test_extract_warns_when_the_detector_weights_are_missing(cli, tmp_path, monk
     assert result.exit_code == 0
     assert "using the heuristic check-worthiness scores instead" in result.stderr
     assert json.loads(result.stdout)[0]["is_claim"] is True
+
+
+HUGE = str(2**63)  # one past the largest 64-bit id
+
+
+@pytest.mark.parametrize("args, message", [
+    (["label", HUGE, "disputed", "--reviewer", "ana"], f"Error: no claim with id {HUGE}"),
+    (["undo", HUGE, "--reviewer", "ana"], f"Error: no claim with id {HUGE}"),
+    (["claims", "--document", HUGE], f"Error: no document with id {HUGE}"),
+    (["sentences", HUGE], f"Error: no document with id {HUGE}"),
+    (["mark", HUGE, "claim", "--reviewer", "ana"], f"Error: no sentence with id {HUGE}"),
+    (["label", "0", "disputed", "--reviewer", "ana"], "Error: no claim with id 0"),
+    (["claims", "--document", "-5"], "Error: no document with id -5"),
+])
+def test_ids_beyond_64_bits_are_an_error_not_a_traceback(cli, args, message):
+    result = cli(*args, ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip() == message
+    assert "Traceback" not in result.output
+
+
+def test_extract_opens_no_database_and_honours_the_global_model_path(cli, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Inflation hit 9 percent in June, the ministry said.\n", encoding="utf-8")
+    result = cli("--model-path", str(tmp_path / "no-model-here"), "extract", str(article), ok=False)
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+    assert "no-model-here" in result.output  # the override reached the model loader
+    assert not (tmp_path / "data" / "claimdesk.db").exists()
+
+
+def test_status_of_an_empty_workspace(cli):
+    out = cli("status").output.splitlines()
+    assert out[0].startswith("database: sqlite:///")
+    assert out[2:] == ["documents 0, sentences 0, earlier statements 0, review events 0",
+                       "claims reviewed: 0 of 0"]

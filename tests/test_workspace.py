@@ -457,3 +457,47 @@ def test_progress_and_last_label_follow_the_log(fake_workspace):
     assert fake_workspace.last_label("nobody") is None
     reviewed = fake_workspace.search_archive(origin=Origin.REVIEW)[0]
     assert {st.claim_id for st in reviewed} == {a.id, b.id} and all(st.origin is Origin.REVIEW for st in reviewed)
+
+
+def test_undo_target_is_the_claim_on_screen_else_the_latest_standing_verdict(fake_workspace):
+    doc = ingest_demo(fake_workspace).document
+    first, second, third = fake_workspace.list_claims(document_id=doc.id)[:3]
+    assert fake_workspace.undo_target("ana") is None
+    fake_workspace.label(first.id, "supported", "ana")
+    fake_workspace.label(second.id, "disputed", "ana")
+    assert fake_workspace.undo_target("ana", first.id) == first.id  # her verdict stands on screen
+    assert fake_workspace.undo_target("ana", third.id) == second.id  # none on screen: her latest
+    assert fake_workspace.undo_target("ben", first.id) is None
+    fake_workspace.undo(second.id, "ana")
+    assert fake_workspace.undo_target("ana") == first.id
+
+
+@pytest.mark.parametrize("url, evidence", [
+    ("https://d.example/check", ("https://d.example/check",)),
+    ("javascript:alert(1)", ()),
+    ("file:///etc/passwd", ()),
+    (None, ()),
+])
+def test_an_earlier_verdict_is_cited_with_its_link_only_when_it_is_a_web_address(url, evidence):
+    import datetime as dt
+
+    from claims.models import Match, Origin, Statement
+
+    statement = Statement(id=4, text="Russia took five cities.", speaker=None, date=dt.date(2022, 3, 1),
+                          source="Desk", url=url, rating="False", verdict=Verdict.DISPUTED, origin=Origin.ARCHIVE)
+    note, cited = Workspace.cite_earlier(Match(statement, 0.873, Tier.SAME_CLAIM))
+    assert note == "Same claim as an earlier check (87% similar): “Russia took five cities.” (Desk, 2022-03-01)"
+    assert cited == evidence
+
+
+def test_the_export_goes_to_a_file_whole(fake_workspace, tmp_path):
+    doc = ingest_demo(fake_workspace).document
+    claim = fake_workspace.list_claims(document_id=doc.id)[0]
+    fake_workspace.label(claim.id, "disputed", "ana", note="=HYPERLINK(\"http://evil.example\")")
+    out = tmp_path / "verdicts.csv"
+    count = fake_workspace.export_file(out, "csv", status="reviewed")
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert count == 1 and rows[0]["note"] == "'=HYPERLINK(\"http://evil.example\")"
+    assert [p.name for p in tmp_path.iterdir() if "verdicts" in p.name] == ["verdicts.csv"]  # no temp file left
+    with pytest.raises(InvalidValueError, match="unknown export format 'xml'"):
+        fake_workspace.export(io.StringIO(), "xml")

@@ -12,8 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from claims.models import Claim, Match, ReviewEvent, Statement, Tier, Verdict
-from claims.review import UNDO
+from claims.models import Claim, Match, Origin, ReviewAction, ReviewEvent, Statement, Tier, Verdict
 
 __all__ = [
     "VERDICT_COLORS",
@@ -156,7 +155,7 @@ def statement_meta(statement: Statement) -> str:
         parts.append(statement.date.isoformat())
     if statement.source:
         parts.append(md_plain(statement.source))
-    if statement.origin == "review" and statement.claim_id is not None:
+    if statement.origin == Origin.REVIEW and statement.claim_id is not None:
         parts.append(f"reviewed here (claim #{statement.claim_id})")
     if statement.url:
         parts.append(_md_link("open the check ↗", statement.url))
@@ -319,7 +318,7 @@ def describe_event(event: ReviewEvent) -> str:
     """One line of a claim's review history, as Markdown."""
     when = format_date(event.created_at) or ""
     who = md_plain(event.reviewer)
-    if event.action == UNDO or event.verdict is None:
+    if event.action is ReviewAction.UNDO or event.verdict is None:
         return f"{when} · **{who}** took back their verdict"
     line = f"{when} · **{who}** → {verdict_badge(event.verdict)}"
     if event.note:

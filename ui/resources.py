@@ -25,7 +25,7 @@ from typing import Any
 import streamlit as st
 
 from claims.errors import ClaimdeskError
-from claims.export import ExportRow, export_verdicts_csv
+from claims.export import ExportRow  # the row type only; writing goes through the workspace
 from claims.models import Claim, Document, Match, Progress, ReviewEvent, Statement
 from claims.settings import Settings, load_settings
 from claims.workspace import Workspace
@@ -258,5 +258,5 @@ def export_csv(*, status: str | None = None, document_id: int | None = None) -> 
     Written from the same cached rows the preview shows, so claims are matched once per change.
     """
     buffer = io.StringIO()
-    export_verdicts_csv(export_rows(status=status, document_id=document_id), buffer)
+    get_workspace().write_export(export_rows(status=status, document_id=document_id), buffer, "csv")
     return buffer.getvalue()

@@ -6,14 +6,13 @@ import math
 
 import streamlit as st
 
-from claims.archive import parse_verdict_map
 from claims.errors import ClaimdeskError
-from claims.models import Tier, Verdict
+from claims.models import Origin, Tier, Verdict
 from ui import resources
 from ui.components import match_card, statement_card
 
 PAGE_SIZE = 20
-REVIEW_ORIGIN = "review"  # the origin of claims reviewed in claimdesk (see Workspace.label)
+REVIEW_ORIGIN = Origin.REVIEW  # claims reviewed in claimdesk (see Workspace.label)
 
 
 def _first_page() -> None:
@@ -84,9 +83,9 @@ def import_form() -> None:
         st.warning("Choose a file to import first.")
         return
     try:
-        overrides = parse_verdict_map(mapping)
         with st.spinner(f"Importing {upload.name}…"):
-            result = resources.get_workspace().import_statements(upload.getvalue(), upload.name, overrides)
+            result = resources.get_workspace().import_statements(upload.getvalue(), upload.name,
+                                                                 verdict_map=mapping)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from claims.errors import ClaimdeskError
-from claims.export import export_claimreview_json
 from claims.models import Verdict
 from ui import resources
 from ui.formatting import plural
@@ -60,9 +59,9 @@ def export_page() -> None:
     status_col, doc_col = st.columns(2)
     status = status_col.selectbox("Claims to export", STATUSES, format_func=STATUS_LABELS.__getitem__,
                                   key="export-status")
-    titles = {d.id: d.title for d in docs}
-    document_id = doc_col.selectbox("Document", [None, *titles], key="export-document",
-                                    format_func=lambda i: "All documents" if i is None else titles[i])
+    labels = {d.id: d.label for d in docs}
+    document_id = doc_col.selectbox("Document", [None, *labels], key="export-document",
+                                    format_func=lambda i: "All documents" if i is None else labels[i])
     wanted = None if status == "all" else status
     try:
         rows = resources.export_rows(status=wanted, document_id=document_id)
@@ -77,7 +76,7 @@ def export_page() -> None:
         key="export-download", type="primary", icon=":material/download:", on_click="ignore",
         disabled=not rows)
     reviews_json = io.StringIO()
-    n_reviews = export_claimreview_json(rows, reviews_json)
+    n_reviews = resources.get_workspace().write_export(rows, reviews_json, "claimreview")
     st.download_button(
         f"Download ClaimReview JSON-LD ({plural(n_reviews, 'reviewed claim')})",
         data=reviews_json.getvalue().encode("utf-8"),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from claims.errors import ClaimdeskError
 from claims.models import IngestResult
-from claims.readers import DOCUMENT_FORMATS, pasted_document
+from claims.workspace import DOCUMENT_FORMATS
 from ui import resources, state
 from ui.formatting import md_plain as _md
 
@@ -45,17 +45,17 @@ def _ingest_pasted(allow_duplicate_text: bool = False) -> None:
     """Ingest the paste form's text with its details (also the "add it anyway" path)."""
     ss = st.session_state
     try:
-        doc = pasted_document(ss.get("paste-text") or "", title=_optional(ss.get("paste-title") or ""),
-                              source=_optional(ss.get("paste-source") or ""), url=_optional(ss.get("paste-url") or ""),
-                              published=ss.get("paste-date"), speaker=_optional(ss.get("paste-speaker") or ""))
         with st.spinner("Finding claims and matching them against the archive…"):
-            results = resources.get_workspace().ingest_documents([doc], allow_duplicate_text=allow_duplicate_text)
+            result = resources.get_workspace().ingest_text(
+                ss.get("paste-text") or "", title=_optional(ss.get("paste-title") or ""),
+                source=_optional(ss.get("paste-source") or ""), url=_optional(ss.get("paste-url") or ""),
+                published=ss.get("paste-date"), speaker=_optional(ss.get("paste-speaker") or ""),
+                allow_duplicate_text=allow_duplicate_text)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-    duplicate = results[0].duplicate_of if results else None
-    ss[_PASTE_DUPLICATE] = duplicate.id if duplicate is not None else None
-    _remember(results)
+    ss[_PASTE_DUPLICATE] = result.duplicate_of.id if result.duplicate_of is not None else None
+    _remember([result])
 
 
 def duplicate_notice() -> None:
@@ -221,12 +221,12 @@ st.caption("Add articles, posts or transcripts. claimdesk splits them into sente
            "ones as claims, attributes speakers and matches each claim against the archive of earlier checks.")
 
 resources.wait_for_model()
-scorer = resources.get_workspace().scorer
-if scorer.fallback:
-    st.warning(f"Check-worthiness comes from the heuristic, not the trained detector: {scorer.reason}",
+detector = resources.get_workspace().detector_status()
+if not detector.trained:
+    st.warning(f"Check-worthiness comes from the heuristic, not the trained detector: {detector.description}",
                icon=":material/warning:")
 else:
-    st.caption(f"Claims are flagged by the trained check-worthiness detector ({scorer.detector.quality()} "
+    st.caption(f"Claims are flagged by the trained check-worthiness detector ({detector.description} "
                "on held-out sentences). Dismiss a false alarm or promote a missed claim on the Review page: "
                "every call is kept for retraining.")
 

@@ -17,7 +17,6 @@ import streamlit as st
 
 from claims.errors import ClaimdeskError, NotFoundError
 from claims.models import Claim, Match, Tier, Verdict
-from claims.review import standing_labels
 from ui import resources, state
 from ui.components import match_card
 from ui.formatting import (
@@ -81,22 +80,13 @@ def record_verdict(claim_id: int, verdict: Verdict, next_id: int | None, extra_n
 
 def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> None:
     """Record the verdict of a same-claim earlier statement, citing it as the evidence."""
-    s = match.statement
-    where = ", ".join(x for x in [s.source, s.date.isoformat() if s.date else None] if x)
-    note = f"Same claim as an earlier check ({percent(match.similarity)} similar): “{s.text}”"
-    if where:
-        note += f" ({where})"
-    evidence = (s.url,) if s.url and s.url.startswith(("http://", "https://")) else ()
-    record_verdict(claim_id, s.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
+    note, evidence = resources.get_workspace().cite_earlier(match)
+    record_verdict(claim_id, match.statement.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
                    extra_evidence=evidence)
 
 
 def go_to(claim_id: int | None) -> None:
     state.set_current_claim(claim_id)
-
-
-def _my_standing_label(claim_id: int, reviewer: str) -> bool:
-    return any(e.reviewer == reviewer for e in standing_labels(resources.get_workspace().history(claim_id)))
 
 
 def undo_last(current_id: int | None) -> None:
@@ -107,13 +97,10 @@ def undo_last(current_id: int | None) -> None:
     reviewer = state.reviewer() or ""
     workspace = resources.get_workspace()
     try:
-        target = current_id if current_id is not None and _my_standing_label(current_id, reviewer) else None
+        target = workspace.undo_target(reviewer, current_id)
         if target is None:
-            last = workspace.last_label(reviewer)
-            if last is None:
-                st.toast("Nothing to undo: you have no verdict standing.", icon=":material/info:")
-                return
-            target = last.claim_id
+            st.toast("Nothing to undo: you have no verdict standing.", icon=":material/info:")
+            return
         workspace.undo(target, reviewer)
     except ClaimdeskError as exc:
         resources.show_error(exc)
