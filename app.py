@@ -2,8 +2,9 @@
 
 The entry point opens the shared workspace (the database only, so the first page answers at
 once) and starts loading the model, the FAISS cache and the bundled demo archive in the
-background, asks the reviewer's name once (kept in the URL, so a reload keeps it), then hands
-over to the page chosen in the sidebar. Pages that match or extract wait for the background load
+background, signs the user in (a password checked against its Argon2 hash, or the identity
+provider of ``st.login`` where one is configured; on a new workspace the first account is an
+admin), then hands over to the page chosen in the sidebar. Pages that match or extract wait for the background load
 and say so; the others work at once. The pages live in ``ui/pages/`` and only call the core
 through ``ui.resources``.
 """
@@ -31,35 +32,95 @@ PAGES = [
     st.Page("ui/pages/ingest.py", title="Ingest", icon=":material/upload_file:"),
     st.Page("ui/pages/review.py", title="Review", icon=":material/fact_check:"),
     st.Page("ui/pages/archive.py", title="Archive", icon=":material/inventory_2:"),
+    st.Page("ui/pages/speakers.py", title="Speakers", icon=":material/record_voice_over:"),
     st.Page("ui/pages/export.py", title="Export", icon=":material/download:"),
 ]
 
 
-def ask_reviewer_name() -> None:
-    """The first screen: who is reviewing (every verdict is recorded under this name)."""
+def _oidc_configured() -> bool:
+    """Whether an identity provider is set up for ``st.login`` (an ``[auth]`` section in secrets)."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001  (no secrets file at all)
+        return False
+
+
+def _sign_in(name: str, password: str) -> None:
+    try:
+        user, token = resources.get_workspace().sign_in(name, password)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    state.set_signed_in(token, user.name, user.role.value)
+    st.rerun()
+
+
+def sign_in_screen() -> None:
+    """The first screen: sign in (or, on a new workspace, create its first admin)."""
+    workspace = resources.get_workspace()
     _, middle, _ = st.columns([1, 2, 1])
     with middle:
         st.title("claimdesk")
         st.markdown("Find check-worthy claims in articles, match them against earlier fact-checks, "
                     "and record verdicts.")
-        with st.form("reviewer-form"):
-            name = st.text_input("Your name", key="reviewer-name", placeholder="e.g. Dana Ortiz",
-                                 help="Every verdict you record carries this name.")
-            started = st.form_submit_button("Start", type="primary")
-        if started:
-            if name.strip():
-                state.set_reviewer(name)
-                st.rerun()
-            st.error("Enter your name to start: every verdict is recorded under it.")
+        if not workspace.has_users():
+            st.info("A new workspace: create its first account, an admin who can add reviewers "
+                    "(or from a terminal: `claimdesk users add NAME --role admin`).", icon=":material/person_add:")
+            with st.form("first-admin-form"):
+                name = st.text_input("Your name", key="first-admin-name", placeholder="e.g. Dana Ortiz")
+                password = st.text_input("Password", type="password", key="first-admin-password",
+                                         help="At least 8 characters")
+                again = st.text_input("Password again", type="password", key="first-admin-again")
+                created = st.form_submit_button("Create admin and sign in", type="primary")
+            if created:
+                if password != again:
+                    st.error("The two passwords differ.")
+                    return
+                try:
+                    workspace.add_user(name, "admin", password)
+                except ClaimdeskError as exc:
+                    resources.show_error(exc)
+                    return
+                _sign_in(name, password)
+            return
+        with st.form("sign-in-form"):
+            name = st.text_input("Name", key="sign-in-name", placeholder="e.g. Dana Ortiz")
+            password = st.text_input("Password", type="password", key="sign-in-password")
+            submitted = st.form_submit_button("Sign in", type="primary")
+        if submitted:
+            _sign_in(name, password)
+        if _oidc_configured():
+            st.button("Sign in with your organisation", key="oidc-sign-in", on_click=st.login,
+                      icon=":material/login:")
 
 
-def reviewer_sidebar(name: str) -> None:
+def signed_in_user():
+    """The user this browser session is signed in as, or None (an ended or expired token counts as none)."""
+    workspace = resources.get_workspace()
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        user = workspace.sign_in_external(str(st.user.get("name") or st.user.get("email")))
+        state.set_signed_in(None, user.name, user.role.value)
+        return user
+    user = workspace.session_user(state.session_token())
+    if user is None:
+        state.sign_out()
+        return None
+    state.set_signed_in(state.session_token(), user.name, user.role.value)
+    return user
+
+
+def _sign_out() -> None:
+    resources.get_workspace().sign_out(state.session_token())
+    state.sign_out()
+    if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+        st.logout()
+
+
+def user_sidebar(user) -> None:
     with st.sidebar:
-        with st.popover(f"Reviewing as **{name}**", icon=":material/person:", width="stretch"):
-            new_name = st.text_input("Change your name", value=name, key="reviewer-rename")
-            if st.button("Save name", key="reviewer-rename-save") and new_name.strip():
-                state.set_reviewer(new_name)
-                st.rerun()
+        with st.popover(f"Signed in as **{user.name}**", icon=":material/person:", width="stretch"):
+            st.caption(f"Role: {user.role.value}")
+            st.button("Sign out", key="sign-out", on_click=_sign_out, icon=":material/logout:")
 
 
 st.html(STYLE)
@@ -72,13 +133,18 @@ except ClaimdeskError as exc:
     resources.show_error(exc)
     st.stop()
 
-reviewer = state.reviewer()
-if not reviewer:
+try:
+    user = signed_in_user()
+except ClaimdeskError as exc:
+    st.title("claimdesk")
+    resources.show_error(exc)
+    st.stop()
+if user is None:
     st.navigation(PAGES, position="hidden")
-    ask_reviewer_name()
+    sign_in_screen()
     st.stop()
 
-state.sync_reviewer_param()
+state.sync_session_param()
 page = st.navigation(PAGES)
-reviewer_sidebar(reviewer)
+user_sidebar(user)
 page.run()

@@ -23,7 +23,7 @@ from typing import Any
 
 from claims.errors import BadRecordError, EmptyInputError, InvalidValueError
 from claims.models import Verdict
-from claims.readers import parse_date, pick_column, read_records, require_text_column
+from claims.readers import decode_text, parse_date, pick_column, read_records, require_text_column
 from claims.safety import safe_url, strip_cell, strip_invisible
 from index.embed import text_hash
 
@@ -119,6 +119,60 @@ def _row_hash(text: str, speaker: str | None, date: Any, source: str | None, url
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _name(value: Any) -> str | None:
+    """The name of a schema.org Person/Organization (an object, a list of them, or plain text)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return str(value).strip() or None if value else None
+
+
+def _claim_reviews(node: Any) -> list[dict[str, Any]]:
+    """Every ClaimReview object in a JSON-LD document (a list, an object, or an ``@graph``)."""
+    if isinstance(node, list):
+        return [review for item in node for review in _claim_reviews(item)]
+    if not isinstance(node, dict):
+        return []
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    found = [node] if "ClaimReview" in kinds else []
+    if "@graph" in node:
+        found += _claim_reviews(node["@graph"])
+    return found
+
+
+def claimreview_records(data: bytes, origin: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]]]:
+    """schema.org ClaimReview JSON-LD (as fact-checkers publish it, and as claimdesk exports it) as
+    archive records: the claim reviewed, its author and date, the review's link, rating and publisher.
+
+    Each record's "line" is its position (1-based) among the ClaimReview objects of the file.
+    """
+    text = decode_text(data, origin)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadRecordError(f"invalid JSON: {exc.msg}", source=origin, line=exc.lineno) from None
+    except RecursionError:
+        raise BadRecordError("the JSON is nested too deeply", source=origin) from None
+    reviews = _claim_reviews(document)
+    if not reviews:
+        raise EmptyInputError("no schema.org ClaimReview objects in this JSON-LD file", source=origin)
+    records = []
+    for position, review in enumerate(reviews, start=1):
+        item = review.get("itemReviewed") if isinstance(review.get("itemReviewed"), dict) else {}
+        rating = review.get("reviewRating") if isinstance(review.get("reviewRating"), dict) else {}
+        records.append((position, {
+            "text": review.get("claimReviewed"),
+            "speaker": _name(item.get("author")),
+            "date": item.get("datePublished") or review.get("datePublished"),
+            "url": review.get("url"),
+            "rating": rating.get("alternateName"),
+            "source": _name(review.get("author")),
+        }))
+    return ["text", "speaker", "date", "url", "rating", "source"], records
+
+
 def read_statements(data: bytes, origin: str,
                     overrides: Mapping[str, Verdict] | None = None) -> ArchiveRows:
     """The statements in an archive file, each with its verdict mapped; all rows or an error.
@@ -127,7 +181,10 @@ def read_statements(data: bytes, origin: str,
     than :data:`MAX_STATEMENT_CHARS`, and whatever :func:`~claims.readers.read_records` refuses
     (a file over :data:`~claims.readers.MAX_FILE_BYTES`, binary data, text that is not UTF-8).
     """
-    columns, records = read_records(data, origin)
+    if origin.lower().endswith((".json", ".jsonld")):
+        columns, records = claimreview_records(data, origin)
+    else:
+        columns, records = read_records(data, origin)
     text_col = require_text_column(columns, origin)
     speaker_col = pick_column(columns, _SPEAKER_COLUMNS)
     date_col = pick_column(columns, _DATE_COLUMNS)

@@ -48,13 +48,13 @@ def _read_file(path: str) -> bytes:
     return file.read_bytes()
 
 
-def _parse_day(value: str | None) -> dt.date | None:
+def _parse_day(value: str | None, option: str = "--date") -> dt.date | None:
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidValueError(f"--date {value!r} is not a date: use YYYY-MM-DD") from None
+        raise InvalidValueError(f"{option} {value!r} is not a date: use YYYY-MM-DD") from None
 
 
 class CliContext:
@@ -151,17 +151,19 @@ def extract_cmd(state: CliContext, file: str, as_json: bool) -> None:
 @click.option("--url", help="Link to the original.")
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Publication date.")
 @click.option("--again", is_flag=True, help="Add a text that is already in the workspace as a new document.")
+@click.option("--as", "actor", envvar="CLAIMDESK_REVIEWER", metavar="NAME",
+              help="Who ingests (recorded in each claim's audit trail; env CLAIMDESK_REVIEWER).")
 @pass_ctx
 @fail_cleanly
 def ingest_cmd(state: CliContext, files: tuple[str, ...], source: str | None, url: str | None,
-               day: str | None, again: bool) -> None:
+               day: str | None, again: bool, actor: str | None) -> None:
     """Store, embed and match the claims of each FILE (.txt .md .html, or .csv/.jsonl posts)."""
     published = _parse_day(day)
     payloads = [(f, _read_file(f)) for f in files]
     for name, data in payloads:
         started = time.perf_counter()
         results = state.workspace.ingest_file(data, name, source=source, url=url, published=published,
-                                              allow_duplicate_text=again)
+                                              allow_duplicate_text=again, actor=actor)
         seconds = time.perf_counter() - started
         for r in results:
             if r.duplicate_of is not None:
@@ -183,7 +185,8 @@ def ingest_cmd(state: CliContext, files: tuple[str, ...], source: str | None, ur
 @fail_cleanly
 def import_cmd(state: CliContext, file: str, verdict_map: str | None) -> None:
     """Add earlier statements from a CSV or JSONL archive (text required; speaker, date,
-    source, url, verdict, rating optional; other columns kept as metadata)."""
+    source, url, verdict, rating optional; other columns kept as metadata), or from schema.org
+    ClaimReview JSON-LD (a .json/.jsonld file, as fact-checkers publish it and `export` writes it)."""
     result = state.workspace.import_statements(_read_file(file), file, verdict_map=verdict_map)
     filled = f" ({result.updated} given a verdict they lacked)" if result.updated else ""
     click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive{filled}")
@@ -238,7 +241,9 @@ def claims_cmd(state: CliContext, document_id: int | None, status: str | None, a
         click.echo(json.dumps([{
             "id": c.id, "document_id": c.document_id, "text": c.text, "speaker": c.speaker,
             "checkworthiness": round(c.checkworthiness, 4),
-            "verdict": c.verdict.value if c.verdict else None} for c in claims], ensure_ascii=False, indent=2))
+            "verdict": c.verdict.value if c.verdict else None, "status": c.status.value,
+            "reviewer_verdicts": [{"reviewer": v.reviewer, "verdict": v.verdict.value} for v in c.reviewer_verdicts]}
+            for c in claims], ensure_ascii=False, indent=2))
         return
     for c in claims:
         verdict = c.verdict.value if c.verdict else "-"
@@ -306,19 +311,141 @@ def mark_cmd(state: CliContext, sentence_id: int, call: str, reviewer: str | Non
 
 @main.command("export")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]),
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl", "claimreview"]), default="csv",
+              show_default=True,
+              help="The verdict CSV, JSON Lines, or schema.org ClaimReview JSON-LD of final verdicts.")
+@click.option("--document", "document_id", type=int, help="Only this document's claims.")
+@click.option("--verdict", type=click.Choice(["supported", "disputed", "unverified"]), help="Only this final verdict.")
+@click.option("--reviewer", "by_reviewer", metavar="NAME", help="Only claims this user gave a verdict on.")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only claims with a verdict on or after this day.")
+@click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified",
+                                             "pending", "disagreement", "agreed", "adjudicated"]),
               help="Only claims with this status.")
-@click.option("--format", "fmt", type=click.Choice(["csv", "claimreview"]), default="csv", show_default=True,
-              help="The verdict CSV, or schema.org ClaimReview JSON-LD of the reviewed claims.")
+@click.option("--bom", is_flag=True, help="Start the CSV with a UTF-8 byte-order mark (for Excel).")
+@click.option("--include-unverified", is_flag=True, help="ClaimReview: include unverified claims too.")
+@click.option("--as", "actor", envvar="CLAIMDESK_REVIEWER", metavar="NAME",
+              help="Who exports (recorded in each claim's audit trail; env CLAIMDESK_REVIEWER).")
 @pass_ctx
 @fail_cleanly
-def export_cmd(state: CliContext, out: str | None, status: str | None, fmt: str) -> None:
-    """Write the verdict CSV (one row per claim with its verdict and top earlier match) or ClaimReview JSON-LD."""
+def export_cmd(state: CliContext, out: str | None, fmt: str, document_id: int | None, verdict: str | None,
+               by_reviewer: str | None, since: str | None, status: str | None, bom: bool,
+               include_unverified: bool, actor: str | None) -> None:
+    """Write the chosen claims: CSV (final verdict and each reviewer's, top earlier match), JSON Lines,
+    or ClaimReview JSON-LD (final supported/disputed verdicts; unverified with --include-unverified)."""
+    filters = {"status": status, "document_id": document_id, "verdict": verdict, "reviewer": by_reviewer,
+               "since": _parse_day(since, "--since")}
+    options = {"actor": actor, "bom": bom, "include_unverified": include_unverified}
     if out is None:
-        state.workspace.export(click.get_text_stream("stdout"), fmt, status=status)
+        state.workspace.export(click.get_text_stream("stdout"), fmt, **options, **filters)
         return
-    count = state.workspace.export_file(out, fmt, status=status)
+    count = state.workspace.export_file(out, fmt, **options, **filters)
     click.echo(f"{out}: {count} claims", err=True)
+
+
+@main.command("adjudicate")
+@click.argument("claim_id", type=int)
+@click.argument("verdict", type=click.Choice(["supported", "disputed", "unverified"], case_sensitive=False))
+@click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="The admin who decides (env CLAIMDESK_REVIEWER).")
+@click.option("--reason", help="Why this is the final verdict (required).")
+@pass_ctx
+@fail_cleanly
+def adjudicate_cmd(state: CliContext, claim_id: int, verdict: str, reviewer: str | None, reason: str | None) -> None:
+    """Set the final VERDICT of CLAIM_ID over the reviewers' (admins only), with a reason."""
+    event = state.workspace.adjudicate(claim_id, verdict, reviewer or "", reason=reason or "")
+    click.echo(f"claim {claim_id}: final verdict {event.verdict.value} by {event.reviewer}")
+
+
+@main.command("agreement")
+@click.option("--document", "document_id", type=int, help="Only this document's claims.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (overall and per document).")
+@pass_ctx
+@fail_cleanly
+def agreement_cmd(state: CliContext, document_id: int | None, as_json: bool) -> None:
+    """How far reviewers agree: Cohen's kappa (two reviewers), Krippendorff's alpha, over the claims
+    with at least two reviewers' verdicts."""
+    ws = state.workspace
+    overall = ws.agreement(document_id)
+    per_document = ({document_id: overall} if document_id is not None else ws.agreement_by_document())
+    if as_json:
+        click.echo(json.dumps({**overall.to_json(), "by_document": {
+            str(doc): value.to_json() for doc, value in per_document.items()}}, indent=2))
+        return
+
+    def line(a) -> str:
+        def fmt(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.3f}"
+        return (f"{a.n_items} claims with 2+ verdicts, {a.n_reviewers} reviewers: kappa {fmt(a.kappa)}, "
+                f"alpha {fmt(a.alpha)}, all agree on {fmt(a.percent_agreement)}")
+
+    click.echo(f"overall: {line(overall)}")
+    for doc, value in per_document.items():
+        click.echo(f"document {doc}: {line(value)}")
+
+
+@main.command("history")
+@click.argument("claim_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per event.")
+@pass_ctx
+@fail_cleanly
+def history_cmd(state: CliContext, claim_id: int, as_json: bool) -> None:
+    """The audit trail of CLAIM_ID: ingested, matched, each verdict, undo, adjudication, export."""
+    events = state.workspace.audit_trail(claim_id)
+    if as_json:
+        click.echo(json.dumps([e.to_json() for e in events], ensure_ascii=False, indent=2))
+        return
+    for e in events:
+        record = e.to_json()
+        extra = ", ".join(f"{k}={v}" for k, v in record.items() if k not in ("event", "reviewer", "at"))
+        click.echo(f"{record['at']}  {e.event.value:<10} {e.reviewer}" + (f"  ({extra})" if extra else ""))
+
+
+@main.group("users")
+def users_group() -> None:
+    """Who may sign in and review: add users, list them, change a password."""
+
+
+def _read_password(prompt: str) -> str:
+    """The password from standard input when it is not a terminal (scripts), else asked twice."""
+    stdin = click.get_text_stream("stdin")
+    if not stdin.isatty():
+        return stdin.readline().rstrip("\r\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), default="reviewer", show_default=True)
+@pass_ctx
+@fail_cleanly
+def users_add_cmd(state: CliContext, name: str, role: str) -> None:
+    """Add the user NAME (password from standard input, or asked for at a terminal)."""
+    user = state.workspace.add_user(name, role, _read_password(f"Password for {name}"))
+    click.echo(f"user {user.name} added ({user.role.value})")
+
+
+@users_group.command("password")
+@click.argument("name")
+@pass_ctx
+@fail_cleanly
+def users_password_cmd(state: CliContext, name: str) -> None:
+    """Set a new password for NAME (from standard input, or asked for); their sessions end."""
+    state.workspace.set_password(name, _read_password(f"New password for {name}"))
+    click.echo(f"password of {name} changed; their sessions have ended")
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@pass_ctx
+@fail_cleanly
+def users_list_cmd(state: CliContext, as_json: bool) -> None:
+    """List the users with their roles."""
+    users = state.workspace.list_users()
+    if as_json:
+        click.echo(json.dumps([{"name": u.name, "role": u.role.value,
+                                "created_at": u.created_at.isoformat(timespec="seconds")} for u in users], indent=2))
+        return
+    for u in users:
+        click.echo(f"{u.name}\t{u.role.value}")
 
 
 @main.command("rebuild-index")

@@ -17,6 +17,7 @@ any of them into ``Error: <message>`` and exit code 1, the UI into one ``st.erro
     ├── IndexCacheError            the FAISS cache cannot be read or written
     ├── NotFoundError              an id that does not exist (claim, statement, document)
     ├── InvalidValueError          a bad argument value (verdict word, date, setting)
+    ├── PermissionDeniedError      not a user, a wrong password, or a role that may not do this
     └── StoreError                 the database cannot be reached or is not a claimdesk workspace
 """
 
@@ -37,6 +38,7 @@ __all__ = [
     "IndexCacheError",
     "NotFoundError",
     "InvalidValueError",
+    "PermissionDeniedError",
     "StoreError",
 ]
 
@@ -108,6 +110,10 @@ class NotFoundError(ClaimdeskError):
 
 class InvalidValueError(ClaimdeskError):
     """An argument has a value claimdesk does not accept."""
+
+
+class PermissionDeniedError(ClaimdeskError):
+    """Who asked may not do this: an unknown user, a wrong password, or a role without the right."""
 
 
 class StoreError(ClaimdeskError):

@@ -1,7 +1,9 @@
-"""The verdict CSV: one row per claim, written to any text stream.
+"""The verdict exports: CSV, JSON Lines and ClaimReview JSON-LD, one record per claim, to any text stream.
 
-RFC 4180 quoting (``csv`` with ``\\r\\n`` line ends), UTF-8, a header row. Times are ISO 8601 in
-UTC; evidence URLs are separated by spaces in one cell; the top match is the closest earlier
+CSV: RFC 4180 quoting (``csv`` with ``\\r\\n`` line ends), UTF-8 (optionally with a byte-order
+mark, which Excel needs to read UTF-8), a header row. Times are ISO 8601 in UTC; evidence URLs are
+separated by spaces in one cell; ``verdict`` is the final verdict and ``reviewer_verdicts`` lists
+each reviewer's (who · verdict · when · note, one per line); the top match is the closest earlier
 statement at export time.
 
 The file is opened in spreadsheets, and its text comes from people claimdesk checks, so every cell
@@ -34,8 +36,10 @@ from typing import Any, TextIO
 from claims.models import Claim, Match
 from claims.safety import escape_url, neutralise_cell
 
-__all__ = ["EXPORT_COLUMNS", "MAX_CELL_CHARS", "ExportRow", "export_row", "export_verdicts_csv",
-           "claim_review", "export_claimreview_json"]
+__all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "MAX_CELL_CHARS", "ExportRow", "export_row", "export_verdicts_csv",
+           "export_jsonl", "claim_review", "export_claimreview_json"]
+
+EXPORT_FORMATS = ("csv", "jsonl", "claimreview")
 
 MAX_CELL_CHARS = 32_000
 """The longest cell the CSV holds, marker included: below Excel's 32,767 and ``csv``'s 131,072."""
@@ -48,6 +52,7 @@ class ExportRow:
     """One line of the verdict CSV; the field names are its header."""
 
     claim_id: int
+    document_id: int
     text: str
     speaker: str
     document_title: str
@@ -56,10 +61,12 @@ class ExportRow:
     published: str
     checkworthiness: str
     verdict: str
+    status: str
     reviewer: str
     reviewed_at: str
     note: str
     evidence_urls: str
+    reviewer_verdicts: str
     top_match_text: str
     top_match_similarity: str
     top_match_verdict: str
@@ -67,23 +74,31 @@ class ExportRow:
     model: str
     # the evidence links as stored, for the JSON-LD citations; not a CSV column
     evidence: tuple[str, ...] = field(default=(), metadata={"column": False})
+    # each reviewer's verdict as a record, for JSON Lines; not a CSV column
+    reviews: tuple[dict[str, Any], ...] = field(default=(), metadata={"column": False})
 
 
 EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow) if f.metadata.get("column", True))
 # columns of numbers that export_row formats itself: a cell there that is a plain decimal number
 # (``-0.0123``) is nothing a user typed and is written as it is; anything else is treated as text
-_NUMBER_COLUMNS = frozenset({"claim_id", "checkworthiness", "top_match_similarity"})
+_NUMBER_COLUMNS = frozenset({"claim_id", "document_id", "checkworthiness", "top_match_similarity"})
+
+
+def _utc(value: Any) -> str:
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value is not None else ""
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
 
 
 def export_row(claim: Claim, top: Match | None, model: str) -> ExportRow:
     """The CSV row of a claim and its closest earlier statement."""
-    reviewed_at = ""
-    if claim.reviewed_at is not None:
-        reviewed_at = claim.reviewed_at.isoformat(timespec="seconds").replace("+00:00", "Z")
     statement = top.statement if top else None
+    reviews = tuple({"reviewer": v.reviewer, "verdict": v.verdict.value, "at": _utc(v.at), "note": v.note or "",
+                     "evidence": list(v.evidence)} for v in claim.reviewer_verdicts)
+    listing = "\n".join(" · ".join(x for x in (r["reviewer"], r["verdict"], r["at"], r["note"]) if x)
+                        for r in reviews)
     return ExportRow(
         claim_id=claim.id,
+        document_id=claim.document_id,
         text=claim.text,
         speaker=claim.speaker or "",
         document_title=claim.document_title,
@@ -92,16 +107,19 @@ def export_row(claim: Claim, top: Match | None, model: str) -> ExportRow:
         published=claim.published.isoformat() if claim.published else "",
         checkworthiness=f"{claim.checkworthiness:.3f}",
         verdict=claim.verdict.value if claim.verdict else "",
+        status=claim.status.value,
         reviewer=claim.reviewer or "",
-        reviewed_at=reviewed_at,
+        reviewed_at=_utc(claim.reviewed_at),
         note=claim.note or "",
         evidence_urls=" ".join(escape_url(u) for u in claim.evidence),
+        reviewer_verdicts=listing,
         top_match_text=statement.text if statement else "",
         top_match_similarity=f"{top.similarity:.4f}" if top else "",
         top_match_verdict=statement.verdict.value if statement and statement.verdict else "",
         top_match_source=(statement.source or "") if statement else "",
         model=model,
         evidence=tuple(claim.evidence),
+        reviews=reviews,
     )
 
 
@@ -120,12 +138,15 @@ def _csv_cell(column: str, value: Any) -> Any:
     return _bounded(neutralise_cell(value))
 
 
-def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO) -> int:
+def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO, *, bom: bool = False) -> int:
     """Write the header and ``rows`` to ``fp``; returns the number of rows written.
 
     Text cells are neutralised against formula injection and bounded in length (see the module
-    docstring), and every cell is quoted.
+    docstring), and every cell is quoted. ``bom`` starts the file with a UTF-8 byte-order mark,
+    which Excel needs to read the text as UTF-8.
     """
+    if bom:
+        fp.write("\ufeff")
     writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     count = 0
@@ -135,9 +156,24 @@ def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO) -> int:
     return count
 
 
-def claim_review(row: ExportRow) -> dict[str, Any] | None:
-    """The schema.org ClaimReview of a reviewed claim; None for a claim without a verdict."""
-    if not row.verdict:
+def export_jsonl(rows: Iterable[ExportRow], fp: TextIO) -> int:
+    """One JSON object per line and claim: every CSV column as stored (no formula guards: JSON is not
+    a spreadsheet), the evidence links as a list and each reviewer's verdict as a record."""
+    count = 0
+    for row in rows:
+        record: dict[str, Any] = {column: getattr(row, column) for column in EXPORT_COLUMNS
+                                  if column not in ("evidence_urls", "reviewer_verdicts")}
+        record["evidence"] = list(row.evidence)
+        record["reviewer_verdicts"] = list(row.reviews)
+        fp.write(json.dumps(record, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def claim_review(row: ExportRow, *, include_unverified: bool = False) -> dict[str, Any] | None:
+    """The schema.org ClaimReview of a claim with a final verdict; None for a claim without one, and
+    for an unverified claim unless ``include_unverified`` (an unverified claim is no published check)."""
+    if not row.verdict or (row.verdict == "unverified" and not include_unverified):
         return None
     claim: dict[str, Any] = {"@type": "Claim"}
     if row.speaker:
@@ -166,9 +202,11 @@ def claim_review(row: ExportRow) -> dict[str, Any] | None:
     return review
 
 
-def export_claimreview_json(rows: Iterable[ExportRow], fp: TextIO) -> int:
-    """Write a JSON array of ClaimReview objects for the reviewed rows; returns how many."""
-    reviews = [r for r in (claim_review(row) for row in rows) if r is not None]
+def export_claimreview_json(rows: Iterable[ExportRow], fp: TextIO, *, include_unverified: bool = False) -> int:
+    """Write a JSON array of ClaimReview objects for the rows with a final supported or disputed verdict
+    (unverified too with ``include_unverified``); returns how many."""
+    reviews = [r for r in (claim_review(row, include_unverified=include_unverified) for row in rows)
+               if r is not None]
     json.dump(reviews, fp, ensure_ascii=False, indent=2)
     fp.write("\n")
     return len(reviews)

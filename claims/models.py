@@ -17,6 +17,10 @@ __all__ = [
     "Tier",
     "Origin",
     "ReviewAction",
+    "ReviewStatus",
+    "AuditKind",
+    "AuditEvent",
+    "ReviewerVerdict",
     "Sentence",
     "SentenceRow",
     "ExtractedSentence",
@@ -78,10 +82,63 @@ class Origin(StrEnum):
 
 
 class ReviewAction(StrEnum):
-    """What one review event did: ``label`` puts a verdict on, ``undo`` takes the reviewer's latest off."""
+    """What one review event did: ``label`` puts a verdict on, ``undo`` takes the reviewer's latest off,
+    ``adjudicate`` is an admin's final verdict (its note is the reason)."""
 
     LABEL = "label"
     UNDO = "undo"
+    ADJUDICATE = "adjudicate"
+
+
+class ReviewStatus(StrEnum):
+    """Where a claim stands in review (with N independent verdicts per claim, N a setting).
+
+    ``unreviewed``: no verdict yet; ``pending``: fewer than N reviewers have given one;
+    ``disagreement``: N or more have, and they differ; ``agreed``: a final verdict from agreeing
+    reviewers (with N = 1, the latest verdict); ``adjudicated``: an admin set the final verdict.
+    """
+
+    UNREVIEWED = "unreviewed"
+    PENDING = "pending"
+    DISAGREEMENT = "disagreement"
+    AGREED = "agreed"
+    ADJUDICATED = "adjudicated"
+
+
+class AuditKind(StrEnum):
+    """What happened to a claim, in its audit trail (verdict events come from the review log)."""
+
+    INGESTED = "ingested"
+    MATCHED = "matched"
+    LABEL = "label"
+    UNDO = "undo"
+    ADJUDICATE = "adjudicate"
+    EXPORTED = "exported"
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One line of a claim's audit trail: what, who, when, and details (verdict, reason, format…)."""
+
+    event: AuditKind
+    reviewer: str
+    at: dt.datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.event.value, "reviewer": self.reviewer,
+                "at": self.at.isoformat(timespec="seconds").replace("+00:00", "Z"), **self.detail}
+
+
+@dataclass(frozen=True)
+class ReviewerVerdict:
+    """One reviewer's verdict on a claim as it stands (their latest label not undone)."""
+
+    reviewer: str
+    verdict: Verdict
+    at: dt.datetime
+    note: str | None = None
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,6 +253,9 @@ class Claim:
     reviewed_at: dt.datetime | None = None
     note: str | None = None
     evidence: tuple[str, ...] = ()
+    status: ReviewStatus = ReviewStatus.UNREVIEWED
+    reviewer_verdicts: tuple[ReviewerVerdict, ...] = ()
+    """Each reviewer's standing verdict, oldest first; ``verdict`` is the final one (or None)."""
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("top_k", "CLAIMDESK_TOP_K", 5, int,
             "How many earlier statements to show per claim"),
     Setting("same_claim_threshold", "CLAIMDESK_SAME_CLAIM", 0.65, float,
-            "Cosine similarity from which an earlier statement counts as the same claim"),
+            "Cosine similarity from which an earlier statement counts as the same claim when no verifier is loaded"),
     Setting("related_threshold", "CLAIMDESK_RELATED", 0.50, float,
             "Cosine similarity from which an earlier statement counts as related"),
     Setting("lexical_weight", "CLAIMDESK_LEXICAL_WEIGHT", 0.7, float,
@@ -64,6 +64,17 @@ SETTINGS: tuple[Setting, ...] = (
             "paste or file is refused with a message saying so, nothing is stored"),
     Setting("max_sentences", "CLAIMDESK_MAX_SENTENCES", 3_000, int,
             "Most sentences accepted in one document; a longer one is refused, nothing is stored"),
+    Setting("reviews_per_claim", "CLAIMDESK_REVIEWS_PER_CLAIM", 1, int,
+            "Independent verdicts a claim needs (N). With N >= 2 reviewers do not see each other's verdicts "
+            "before giving their own; agreeing verdicts become final, differing ones go to an admin"),
+    Setting("verifier_path", "CLAIMDESK_VERIFIER", None, str,
+            "JSON file of the same-claim verifier (a calibrated probability over the pair); default the "
+            "shipped claims/weights/verifier.json. Without it, tiers fall back to the cosine rule"),
+    Setting("same_claim_probability", "CLAIMDESK_SAME_CLAIM_P", None, float,
+            "Verifier probability from which an earlier statement is the same claim; default the "
+            "verifier's own threshold (chosen on dev for precision >= 0.95)"),
+    Setting("verify_depth", "CLAIMDESK_VERIFY_DEPTH", 20, int,
+            "Fused candidates the verifier scores; the cards are the most probable of them"),
 )
 
 
@@ -86,6 +97,10 @@ class Settings:
     batch_size: int
     max_document_chars: int = 200_000
     max_sentences: int = 3_000
+    reviews_per_claim: int = 1
+    verifier_path: Path | None = None
+    same_claim_probability: float | None = None
+    verify_depth: int = 20
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
@@ -124,6 +139,7 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     values["index_dir"] = Path(values["index_dir"]).absolute() if values["index_dir"] else data_dir / "index"
     values["model_path"] = Path(values["model_path"]) if values["model_path"] else None
     values["detector_path"] = Path(values["detector_path"]) if values["detector_path"] else None
+    values["verifier_path"] = Path(values["verifier_path"]) if values["verifier_path"] else None
 
     for name in ("same_claim_threshold", "related_threshold"):
         if not 0.0 <= values[name] <= 1.0:
@@ -134,7 +150,12 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise InvalidValueError(f"setting lexical_weight must not be negative, got {values['lexical_weight']}")
     if values["candidate_depth"] < 1:
         raise InvalidValueError(f"setting candidate_depth must be at least 1, got {values['candidate_depth']}")
-    for name in ("max_document_chars", "max_sentences"):
+    if values["verify_depth"] < 1:
+        raise InvalidValueError(f"setting verify_depth must be at least 1, got {values['verify_depth']}")
+    probability = values["same_claim_probability"]
+    if probability is not None and not 0.0 <= probability <= 1.0:
+        raise InvalidValueError(f"setting same_claim_probability must lie between 0 and 1, got {probability}")
+    for name in ("max_document_chars", "max_sentences", "reviews_per_claim"):
         if values[name] < 1:
             raise InvalidValueError(f"setting {name} must be at least 1, got {values[name]}")
     if values["top_k"] < 1:

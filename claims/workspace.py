@@ -9,25 +9,44 @@ sessions (every method is thread-safe).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
+import logging
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlparse
 
 import numpy as np
 
 from claims.archive import parse_verdict_map, read_statements
-from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
-from claims.export import ExportRow, export_claimreview_json, export_row, export_verdicts_csv
+from claims.agreement import Agreement, agreement
+from claims.errors import (
+    EmptyInputError,
+    IndexCacheError,
+    InputTooLargeError,
+    InvalidValueError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from claims.export import (
+    EXPORT_FORMATS,
+    ExportRow,
+    export_claimreview_json,
+    export_jsonl,
+    export_row,
+    export_verdicts_csv,
+)
 from claims.detector import build_scorer
 from claims.extract import Scorer, extract
 from claims.models import (
+    AuditEvent,
+    AuditKind,
     Claim,
     Document,
     ExtractedSentence,
@@ -38,6 +57,7 @@ from claims.models import (
     Progress,
     ReviewAction,
     ReviewEvent,
+    ReviewStatus,
     SentenceRow,
     SourceText,
     Statement,
@@ -48,12 +68,23 @@ from claims.readers import DOCUMENT_FORMATS, content_hash, pasted_document, read
 from claims.review import last_standing_label, standing_labels
 from claims.safety import safe_url
 from claims.settings import Settings
+from claims.users import (
+    SESSION_HOURS,
+    Role,
+    User,
+    clean_user_name,
+    hash_password,
+    new_session_token,
+    token_digest,
+    verify_password,
+)
 from claims.store import Store
 from index.atomic import atomic_write_text
 from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
-from index.fusion import weighted_score_fusion
 from index.lexical import LexicalIndex
+from index.match import Candidate, MatchQuery, Matcher, MatchSettings, statement_lexical_text
 from index.vectors import SyncReport, VectorIndex
+from index.verify import VERIFIER_FILE, Verifier, load_verifier
 
 __all__ = ["Workspace", "WorkspaceStatus", "DetectorStatus", "DEMO_ARCHIVE", "DEMO_ARTICLE", "DOCUMENT_FORMATS", "demo_bytes"]
 
@@ -61,8 +92,24 @@ DEMO_ARCHIVE = "archive.csv"
 DEMO_ARTICLE = "article.txt"
 
 
+logger = logging.getLogger(__name__)
+
+MAX_NOTE_CHARS = 20_000
+"""Longest reviewer note: several pages of reasoning, well inside a spreadsheet cell."""
+
 # Ids are 64-bit integers in both databases; a larger number cannot name anything.
 _MAX_ID = 2**63 - 1
+
+
+def _web_address(url: str | None) -> str | None:
+    """A document's link: None when empty; refused unless it is an http(s) address (a javascript: or
+    file: link would be served to every reviewer who clicks it)."""
+    if url is None or not url.strip():
+        return None
+    checked = safe_url(url.strip())
+    if checked is None:
+        raise InvalidValueError(f"the URL {url.strip()!r} is not a web address (http:// or https://)")
+    return checked
 
 
 def _check_id(value: int, what: str) -> None:
@@ -121,6 +168,7 @@ class _Ingested:
     duplicate: bool = False  # stored before under other details
     texts: list[str] = field(default_factory=list)  # claims to match
     excluded: list[int | None] = field(default_factory=list)  # each one's own claim id, if stored before
+    new_claim_ids: list[int] = field(default_factory=list)  # the claims this ingest wrote, in order
 
 
 class _RememberingCache:
@@ -187,7 +235,7 @@ class Workspace:
         """The database, opened on first use (``extract`` never opens it)."""
         with self._lock:
             if self._store is None:
-                self._store = Store(self.settings.db_url)
+                self._store = Store(self.settings.db_url, reviews_per_claim=self.settings.reviews_per_claim)
             return self._store
 
     @property
@@ -288,14 +336,17 @@ class Workspace:
 
     def ingest_text(self, text: str, *, title: str | None = None, source: str | None = None,
                     url: str | None = None, published: dt.date | None = None, speaker: str | None = None,
-                    allow_duplicate_text: bool = False) -> IngestResult:
+                    allow_duplicate_text: bool = False, actor: str | None = None) -> IngestResult:
         """Ingest pasted text as one document (see :meth:`ingest_documents`)."""
+        url = _web_address(url)
         doc = pasted_document(text, title=title, source=source, url=url, published=published, speaker=speaker)
-        return self.ingest_documents([doc], allow_duplicate_text=allow_duplicate_text)[0]
+        return self.ingest_documents([doc], allow_duplicate_text=allow_duplicate_text, actor=actor)[0]
 
     def ingest_file(self, data: bytes, origin: str, *, source: str | None = None, url: str | None = None,
-                    published: dt.date | None = None, allow_duplicate_text: bool = False) -> list[IngestResult]:
+                    published: dt.date | None = None, allow_duplicate_text: bool = False,
+                    actor: str | None = None) -> list[IngestResult]:
         """Ingest every document of one file, all or nothing (see :meth:`ingest_documents`)."""
+        url = _web_address(url)
         if len(data) > 4 * self.settings.max_document_chars and not origin.lower().endswith((".csv", ".jsonl")):
             # Refused before decoding: a UTF-8 character takes at most four bytes.
             raise InputTooLargeError(
@@ -303,7 +354,7 @@ class Workspace:
                 f"{self.settings.max_document_chars:,} characters (setting CLAIMDESK_MAX_DOCUMENT_CHARS)",
                 source=origin)
         docs = read_documents(data, origin, source=source, url=url, published=published)
-        return self.ingest_documents(docs, allow_duplicate_text=allow_duplicate_text)
+        return self.ingest_documents(docs, allow_duplicate_text=allow_duplicate_text, actor=actor)
 
     def _check_size(self, doc: SourceText, sentences: Sequence[ExtractedSentence] | None = None) -> None:
         """Refuse a document over the size limits before anything is stored (nothing half-written)."""
@@ -319,8 +370,8 @@ class Workspace:
                 f"{self.settings.max_sentences:,} (setting CLAIMDESK_MAX_SENTENCES). Split it into parts, "
                 "or raise the limit", source=doc.origin, line=doc.line)
 
-    def ingest_documents(self, docs: Sequence[SourceText], *,
-                         allow_duplicate_text: bool = False) -> list[IngestResult]:
+    def ingest_documents(self, docs: Sequence[SourceText], *, allow_duplicate_text: bool = False,
+                         actor: str | None = None) -> list[IngestResult]:
         """Store, embed and match documents in one transaction; a document seen before is not added again.
 
         A document whose text is already in the workspace under other details (title, source,
@@ -329,8 +380,10 @@ class Workspace:
 
         Each text's vector is looked up (or embedded) once, while the detector scores it; a new
         document's claims are matched with those vectors and its result is built from what was
-        written, without reading it back.
+        written, without reading it back. The audit trail of each new claim records who ingested it
+        (``actor``) and its closest earlier statement at that moment.
         """
+        actor = " ".join((actor or "").split()) or "claimdesk"
         for doc in docs:
             self._check_size(doc)
         with self._vectors.remembering():
@@ -371,6 +424,10 @@ class Workspace:
                     outcome.texts = [s.text for s in sentences if s.is_claim]
                     # A new claim cannot be an earlier statement yet: nothing to exclude.
                     outcome.excluded = [None] * len(outcome.texts)
+                    outcome.new_claim_ids = documents.claim_ids(conn, outcome.document.id)
+                    self.store.audit.record(conn, AuditKind.INGESTED, actor, [
+                        (cid, {"document_id": outcome.document.id, "origin": doc.origin})
+                        for cid in outcome.new_claim_ids])
 
             # A document stored before (perhaps earlier in this batch) is matched as it is stored,
             # since its claims may have been promoted or dismissed; no claim matches its own statement.
@@ -385,15 +442,23 @@ class Workspace:
 
         excluded = [e for outcome in outcomes for e in outcome.excluded]
         matches = self._matches_for_vectors(vectors, texts, excluded, top_k=1) if texts else []
-        results, at = [], 0
+        results, at, matched = [], 0, []
         for outcome in outcomes:
-            best = [m[0].tier for m in matches[at:at + len(outcome.texts)] if m]
+            found = matches[at:at + len(outcome.texts)]
+            best = [m[0].tier for m in found if m]
             at += len(outcome.texts)
+            for claim_id, m in zip(outcome.new_claim_ids, found):
+                top = m[0] if m else None
+                matched.append((claim_id, {"statement_id": top.statement.id, "similarity": round(top.similarity, 4),
+                                           "tier": top.tier.value} if top else {"statement_id": None}))
             results.append(IngestResult(
                 document=outcome.document, created=outcome.earlier_id is None,
                 n_sentences=outcome.n_sentences, n_claims=outcome.n_claims,
                 n_same_claim=best.count(Tier.SAME_CLAIM), n_related=best.count(Tier.RELATED),
                 duplicate_of=outcome.document if outcome.duplicate else None))
+        if matched:
+            with self.store.transaction() as conn:
+                self.store.audit.record(conn, AuditKind.MATCHED, actor, matched)
         return results
 
     # -- the archive -------------------------------------------------------------------------
@@ -423,10 +488,10 @@ class Workspace:
             return None
         return self.import_statements(data, "claims/demo/archive.csv")
 
-    def ingest_demo_article(self) -> list[IngestResult]:
+    def ingest_demo_article(self, actor: str | None = None) -> list[IngestResult]:
         """Ingest the bundled demo article (the seed article)."""
         return self.ingest_file(demo_bytes(DEMO_ARTICLE), "demo-article.txt",
-                                source="Demo article", published=dt.date(2022, 3, 15))
+                                source="Demo article", published=dt.date(2022, 3, 15), actor=actor)
 
     def search_archive(self, text: str | None = None, *, verdict: str | None = None, origin: str | None = None,
                        limit: int = 50, offset: int = 0) -> tuple[list[Statement], int]:
@@ -436,99 +501,124 @@ class Workspace:
 
     # -- matching ----------------------------------------------------------------------------
 
-    def _tier(self, similarity: float) -> Tier:
-        if similarity >= self.settings.same_claim_threshold:
-            return Tier.SAME_CLAIM
-        if similarity >= self.settings.related_threshold:
-            return Tier.RELATED
-        return Tier.DISTANT
+    def _tier(self, tier: str) -> Tier:
+        return Tier(tier)
 
     def _lexical_index(self) -> LexicalIndex | None:
-        """BM25 over every earlier statement (text and speaker), rebuilt when statements change."""
+        """BM25 over every earlier statement (its text, its fact-check's title when the archive gave one,
+        its speaker), rebuilt when statements change."""
         with self._lock:
             key = self.store.statements.statement_stats()
             if self._lexical_key != key:
-                ids, texts = self.store.statements.statement_texts()
+                ids, _texts = self.store.statements.statement_texts()
+                found = self.store.statements.get_statements(ids)
+                texts = [statement_lexical_text(found[i].text, found[i].speaker, found[i].metadata.get("title"))
+                         for i in ids]
                 self._lexical = LexicalIndex(ids, texts) if ids else None
                 self._lexical_key = key
             return self._lexical
 
-    def _matches_for_vectors(self, vectors: np.ndarray, texts: Sequence[str], excluded: Sequence[int | None],
-                             top_k: int) -> list[list[Match]]:
-        """Hybrid retrieval: dense (FAISS) and BM25 candidates, z-score fused, filtered, cut to ``top_k``.
+    def verifier(self) -> Verifier | None:
+        """The same-claim verifier (``CLAIMDESK_VERIFIER``, default the shipped weights), loaded once per file.
 
-        The ranking is the fused score; the similarity shown, and the tier, are the cosine of the
-        two embeddings, so the thresholds keep one meaning whatever found the candidate.
+        None when the shipped file is absent: tiers then fall back to the cosine rule
+        (``CLAIMDESK_SAME_CLAIM``). A verifier file named in the settings must exist.
         """
+        path = self.settings.verifier_path
+        if path is None:
+            path = Path(__file__).resolve().parent / "weights" / VERIFIER_FILE
+            if not path.exists():
+                return None
+        return load_verifier(path)
+
+    def matcher(self) -> Matcher[Statement]:
+        """The one matcher (``index.match``) over this workspace's archive, as the review screen, the
+        export and ``claimdesk bench`` use it: FAISS caught up, BM25 current, the verifier loaded."""
         index = self.index
         index.sync(self.store.statements, save=False)
-        depth = max(self.settings.candidate_depth, top_k + 8)
-        dense = index.search(vectors, depth)
-        weight = self.settings.lexical_weight
-        lexical = self._lexical_index() if weight > 0 else None
-        lexical_hits = lexical.search(texts, depth) if lexical is not None else [[] for _ in texts]
-        rankings = []
-        for dense_q, lexical_q in zip(dense, lexical_hits):
-            if lexical_q and dense_q:
-                rankings.append(weighted_score_fusion([dense_q, lexical_q], [1.0, weight], normalise="zscore"))
-            else:
-                rankings.append(dense_q or lexical_q)
-        statements = self.store.statements.get_statements(sorted({sid for r in rankings for sid, _ in r}))
-        results: list[list[Match]] = []
-        for query_pos, ranking in enumerate(rankings):
-            chosen = []
-            for sid, fused in ranking:
-                st = statements.get(sid)
-                if st is None or (st.origin is Origin.REVIEW and st.verdict is None):
-                    continue
-                if excluded[query_pos] is not None and st.claim_id == excluded[query_pos]:
-                    continue
-                chosen.append((st, fused))
-                if len(chosen) == top_k:
-                    break
-            cosine = dict(dense[query_pos])
-            missing = [st for st, _ in chosen if st.id not in cosine]
-            if missing:
-                stored = self._vectors.get_embeddings(self.embedder.name, [text_hash(st.text) for st in missing])
-                for st in missing:
-                    vector = stored.get(text_hash(st.text))
-                    cosine[st.id] = float(vector @ vectors[query_pos]) if vector is not None else 0.0
-            matches = []
-            for st, fused in chosen:
-                similarity = max(-1.0, min(1.0, cosine[st.id]))
-                matches.append(Match(st, similarity, self._tier(similarity), score=float(fused)))
-            # Fusion picks the candidates; they are shown, suggested and exported in the order of the
-            # similarity on their cards, so the first card, the suggestion and the CSV's top match agree.
-            matches.sort(key=lambda m: (-m.similarity, -m.score))
-            results.append(matches)
-        return results
+        model = self.embedder.name
+
+        def matchable(ids: Sequence[int]) -> dict[int, Statement]:
+            # A reviewed claim whose every verdict was undone stays in FAISS but is never shown.
+            found = self.store.statements.get_statements(ids)
+            return {i: st for i, st in found.items() if not (st.origin is Origin.REVIEW and st.verdict is None)}
+
+        def stored_vectors(statements: Sequence[Statement]) -> dict[int, np.ndarray]:
+            stored = self._vectors.get_embeddings(model, [text_hash(st.text) for st in statements])
+            return {st.id: stored[text_hash(st.text)] for st in statements if text_hash(st.text) in stored}
+
+        settings = MatchSettings.from_settings(self.settings)
+        lexical = self._lexical_index() if settings.lexical_weight > 0 else None
+        return Matcher(index, lexical, statements=matchable, stored_vectors=stored_vectors, settings=settings,
+                       verifier=self.verifier())
+
+    def rank(self, queries: Sequence[MatchQuery], top_k: int | None = None, *, vectors: np.ndarray | None = None,
+             matcher: Matcher[Statement] | None = None) -> list[list[Candidate[Statement]]]:
+        """The matcher's candidates for each query, in card order (what :meth:`match_text` shows).
+
+        ``vectors`` are the queries' embeddings when the caller holds them; a query whose prepared
+        text differs from its text (a post's links or handles removed) is embedded as prepared.
+        ``matcher`` is :meth:`matcher` unless given (a benchmark's variant of it).
+        """
+        if not queries:
+            return []
+        prepared = [q.prepared().dense for q in queries]
+        if vectors is None:
+            vectors = embed_cached(prepared, self.embedder, self._vectors)
+        else:
+            changed = [i for i, q in enumerate(queries) if prepared[i] != q.text]
+            if changed:
+                vectors = np.array(vectors, dtype=np.float32, copy=True)
+                vectors[changed] = embed_cached([prepared[i] for i in changed], self.embedder, self._vectors)
+        return (matcher or self.matcher()).match(queries, vectors, top_k or self.settings.top_k)
+
+    def _matches_for_vectors(self, vectors: np.ndarray, texts: Sequence[str], excluded: Sequence[int | None],
+                             top_k: int, speakers: Sequence[str | None] | None = None) -> list[list[Match]]:
+        """Matches for texts whose vectors the caller holds; ``excluded[i]`` is text i's own claim id, if any,
+        and ``speakers[i]`` who said it, if known.
+
+        Ranked by :class:`index.match.Matcher`: FAISS and BM25 candidates, z-score fused, ordered by
+        the verifier's P(same claim); ``similarity`` on the card is the cosine of the two embeddings.
+        """
+        speakers = list(speakers) if speakers is not None else [None] * len(texts)
+        queries = [MatchQuery(text, speaker=speaker,
+                              exclude=None if own is None else (lambda st, own=own: st.claim_id == own))
+                   for text, own, speaker in zip(texts, excluded, speakers)]
+        found = self.rank(queries, top_k, vectors=vectors)
+        return [[self._as_match(c) for c in candidates] for candidates in found]
+
+    def _as_match(self, candidate: Candidate[Statement]) -> Match:
+        extra = {}
+        if "probability" in Match.__dataclass_fields__:  # the fields the review screen shows, once Match has them
+            extra = {"probability": candidate.probability, "reason": candidate.reason or None}
+        return Match(candidate.statement, candidate.cosine, self._tier(candidate.tier), score=candidate.score,
+                     **extra)
 
     def match_text(self, text: str, top_k: int | None = None) -> list[Match]:
         """The earlier statements closest to ``text``, best first."""
         if not text.strip():
             raise InvalidValueError("the text to match is empty")
-        vector = embed_cached([text], self.embedder, self._vectors)
-        return self._matches_for_vectors(vector, [text], [None], top_k or self.settings.top_k)[0]
+        return [self._as_match(c) for c in self.rank([MatchQuery(text)], top_k)[0]]
 
     def match_claims(self, claim_ids: Sequence[int], top_k: int | None = None) -> dict[int, list[Match]]:
-        """Matches for several stored claims; a claim is never its own match."""
+        """Matches for several stored claims, each with its speaker; a claim is never its own match."""
         if not claim_ids:
             return {}
         for claim_id in claim_ids:
             _check_id(claim_id, "claim")
-        found = self.store.documents.sentence_texts(claim_ids)
-        missing = [cid for cid in claim_ids if cid not in found]
-        if missing:
-            raise NotFoundError(f"no claim with id {missing[0]}")
-        return self._match_claim_texts(claim_ids, [found[cid] for cid in claim_ids], top_k)
+        rows = {cid: self.store.documents.sentence(cid) for cid in dict.fromkeys(claim_ids)}
+        return self._match_claim_texts(claim_ids, [rows[cid].text for cid in claim_ids], top_k,
+                                       speakers=[rows[cid].speaker for cid in claim_ids])
 
-    def _match_claim_texts(self, claim_ids: Sequence[int], texts: Sequence[str],
-                           top_k: int | None) -> dict[int, list[Match]]:
-        """Matches for stored claims whose texts the caller already holds."""
+    def _match_claim_texts(self, claim_ids: Sequence[int], texts: Sequence[str], top_k: int | None,
+                           speakers: Sequence[str | None] | None = None) -> dict[int, list[Match]]:
+        """Matches for stored claims whose texts the caller already holds (their speakers looked up if not given)."""
         if not claim_ids:
             return {}
+        if speakers is None:
+            speakers = [self.store.documents.sentence(cid).speaker for cid in claim_ids]
         vectors = embed_cached(texts, self.embedder, self._vectors)
-        found = self._matches_for_vectors(vectors, texts, list(claim_ids), top_k or self.settings.top_k)
+        found = self._matches_for_vectors(vectors, texts, list(claim_ids), top_k or self.settings.top_k, speakers)
         return dict(zip(claim_ids, found))
 
     def match_claim(self, claim_id: int, top_k: int | None = None) -> list[Match]:
@@ -586,14 +676,19 @@ class Workspace:
 
     def label(self, claim_id: int, verdict: Verdict | str, reviewer: str, *, note: str | None = None,
               evidence: Iterable[str] = ()) -> ReviewEvent:
-        """Record a reviewer's verdict; the claim joins the archive of earlier statements at once."""
+        """Record a user's verdict; with a final verdict the claim joins the archive of earlier statements."""
         _check_id(claim_id, "claim")
         verdict = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
-        reviewer = (reviewer or "").strip()
-        if not reviewer:
-            raise InvalidValueError("a reviewer name is needed to record a verdict")
+        user = self.require_user(reviewer)
         urls = _check_urls(evidence)
         note = (note or "").strip() or None
+        if note is not None and len(note) > MAX_NOTE_CHARS:
+            raise InvalidValueError(f"the note has {len(note):,} characters; a note may have at most "
+                                    f"{MAX_NOTE_CHARS:,}: put long material in an evidence link")
+        return self._append_verdict(claim_id, user.name, ReviewAction.LABEL, verdict, note, urls)
+
+    def _append_verdict(self, claim_id: int, reviewer: str, action: ReviewAction, verdict: Verdict,
+                        note: str | None, evidence: tuple[str, ...]) -> ReviewEvent:
         text = self.store.documents.sentence_texts([claim_id]).get(claim_id)
         if text is None:
             raise NotFoundError(f"no claim with id {claim_id}")
@@ -602,11 +697,19 @@ class Workspace:
         with self.store.transaction() as conn:
             if not self.store.documents.claim_exists(conn, claim_id):
                 raise NotFoundError(f"no claim with id {claim_id}")
-            event = self.store.reviews.append_review(conn, claim_id=claim_id, reviewer=reviewer,
-                                                     action=ReviewAction.LABEL, verdict=verdict, note=note,
-                                                     evidence=urls)
-        self.index.sync(self.store.statements, save=False)
+            event = self.store.reviews.append_review(conn, claim_id=claim_id, reviewer=reviewer, action=action,
+                                                     verdict=verdict, note=note, evidence=evidence)
+        self._sync_index()
         return event
+
+    def _sync_index(self) -> None:
+        """Bring the FAISS cache up to the database after a commit; a failed cache write is a warning
+        (the database holds the truth and the next run repairs the cache), never a failed command."""
+        try:
+            self.index.sync(self.store.statements, save=False)
+        except IndexCacheError as exc:
+            logger.warning("the FAISS cache could not be brought up to date (it is rebuilt on the next run): %s",
+                           exc)
 
     @staticmethod
     def cite_earlier(match: Match) -> tuple[str, tuple[str, ...]]:
@@ -623,7 +726,7 @@ class Workspace:
     def undo(self, claim_id: int, reviewer: str) -> ReviewEvent:
         """Take back the reviewer's latest standing label on a claim (recorded as an event too)."""
         _check_id(claim_id, "claim")
-        reviewer = (reviewer or "").strip()
+        reviewer = self.require_user(reviewer).name
         with self.store.transaction() as conn:
             if not self.store.documents.claim_exists(conn, claim_id):
                 raise NotFoundError(f"no claim with id {claim_id}")
@@ -641,9 +744,7 @@ class Workspace:
         dismissed claim that already has verdicts keeps them in the log.
         """
         _check_id(sentence_id, "sentence")
-        reviewer = (reviewer or "").strip()
-        if not reviewer:
-            raise InvalidValueError("a reviewer name is needed to promote or dismiss a sentence")
+        reviewer = self.require_user(reviewer).name
         text = self.store.documents.sentence(sentence_id).text
         if is_claim:
             embed_cached([text], self.embedder, self._vectors)
@@ -661,11 +762,157 @@ class Workspace:
         _check_id(claim_id, "claim")
         return self.store.reviews.review_events(claim_id)
 
+    def adjudicate(self, claim_id: int, verdict: Verdict | str, admin: str, *, reason: str) -> ReviewEvent:
+        """An admin's final verdict on a claim, with the reason; it outranks every reviewer's verdict
+        (a later adjudication replaces it) and the claim joins the archive with it."""
+        _check_id(claim_id, "claim")
+        user = self.require_user(admin)
+        if not user.is_admin:
+            raise PermissionDeniedError(f"only an admin may adjudicate; {user.name} is a {user.role.value}")
+        verdict = verdict if isinstance(verdict, Verdict) else Verdict.parse(verdict)
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidValueError("an adjudication needs a reason (--reason TEXT)")
+        return self._append_verdict(claim_id, user.name, ReviewAction.ADJUDICATE, verdict, reason, ())
+
+    def agreement(self, document_id: int | None = None) -> Agreement:
+        """How far reviewers agree (Cohen's kappa for two, Krippendorff's alpha in general) over the
+        claims with at least two reviewers' standing verdicts, of one document or all."""
+        claims = self.list_claims(document_id=document_id)
+        return agreement({c.id: {v.reviewer: v.verdict.value for v in c.reviewer_verdicts} for c in claims})
+
+    def agreement_by_document(self) -> dict[int, Agreement]:
+        """Agreement per document, for every document with claims (from one pass over the claims)."""
+        by_doc: dict[int, dict[int, dict[str, str]]] = {}
+        for c in self.list_claims():
+            by_doc.setdefault(c.document_id, {})[c.id] = {v.reviewer: v.verdict.value for v in c.reviewer_verdicts}
+        return {doc_id: agreement(verdicts) for doc_id, verdicts in by_doc.items()}
+
+    def audit_trail(self, claim_id: int) -> list[AuditEvent]:
+        """Everything that happened to a claim, oldest first: ingested, matched, each verdict, undo,
+        adjudication and export, each with who and when."""
+        _check_id(claim_id, "claim")
+        self.store.documents.get_claim(claim_id, context=0)  # NotFoundError for an unknown id
+        events = [AuditEvent(kind, actor, at, detail)
+                  for _, kind, actor, at, detail in self.store.audit.for_claims([claim_id])]
+        for e in self.store.reviews.review_events(claim_id):
+            detail: dict[str, object] = {}
+            if e.verdict is not None:
+                detail["verdict"] = e.verdict.value
+            if e.note:
+                detail["reason" if e.action == ReviewAction.ADJUDICATE else "note"] = e.note
+            if e.evidence:
+                detail["evidence"] = list(e.evidence)
+            events.append(AuditEvent(AuditKind(e.action.value), e.reviewer, e.created_at, detail))
+        order = {AuditKind.INGESTED: 0, AuditKind.MATCHED: 1}
+        return sorted(events, key=lambda e: (e.at, order.get(e.event, 2)))
+
+    def visible_claim(self, claim_id: int, viewer: str) -> Claim:
+        """The claim as ``viewer`` may see it: with N >= 2 independent verdicts, the others' verdicts,
+        notes and the final verdict stay hidden until the viewer has given theirs (or is an admin)."""
+        claim = self.get_claim(claim_id)
+        if self.settings.reviews_per_claim < 2 or claim.status is ReviewStatus.ADJUDICATED:
+            return claim
+        user = self.store.users.by_name((viewer or "").strip())
+        if user is not None and user.is_admin:
+            return claim
+        if any(v.reviewer == (viewer or "").strip() for v in claim.reviewer_verdicts):
+            return claim
+        return dataclasses.replace(claim, verdict=None, reviewer=None, reviewed_at=None, note=None, evidence=(),
+                                   reviewer_verdicts=(), status=ReviewStatus.UNREVIEWED)
+
+    # -- users and sessions ----------------------------------------------------------------------
+
+    def add_user(self, name: str, role: Role | str, password: str) -> User:
+        """A new user who can sign in and review (``admin`` also adjudicates and manages users)."""
+        role = role if isinstance(role, Role) else Role.parse(role)
+        name = clean_user_name(name)
+        password_hash = hash_password(password)
+        with self.store.transaction() as conn:
+            return self.store.users.add(conn, name=name, role=role, password_hash=password_hash)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Replace a user's password; their open sessions end."""
+        user = self.require_user(name)
+        password_hash = hash_password(password)
+        with self.store.transaction() as conn:
+            self.store.users.set_password(conn, user.name, password_hash)
+
+    def list_users(self) -> list[User]:
+        """Every user, by name."""
+        return self.store.users.all()
+
+    def has_users(self) -> bool:
+        """False on a new workspace: its first user is created as an admin."""
+        return self.store.users.count() > 0
+
+    def require_user(self, name: str | None) -> User:
+        """The user called ``name``; an unknown name is refused (verdicts are signed by known users)."""
+        cleaned = " ".join((name or "").split())
+        if not cleaned:
+            raise InvalidValueError("say who you are: a reviewer name is needed (--reviewer NAME)")
+        user = self.store.users.by_name(cleaned)
+        if user is None:
+            raise PermissionDeniedError(f"{cleaned!r} is not a user of this workspace "
+                                        "(an admin adds one with: claimdesk users add NAME --role reviewer)")
+        return user
+
+    def sign_in(self, name: str, password: str) -> tuple[User, str]:
+        """Check a password; returns the user and a new session token (kept by the caller, ended by
+        :meth:`sign_out`). A wrong name or password gets one message, not a hint which was wrong."""
+        cleaned = " ".join((name or "").split())
+        stored = self.store.users.password_hash(cleaned) if cleaned else None
+        if stored is None or not verify_password(stored, password or ""):
+            raise PermissionDeniedError("wrong name or password")
+        user = self.store.users.by_name(cleaned)
+        token = new_session_token()
+        with self.store.transaction() as conn:
+            self.store.users.open_session(conn, user, token_digest(token))  # type: ignore[arg-type]
+        return user, token  # type: ignore[return-value]
+
+    def session_user(self, token: str | None) -> User | None:
+        """The signed-in user of a session token, or None when it ended, expired or never was."""
+        if not token:
+            return None
+        return self.store.users.session_user(token_digest(token), dt.timedelta(hours=SESSION_HOURS))
+
+    def sign_out(self, token: str | None) -> None:
+        """End a session: its token no longer signs anyone in."""
+        if token:
+            self.store.users.end_session(token_digest(token))
+
+    def sign_in_external(self, name: str, role: Role = Role.REVIEWER) -> User:
+        """The user an identity provider (OIDC via ``st.login``) vouched for; created as a reviewer on
+        first sign-in, with an unusable password (they never sign in with one here)."""
+        cleaned = clean_user_name(name)
+        user = self.store.users.by_name(cleaned)
+        if user is not None:
+            return user
+        with self.store.transaction() as conn:
+            return self.store.users.add(conn, name=cleaned, role=role, password_hash="!external")
+
     # -- export ------------------------------------------------------------------------------
 
-    def export_rows(self, *, status: str | None = None, document_id: int | None = None) -> list[ExportRow]:
-        """The verdict CSV's rows: one per claim, with its top match now."""
+    def export_rows(self, *, status: str | None = None, document_id: int | None = None,
+                    verdict: str | None = None, reviewer: str | None = None,
+                    since: dt.date | None = None) -> list[ExportRow]:
+        """The export's rows, one per chosen claim, with its top match now.
+
+        ``status`` as in :meth:`list_claims`; ``verdict``: the final verdict; ``reviewer``: claims
+        this user gave a verdict on; ``since``: claims with a verdict on or after that day (UTC).
+        """
+        if document_id is not None:
+            _check_id(document_id, "document")
         claims = self.store.documents.list_claims(status=status, document_id=document_id)
+        if verdict is not None:
+            wanted = Verdict.parse(verdict)
+            claims = [c for c in claims if c.verdict is wanted]
+        if reviewer is not None:
+            name = self.require_user(reviewer).name
+            claims = [c for c in claims if any(v.reviewer == name for v in c.reviewer_verdicts)]
+        if since is not None:
+            claims = [c for c in claims if any(v.at.date() >= since for v in c.reviewer_verdicts)
+                      or (c.reviewed_at is not None and c.reviewed_at.date() >= since)]
         matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1)
         return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
 
@@ -674,25 +921,42 @@ class Workspace:
         return export_verdicts_csv(self.export_rows(status=status, document_id=document_id), fp)
 
     @staticmethod
-    def write_export(rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv") -> int:
-        """Write already chosen rows as the verdict CSV (``"csv"``) or ClaimReview JSON-LD
-        (``"claimreview"``); returns how many claims were written."""
-        writers = {"csv": export_verdicts_csv, "claimreview": export_claimreview_json}
-        if fmt not in writers:
-            raise InvalidValueError(f"unknown export format {fmt!r}: use csv or claimreview")
-        return writers[fmt](rows, fp)
+    def write_export(rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv", *, bom: bool = False,
+                     include_unverified: bool = False) -> int:
+        """Write already chosen rows as the verdict CSV (``csv``; ``bom`` for Excel), JSON Lines
+        (``jsonl``) or ClaimReview JSON-LD (``claimreview``: final supported/disputed verdicts, and
+        unverified ones with ``include_unverified``); returns how many claims were written."""
+        if fmt == "csv":
+            return export_verdicts_csv(rows, fp, bom=bom)
+        if fmt == "jsonl":
+            return export_jsonl(rows, fp)
+        if fmt == "claimreview":
+            return export_claimreview_json(rows, fp, include_unverified=include_unverified)
+        raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
 
-    def export(self, fp: TextIO, fmt: str = "csv", *, status: str | None = None,
-               document_id: int | None = None) -> int:
-        """Write the chosen claims in ``fmt`` to ``fp``; returns how many claims were written."""
-        return self.write_export(self.export_rows(status=status, document_id=document_id), fp, fmt)
+    def record_export(self, rows: Sequence[ExportRow], fmt: str, actor: str | None) -> None:
+        """Note in each exported claim's audit trail who exported it, when, and in which format."""
+        with self.store.transaction() as conn:
+            self.store.audit.record(conn, AuditKind.EXPORTED, " ".join((actor or "").split()) or "claimdesk",
+                                    [(row.claim_id, {"format": fmt}) for row in rows])
 
-    def export_file(self, path: str | Path, fmt: str = "csv", *, status: str | None = None,
-                    document_id: int | None = None) -> int:
+    def export(self, fp: TextIO, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
+               include_unverified: bool = False, **filters: Any) -> int:
+        """Write the claims chosen by ``filters`` (see :meth:`export_rows`) in ``fmt`` to ``fp`` and
+        record the export in their audit trails; returns how many claims were written."""
+        rows = self.export_rows(**filters)
+        count = self.write_export(rows, fp, fmt, bom=bom, include_unverified=include_unverified)
+        self.record_export(rows, fmt, actor)
+        return count
+
+    def export_file(self, path: str | Path, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
+                    include_unverified: bool = False, **filters: Any) -> int:
         """Write the export to ``path`` all or nothing (a temporary file renamed into place)."""
         buffer = io.StringIO()
-        count = self.export(buffer, fmt, status=status, document_id=document_id)
+        rows = self.export_rows(**filters)
+        count = self.write_export(rows, buffer, fmt, bom=bom, include_unverified=include_unverified)
         atomic_write_text(path, buffer.getvalue(), newline="")
+        self.record_export(rows, fmt, actor)
         return count
 
     # -- the workspace as a whole ---------------------------------------------------------------
@@ -704,3 +968,72 @@ class Workspace:
                                documents=counts.get("documents", 0), sentences=counts.get("sentences", 0),
                                statements=counts.get("statements", 0), review_events=counts.get("reviews", 0),
                                progress=self.progress())
+
+    # -- reading for the dashboard and the speaker page ---------------------------------------
+
+    MAX_SPEAKER_STATEMENTS = 1000
+    """The most archive statements :meth:`speaker_statements` returns at once."""
+
+    def statement_speakers(self) -> list[str]:
+        """The speakers of imported archive statements, sorted regardless of case (a reviewed claim's
+        speaker is among :meth:`claim_speakers`)."""
+        import sqlalchemy as sa  # the store's query language; only this section reads tables directly
+
+        from claims.store.schema import statements
+
+        query = (sa.select(statements.c.speaker).distinct()
+                 .where(statements.c.origin == Origin.ARCHIVE.value, statements.c.speaker.is_not(None)))
+        with self.store.engine.connect() as conn:
+            names = {row[0] for row in conn.execute(query) if row[0].strip()}
+        return sorted(names, key=lambda name: (name.casefold(), name))
+
+    def _speaker_spellings(self, speaker: str) -> list[str]:
+        """How ``speaker`` is spelt among archive statements: spacing and case aside (done here rather
+        than in SQL, whose ``lower`` folds only ASCII in SQLite)."""
+        wanted = " ".join((speaker or "").split()).casefold()
+        if not wanted:
+            raise InvalidValueError("say which speaker: the name is empty")
+        return [name for name in self.statement_speakers() if " ".join(name.split()).casefold() == wanted]
+
+    def speaker_statements(self, speaker: str, *, limit: int = 200) -> tuple[list[Statement], int]:
+        """The imported archive statements of ``speaker`` (spacing and case aside), latest stated first
+        and undated last, at most ``limit`` (1 to :attr:`MAX_SPEAKER_STATEMENTS`); and how many there
+        are in all. The speaker's reviewed claims are not repeated here: :meth:`list_claims` has them."""
+        import sqlalchemy as sa
+
+        from claims.store.schema import statements
+
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self.MAX_SPEAKER_STATEMENTS:
+            raise InvalidValueError(f"limit must be a whole number from 1 to {self.MAX_SPEAKER_STATEMENTS}, "
+                                    f"got {limit!r}")
+        spellings = self._speaker_spellings(speaker)
+        if not spellings:
+            return [], 0
+        chosen = sa.and_(statements.c.origin == Origin.ARCHIVE.value, statements.c.speaker.in_(spellings))
+        with self.store.engine.connect() as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(statements).where(chosen)).scalar_one()
+            ids = list(conn.execute(
+                sa.select(statements.c.id).where(chosen)
+                .order_by(statements.c.stated_on.is_(None), statements.c.stated_on.desc(), statements.c.id.desc())
+                .limit(limit)).scalars())
+        found = self.store.statements.get_statements(ids)
+        return [found[i] for i in ids if i in found], int(total)
+
+    def speaker_verdict_counts(self, speaker: str) -> list[tuple[dt.date | None, Verdict | None, int]]:
+        """How many imported archive statements of ``speaker`` (spacing and case aside) carry each verdict
+        on each day they were stated, as (day or None, verdict or None, count), undated last: the
+        speaker's record over time, counted in the database however long it is."""
+        import sqlalchemy as sa
+
+        from claims.store.schema import statements
+
+        spellings = self._speaker_spellings(speaker)
+        if not spellings:
+            return []
+        query = (sa.select(statements.c.stated_on, statements.c.verdict, sa.func.count())
+                 .where(statements.c.origin == Origin.ARCHIVE.value, statements.c.speaker.in_(spellings))
+                 .group_by(statements.c.stated_on, statements.c.verdict))
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        counts = [(day, Verdict(verdict) if verdict else None, int(n)) for day, verdict, n in rows]
+        return sorted(counts, key=lambda c: (c[0] is None, c[0] or dt.date.min, c[1].value if c[1] else ""))

@@ -45,6 +45,7 @@ from claims.detector import (
 )
 from claims.errors import BadRecordError, EmptyInputError, InvalidValueError, MissingColumnError
 from claims.readers import read_utf8_file
+from index.atomic import atomic_write_bytes, atomic_write_text
 from index.embed import embed_cached
 
 __all__ = [
@@ -293,9 +294,7 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> bytes:
             info.external_attr = 0o644 << 16
             zf.writestr(info, member.getvalue(), compresslevel=9)
     data = buffer.getvalue()
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    atomic_write_bytes(path, data)
     return data
 
 
@@ -455,9 +454,7 @@ def train_detector(train_path: str | Path, dev_path: str | Path, *, embedder: An
         "weights_sha256": hashlib.sha256(data).hexdigest(),
         "weights_bytes": len(data),
     }
-    tmp = json_path.with_name(json_path.name + ".tmp")
-    tmp.write_text(json.dumps(provenance, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    tmp.replace(json_path)
+    atomic_write_text(json_path, json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
     say(f"dev F1 {dev_metrics['f1']:.3f} (C={choice['C']:g}, mlp_weight={choice['mlp_weight']:g})")
     return TrainReport(
         npz_path=npz_path, json_path=json_path, dev=dev_metrics, threshold=DEFAULT_CLAIM_THRESHOLD,

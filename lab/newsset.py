@@ -33,6 +33,7 @@ from claims.errors import BadRecordError, EmptyInputError, InputError, MissingCo
 from claims.readers import read_utf8_file
 from claims.segment import segment
 from claims.speakers import attribute_sentence
+from index.atomic import atomic_write_text
 from lab import DATA_DIR
 
 __all__ = [
@@ -141,12 +142,6 @@ def sample_sentences(articles: Mapping[str, str], *, n_articles: int, per_articl
     return out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 def write_sample(sentences: Iterable[NewsSentence], path: str | Path) -> int:
     """Write sentences for annotation: the label columns with ``label`` empty, plus the text.
 
@@ -159,7 +154,7 @@ def write_sample(sentences: Iterable[NewsSentence], path: str | Path) -> int:
     for s in sentences:
         writer.writerow((s.article_id, s.start, s.end, text_digest(s.text), "", " ".join(s.text.split())))
         rows += 1
-    _atomic_write(Path(path), buffer.getvalue())
+    atomic_write_text(Path(path), buffer.getvalue())
     return rows
 
 

@@ -2,7 +2,8 @@
 
 The real embedding model is for tests marked ``slow`` only: ``make test-fast`` runs
 ``-m "not slow and not browser"`` and must load no model. The hooks at the end enforce it: a test
-not marked slow fails if it asks for the ``embedder`` fixture or constructs ``index.embed.Embedder``.
+not marked slow (or browser) fails if it asks for the ``embedder`` fixture or constructs
+``index.embed.Embedder``.
 """
 
 from __future__ import annotations
@@ -70,9 +71,33 @@ def settings(tmp_path: Path) -> Settings:
                          environ={})
 
 
+# The users every workspace fixture knows: verdicts are signed by users (claims.users).
+TEST_PASSWORD = "correct horse battery"
+TEST_USERS = (("ana", "reviewer"), ("ben", "reviewer"), ("cai", "reviewer"), ("Dana Ortiz", "admin"),
+              ("admin", "admin"))
+
+
+@functools.cache
+def _test_password_hash() -> str:
+    from claims.users import hash_password
+
+    return hash_password(TEST_PASSWORD)  # Argon2 is slow by design: hash once per run
+
+
+def add_test_users(store: Store) -> None:
+    """Add :data:`TEST_USERS` (password :data:`TEST_PASSWORD`) to a workspace database, once."""
+    from claims.users import Role
+
+    with store.transaction() as conn:
+        for name, role in TEST_USERS:
+            if store.users.by_name(name) is None:
+                store.users.add(conn, name=name, role=Role(role), password_hash=_test_password_hash())
+
+
 @pytest.fixture
 def store(settings: Settings) -> Iterator[Store]:
     s = Store(settings.db_url)
+    add_test_users(s)
     yield s
     s.dispose()
 
@@ -156,7 +181,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _may_load_the_model(item: pytest.Item) -> bool:
-    return item.get_closest_marker("slow") is not None
+    # Browser tests are out of test-fast too: they drive the real app, model and all.
+    return item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
 
 
 def _refuse_model_loads(item: pytest.Item, before: int, phase: str) -> None:

@@ -1,4 +1,4 @@
-"""The app's shell (app.py): reviewer name, navigation, errors; and the helpers the page tests share.
+"""The app's shell (app.py): sign-in, navigation, errors; and the helpers the page tests share.
 
 Every test runs the real app through Streamlit's AppTest against a workspace in tmp_path
 (CLAIMDESK_DATA), with the real model. The page tests import :func:`open_app` from here.
@@ -29,14 +29,20 @@ def use_data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 
 def open_app(monkeypatch: pytest.MonkeyPatch, folder: Path, page: str | None = None, *,
              reviewer: str | None = REVIEWER, claim: int | None = None) -> AppTest:
-    """The app, run as a returning reviewer (name in the URL) once its background load (model,
-    index, demo archive) is done, then on ``page`` if given."""
+    """The app, run as a signed-in user (``reviewer``, an admin; a live session token in the URL, as
+    after a reload) once its background load (model, index, demo archive) is done, then on ``page``."""
+    from conftest import TEST_PASSWORD, add_test_users
     from ui import resources
 
     use_data_dir(monkeypatch, folder)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if reviewer:
-        at.query_params["reviewer"] = reviewer
+        ws = workspace_for(folder)
+        try:
+            add_test_users(ws.store)
+            at.query_params["session"] = ws.sign_in(reviewer, TEST_PASSWORD)[1]
+        finally:
+            ws.close()
     if claim is not None:
         at.query_params["claim"] = str(claim)
     at.run()
@@ -50,11 +56,15 @@ def open_app(monkeypatch: pytest.MonkeyPatch, folder: Path, page: str | None = N
 
 
 def workspace_for(folder: Path):
-    """A fresh core Workspace on the app's folder: to prepare data and to check what the UI saved."""
+    """A fresh core Workspace on the app's folder, with the test users: to prepare data and to check
+    what the UI saved."""
     from claims.settings import load_settings
     from claims.workspace import Workspace
+    from conftest import add_test_users
 
-    return Workspace(load_settings({"data_dir": str(folder)}, environ={}))
+    ws = Workspace(load_settings({"data_dir": str(folder)}, environ={}))
+    add_test_users(ws.store)
+    return ws
 
 
 def html_blocks(at: AppTest) -> str:
@@ -74,27 +84,53 @@ def texts(at: AppTest) -> str:
 # -- tests of app.py ---------------------------------------------------------------------------
 
 
-def test_first_visit_asks_for_the_reviewer_name(tmp_path, monkeypatch):
+def test_a_new_workspace_creates_its_first_admin_then_signs_in(tmp_path, monkeypatch):
     at = open_app(monkeypatch, tmp_path, reviewer=None)
-    assert at.text_input(key="reviewer-name").label == "Your name"
+    assert at.text_input(key="first-admin-name").label == "Your name"
     assert not at.get("progress")
-
+    at.text_input(key="first-admin-name").input("  Dana   Ortiz ")
+    at.text_input(key="first-admin-password").input("long enough secret")
+    at.text_input(key="first-admin-again").input("another secret!")
     at.form_submit_button[0].click().run()
-    assert "Enter your name" in at.error[0].value
-
-    at.text_input(key="reviewer-name").input("  Dana   Ortiz ")
+    assert at.error[0].value == "The two passwords differ."
+    at.text_input(key="first-admin-again").input("long enough secret")
     at.form_submit_button[0].click().run()
     assert not at.exception
-    assert at.query_params["reviewer"] == "Dana Ortiz"
-    assert at.session_state["reviewer"] == "Dana Ortiz"
+    assert at.session_state["reviewer"] == "Dana Ortiz" and at.session_state["role"] == "admin"
+    assert at.query_params["session"]
     assert at.title[0].value == "Dashboard"
-    assert "Reviewing as **Dana Ortiz**" in at.get("popover")[0].proto.popover.label
+    assert "Signed in as **Dana Ortiz**" in at.get("popover")[0].proto.popover.label
 
 
-def test_name_in_the_url_skips_the_prompt(tmp_path, monkeypatch):
+def test_sign_in_refuses_a_wrong_password_and_a_name_in_the_url_signs_nobody_in(tmp_path, monkeypatch):
+    from conftest import TEST_PASSWORD, add_test_users
+
+    ws = workspace_for(tmp_path)
+    add_test_users(ws.store)
+    ws.close()
+    at = open_app(monkeypatch, tmp_path, reviewer=None)
+    at.query_params["reviewer"] = "Somebody Else"  # the old way in: must not work
+    at.run()
+    assert at.text_input(key="sign-in-name").label == "Name" and "reviewer" not in at.session_state
+    at.text_input(key="sign-in-name").input("ana")
+    at.text_input(key="sign-in-password").input("wrong password")
+    at.form_submit_button[0].click().run()
+    assert at.error[0].value == "wrong name or password"
+    at.text_input(key="sign-in-password").input(TEST_PASSWORD)
+    at.form_submit_button[0].click().run()
+    assert at.session_state["reviewer"] == "ana" and at.title[0].value == "Dashboard"
+
+
+def test_a_live_session_token_survives_a_reload_and_sign_out_ends_it(tmp_path, monkeypatch):
     at = open_app(monkeypatch, tmp_path)
-    assert not [w for w in at.text_input if w.key == "reviewer-name"]
-    assert at.query_params["reviewer"] == REVIEWER
+    token = at.query_params["session"]
+    assert at.session_state["reviewer"] == REVIEWER
+    at.button(key="sign-out").click().run()
+    assert "reviewer" not in at.session_state and at.text_input(key="sign-in-name")
+    again = AppTest.from_file(str(APP), default_timeout=120)
+    again.query_params["session"] = token  # the old link, as a bookmark or a reload would bring it
+    again.run()
+    assert "reviewer" not in again.session_state and again.text_input(key="sign-in-name")
 
 
 def test_demo_archive_is_loaded_once_on_first_start(tmp_path, monkeypatch):
@@ -123,7 +159,6 @@ def test_a_bad_setting_is_an_error_message_not_a_traceback(tmp_path, monkeypatch
     use_data_dir(monkeypatch, tmp_path)
     monkeypatch.setenv("CLAIMDESK_TOP_K", "many")
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params["reviewer"] = REVIEWER
     at.run()
     assert not at.exception
     assert at.error[0].value == "setting top_k (CLAIMDESK_TOP_K) must be int, got 'many'"

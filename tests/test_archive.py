@@ -9,7 +9,7 @@ from claims.archive import (
     parse_verdict_map,
     read_statements,
 )
-from claims.errors import BadRecordError, InputTooLargeError, InvalidValueError, MissingColumnError
+from claims.errors import BadRecordError, EmptyInputError, InputTooLargeError, InvalidValueError, MissingColumnError
 from claims.readers import MAX_FILE_BYTES
 from claims.models import Verdict
 
@@ -162,3 +162,39 @@ def test_archive_cells_lose_invisible_characters_so_lookalikes_are_one_statement
     assert (a["row_hash"], a["text_hash"], a["text"], a["speaker"]) == (
         b["row_hash"], b["text_hash"], b["text"], b["speaker"])
     assert json.loads(b["extra"]) == {"topic": "prices"}
+
+
+def test_claimreview_json_ld_round_trips_through_the_archive_reader():
+    import datetime as dt
+    import io
+
+    from claims.export import export_claimreview_json, export_row
+    from claims.models import Claim
+
+    claim = Claim(id=7, document_id=1, position=0, text="Inflation hit 9.1 percent in June.", start=0, end=10,
+                  checkworthiness=0.9, speaker="A Senator", document_title="Talks", source="Desk",
+                  url="https://example.org/a", published=dt.date(2022, 7, 1), verdict=Verdict.DISPUTED,
+                  reviewer="ana", reviewed_at=dt.datetime(2022, 7, 2, tzinfo=dt.timezone.utc), note="no")
+    buffer = io.StringIO()
+    export_claimreview_json([export_row(claim, None, "m")], buffer)
+    parsed = read_statements(buffer.getvalue().encode(), "reviews.json")
+    (row,) = parsed.rows
+    assert (row["text"], row["speaker"], row["verdict"]) == (claim.text, "A Senator", Verdict.DISPUTED)
+    assert str(row["stated_on"]) == "2022-07-01"
+
+
+def test_claimreview_from_a_page_graph_and_bad_json():
+    page = {"@context": "https://schema.org", "@graph": [
+        {"@type": "WebPage", "name": "x"},
+        {"@type": "ClaimReview", "claimReviewed": "The bridge cost $5 billion.", "url": "https://fc.example/5",
+         "author": {"@type": "Organization", "name": "Fact Desk"},
+         "reviewRating": {"@type": "Rating", "alternateName": "False"},
+         "itemReviewed": {"@type": "Claim", "author": {"@type": "Person", "name": "Mayor"},
+                          "datePublished": "2021-05-04"}}]}
+    (row,) = read_statements(json.dumps(page).encode(), "page.jsonld").rows
+    assert (row["text"], row["source"], row["url"], row["verdict"]) == (
+        "The bridge cost $5 billion.", "Fact Desk", "https://fc.example/5", Verdict.DISPUTED)
+    with pytest.raises(EmptyInputError, match="no schema.org ClaimReview"):
+        read_statements(b'{"@type": "WebPage"}', "none.json")
+    with pytest.raises(BadRecordError, match=r"broken\.json, line 1: invalid JSON"):
+        read_statements(b'{"@type": ', "broken.json")

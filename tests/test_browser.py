@@ -45,14 +45,14 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(data_dir: Path, log_path: Path) -> Iterator[str]:
+def streamlit_server(data_dir: Path, log_path: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run app.py` on a free port with its workspace in ``data_dir``; yields the base URL.
 
     The server is always terminated, also when the test fails.
     """
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMDESK_")}
-    env.update(CLAIMDESK_DATA=str(data_dir), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
+    env.update(CLAIMDESK_DATA=str(data_dir), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", **(extra_env or {}))
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
@@ -105,10 +105,24 @@ def wait_until_idle(page) -> None:
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden")
 
 
-def sign_in(page, base: str, name: str) -> None:
+PASSWORD = "a long demo password"
+
+
+def sign_in(page, base: str, name: str, password: str = PASSWORD) -> None:
+    """Sign in; on a new workspace, create its first admin with this name and password."""
     page.goto(base)
-    page.get_by_role("textbox", name="Your name").fill(name)
-    page.get_by_role("button", name="Start").click()
+    first = page.get_by_role("button", name="Create admin and sign in")
+    form = page.get_by_role("button", name="Sign in", exact=True)
+    first.or_(form).first.wait_for()
+    if first.count():
+        page.get_by_role("textbox", name="Your name").fill(name)
+        page.get_by_label("Password", exact=True).fill(password)
+        page.get_by_label("Password again").fill(password)
+        first.click()
+    else:
+        page.get_by_role("textbox", name="Name", exact=True).fill(name)
+        page.get_by_label("Password", exact=True).fill(password)
+        form.click()
     page.get_by_role("heading", name="Dashboard", exact=True).wait_for()
     wait_until_idle(page)
 
@@ -197,7 +211,7 @@ def test_main_flow_in_chromium(chromium, tmp_path):
     with streamlit_server(tmp_path / "data", tmp_path / "streamlit.log") as base, chromium_page() as page:
         sign_in(page, base, "Dana Ortiz")
         total = load_demo_and_review(page)
-        assert "reviewer=Dana+Ortiz" in page.url or "reviewer=Dana%20Ortiz" in page.url
+        assert re.search(r"[?&]session=[\w-]{40,}", page.url) and "Dana" not in page.url
 
         # A claim, and the earlier statements it is close to, with verdict chips.
         first = claim_text(page)
@@ -230,7 +244,7 @@ def test_main_flow_in_chromium(chromium, tmp_path):
         page.get_by_text(f"2 of {total} claims reviewed").wait_for()
         page.locator(".cd-claim-text").first.wait_for()
         assert claim_text(page) == third
-        assert page.get_by_role("textbox", name="Your name").count() == 0
+        assert page.get_by_label("Password", exact=True).count() == 0  # still signed in
 
         open_page(page, "Export")
         download_button = page.get_by_role("button", name=re.compile(r"Download verdict CSV \(2 claims\)"))
@@ -320,6 +334,134 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
     assert (claim_id, verdict) == (shown_id, "disputed")
     assert stored_note == "Checked against the White House readout"
     assert "https://example.org/readout" in (evidence or "")
+
+
+SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, path: Path) -> Iterator[None]:
+    """Save what the browser showed when a step failed (the path is in the failure's notes)."""
+    try:
+        yield
+    except Exception as exc:
+        page.screenshot(path=str(path), full_page=True)
+        exc.add_note(f"screenshot of the page: {path}")
+        raise
+
+
+def _prepare_team_workspace(data_dir: Path) -> None:
+    """A workspace with the demo archive and article, two reviewers and an admin (as `claimdesk users
+    add` would make them), before the server starts."""
+    from claims.settings import load_settings
+    from claims.workspace import Workspace
+
+    ws = Workspace(load_settings({"data_dir": str(data_dir)}, environ={}))
+    try:
+        for name, role in (("Ana Lima", "reviewer"), ("Ben Osei", "reviewer"), ("Dana Ortiz", "admin")):
+            ws.add_user(name, role, PASSWORD)
+        ws.load_demo_archive()
+        ws.ingest_demo_article(actor="Dana Ortiz")
+    finally:
+        ws.close()
+
+
+def _open_review(page) -> None:
+    open_page(page, "Review")
+    page.locator(".cd-claim-text").first.wait_for()
+    wait_until_idle(page)
+
+
+def _press(page, key: str) -> None:
+    """Press a shortcut once the verdict form of the claim in the URL is on screen."""
+    claim_id = re.search(r"[?&]claim=(\d+)", page.url).group(1)
+    page.locator(f".st-key-verdict-supported-{claim_id}").wait_for()
+    wait_until_idle(page)
+    page.mouse.click(5, 890)  # focus outside any box, as a person does before a shortcut
+    page.keyboard.press(key)
+    wait_until_idle(page)
+
+
+def test_a_team_reviews_blind_disagrees_and_an_admin_adjudicates(chromium, tmp_path):
+    """Two reviewers sign in and label with the keyboard (N = 2, blind), one undoes and reloads, an
+    admin adjudicates the disagreement, and the exported CSV carries the final and each verdict."""
+    data_dir = tmp_path / "data"
+    _prepare_team_workspace(data_dir)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    env = {"CLAIMDESK_REVIEWS_PER_CLAIM": "2"}
+    with streamlit_server(data_dir, tmp_path / "streamlit.log", env) as base, chromium_page(1440, 900) as page, \
+            screenshot_on_failure(page, tmp_path / "failure.png"):
+        # Ana: disputes the first claim, supports the second, takes that back, reloads, supports it again.
+        sign_in(page, base, "Ana Lima")
+        _open_review(page)
+        first = claim_text(page)
+        first_id = int(re.search(r"[?&]claim=(\d+)", page.url).group(1))
+        _press(page, "2")
+        page.locator(".cd-claim-text").filter(has_not_text=first).first.wait_for()
+        second = claim_text(page)
+        _press(page, "1")
+        page.locator(".cd-claim-text").filter(has_not_text=second).first.wait_for()
+        _press(page, "u")
+        page.locator(".cd-claim-text").filter(has_text=second).first.wait_for()
+        assert claim_text(page) == second  # Undo brings back the claim it took the verdict from
+        page.reload()
+        page.locator(".cd-claim-text").first.wait_for()
+        wait_until_idle(page)
+        assert claim_text(page) == second and page.get_by_label("Password", exact=True).count() == 0
+        _press(page, "1")
+        page.locator(".cd-claim-text").filter(has_not_text=second).first.wait_for()
+        page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in", exact=True).wait_for()
+
+        # Ben: blind to Ana's verdicts; supports both claims (a disagreement on the first).
+        sign_in(page, base, "Ben Osei")
+        _open_review(page)
+        page.locator(".cd-claim-text").filter(has_text=first).first.wait_for()
+        page.get_by_text("Blind review").wait_for()
+        assert page.get_by_text("Ana Lima").count() == 0 and page.get_by_text("Final verdict").count() == 0
+        page.screenshot(path=str(SCREENSHOTS / "review-blind.png"))
+        _press(page, "1")
+        page.locator(".cd-claim-text").filter(has_text=second).first.wait_for()
+        _press(page, "1")
+        page.locator(".cd-claim-text").filter(has_not_text=second).first.wait_for()
+        page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as").click()
+        page.get_by_role("button", name="Sign out").click()
+        page.get_by_role("button", name="Sign in", exact=True).wait_for()
+
+        # Dana (admin): the disagreement, side by side; the final verdict with a reason.
+        sign_in(page, base, "Dana Ortiz")
+        _open_review(page)
+        page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').nth(2).click()
+        page.get_by_role("option", name="Reviewers disagree").click()
+        wait_until_idle(page)
+        page.locator(".cd-claim-text").filter(has_text=first).first.wait_for()
+        page.get_by_text("Adjudication").first.wait_for()
+        assert page.get_by_text("Ana Lima").count() >= 1 and page.get_by_text("Ben Osei").count() >= 1
+        page.locator('[data-testid="stRadio"]').get_by_text("Disputed", exact=True).click()
+        page.get_by_role("textbox", name="Reason").fill("The readout contradicts it")
+        page.screenshot(path=str(SCREENSHOTS / "adjudication.png"))
+        page.get_by_role("button", name="Set final verdict").click()
+        wait_until_idle(page)
+        page.get_by_text(re.compile("^Final verdict")).first.wait_for()
+
+        open_page(page, "Export")
+        download_button = page.get_by_role("button", name=re.compile(r"Download verdict CSV"))
+        download_button.wait_for()
+        with page.expect_download() as info:
+            download_button.click()
+        rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+        page.screenshot(path=str(SCREENSHOTS / "export.png"))
+        open_page(page, "Dashboard")
+        page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
+
+    by_text = {r["text"]: r for r in rows}
+    assert (by_text[first]["verdict"], by_text[first]["status"]) == ("disputed", "adjudicated")
+    assert by_text[first]["reviewer"] == "Dana Ortiz" and by_text[first]["note"] == "The readout contradicts it"
+    assert [line.split(" · ")[:2] for line in by_text[first]["reviewer_verdicts"].splitlines()] == [
+        ["Ana Lima", "disputed"], ["Ben Osei", "supported"]]
+    assert (by_text[second]["verdict"], by_text[second]["status"]) == ("supported", "agreed")
+    assert int(by_text[first]["claim_id"]) == first_id
 
 
 def save_review_screenshot(path: Path = SCREENSHOT) -> Path:

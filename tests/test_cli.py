@@ -8,11 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from claims.cli import main
+from conftest import TEST_PASSWORD, add_test_users
 from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, demo_bytes
 
 COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
-            "sentences", "mark", "export", "rebuild-index", "status"]
+            "sentences", "mark", "export", "adjudicate", "agreement", "history", "users", "users add",
+            "users list", "users password", "rebuild-index", "status"]
 
 
 @pytest.fixture
@@ -30,6 +32,9 @@ def cli(tmp_path, monkeypatch):
         return result
 
     run.db_url = f"sqlite:///{tmp_path / 'data' / 'claimdesk.db'}"
+    store = Store(run.db_url)
+    add_test_users(store)  # ana, ben, cai (reviewers), admin (admin): verdicts are signed by users
+    store.dispose()
     return run
 
 
@@ -43,20 +48,21 @@ def rows(run):
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(cli, command):
-    result = cli(command, "--help")
+    result = cli(*command.split(), "--help")
     assert "Usage: main " + command in result.output or f"Usage: claimdesk {command}" in result.output
     assert len(result.output.splitlines()) > 3
 
 
 @pytest.mark.slow  # loads the real model
-def test_extract_prints_exact_keys_and_offsets(cli, tmp_path):
+def test_extract_prints_exact_keys_and_offsets(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMDESK_DATA", str(tmp_path / "fresh"))
     text = demo_bytes(DEMO_ARTICLE).decode("utf-8")
     (tmp_path / "a.txt").write_text(text, encoding="utf-8")
     out = json.loads(cli("extract", "a.txt", "--json").output)
     assert out and all(set(o) == {"text", "start", "end", "checkworthiness", "is_claim", "speaker"} for o in out)
     assert all(text[o["start"]:o["end"]] == o["text"] for o in out)
     assert all(0.0 <= o["checkworthiness"] <= 1.0 for o in out)
-    assert not (tmp_path / "data").exists(), "extract must not create a workspace"
+    assert not (tmp_path / "fresh").exists(), "extract must not create a workspace"
 
 
 @pytest.mark.slow
@@ -189,7 +195,6 @@ def test_extract_opens_no_database_and_honours_the_global_model_path(cli, tmp_pa
     result = cli("--model-path", str(tmp_path / "no-model-here"), "extract", str(article), ok=False)
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert "no-model-here" in result.output  # the override reached the model loader
-    assert not (tmp_path / "data" / "claimdesk.db").exists()
 
 
 def test_status_of_an_empty_workspace(cli):
@@ -197,3 +202,71 @@ def test_status_of_an_empty_workspace(cli):
     assert out[0].startswith("database: sqlite:///")
     assert out[2:] == ["documents 0, sentences 0, earlier statements 0, review events 0",
                        "claims reviewed: 0 of 0"]
+
+
+def test_users_add_list_and_refuse_unknown_names(cli):
+    result = cli("users", "add", "Eve Moss", "--role", "admin", ok=False)
+    assert result.exit_code == 1 and "a password needs at least 8 characters" in result.output  # empty stdin
+    runner_input = "s3cret-enough\n"
+    out = CliRunner().invoke(main, ["users", "add", "Eve Moss", "--role", "admin"], input=runner_input)
+    assert out.exit_code == 0 and out.output.strip() == "user Eve Moss added (admin)"
+    again = CliRunner().invoke(main, ["users", "add", "Eve Moss"], input=runner_input)
+    assert again.exit_code == 1 and again.output.strip() == "Error: a user named 'Eve Moss' exists already"
+    listed = json.loads(cli("users", "list", "--json").output)
+    assert {(u["name"], u["role"]) for u in listed} >= {("Eve Moss", "admin"), ("ana", "reviewer")}
+    bad = CliRunner().invoke(main, ["users", "add", "x\ny"], input=runner_input)
+    assert bad.exit_code == 1 and "control or invisible characters" in bad.output
+
+
+@pytest.mark.slow  # ingests with the real model
+def test_label_needs_a_user_and_adjudicate_needs_an_admin(cli, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_bytes(demo_bytes(DEMO_ARTICLE))
+    cli("ingest", str(article), "--as", "admin")
+    claim_id = json.loads(cli("claims", "--json").output)[0]["id"]
+    stranger = cli("label", str(claim_id), "disputed", "--reviewer", "Somebody Else", ok=False)
+    assert stranger.exit_code == 1
+    assert stranger.output.strip() == ("Error: 'Somebody Else' is not a user of this workspace "
+                                       "(an admin adds one with: claimdesk users add NAME --role reviewer)")
+    cli("label", str(claim_id), "disputed", "--reviewer", "ana", "--note", "=HYPERLINK(1)")
+    refused = cli("adjudicate", str(claim_id), "supported", "--reviewer", "ben", "--reason", "x", ok=False)
+    assert refused.output.strip() == "Error: only an admin may adjudicate; ben is a reviewer"
+    no_reason = cli("adjudicate", str(claim_id), "supported", "--reviewer", "admin", ok=False)
+    assert no_reason.output.strip() == "Error: an adjudication needs a reason (--reason TEXT)"
+    done = cli("adjudicate", str(claim_id), "supported", "--reviewer", "admin", "--reason", "the readout says so")
+    assert done.output.strip() == f"claim {claim_id}: final verdict supported by admin"
+    cli("export", "--out", str(tmp_path / "v.csv"), "--as", "ana")
+    history = json.loads(cli("history", str(claim_id), "--json").output)
+    assert [e["event"] for e in history] == ["ingested", "matched", "label", "adjudicate", "exported"]
+    assert [e["reviewer"] for e in history] == ["admin", "admin", "ana", "admin", "ana"]
+    assert history[3]["reason"] == "the readout says so" and history[4]["format"] == "csv"
+    assert all(e["at"].endswith("Z") for e in history)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "v.csv").read_text(encoding="utf-8"))))
+    row = next(r for r in rows if r["claim_id"] == str(claim_id))
+    assert (row["verdict"], row["status"]) == ("supported", "adjudicated")
+    assert row["reviewer_verdicts"].startswith("ana · disputed · ") and row["reviewer_verdicts"].endswith(" · =HYPERLINK(1)")
+    only = cli("export", "--format", "jsonl", "--reviewer", "ana").output.splitlines()
+    assert [json.loads(line)["claim_id"] for line in only] == [claim_id]
+    assert cli("export", "--since", "2999-01-01", "--format", "jsonl").output == ""
+    bad_day = cli("export", "--since", "yesterday", ok=False)
+    assert bad_day.output.strip() == "Error: --since 'yesterday' is not a date: use YYYY-MM-DD"
+
+
+@pytest.mark.slow
+def test_agreement_of_two_reviewers(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CLAIMDESK_REVIEWS_PER_CLAIM", "2")
+    article = tmp_path / "a.txt"
+    article.write_bytes(demo_bytes(DEMO_ARTICLE))
+    cli("ingest", str(article))
+    ids = [c["id"] for c in json.loads(cli("claims", "--json").output)][:4]
+    for claim_id, (a, b) in zip(ids, [("supported", "supported"), ("disputed", "disputed"),
+                                      ("disputed", "supported"), ("unverified", "unverified")]):
+        cli("label", str(claim_id), a, "--reviewer", "ana")
+        cli("label", str(claim_id), b, "--reviewer", "ben")
+    result = json.loads(cli("agreement", "--json").output)
+    assert (result["n_items"], result["n_reviewers"]) == (4, 2)
+    assert result["percent_agreement"] == 0.75
+    assert 0 < result["kappa"] < 1 and result["alpha"] is not None
+    assert list(result["by_document"].values())[0]["n_items"] == 4
+    disagreement = json.loads(cli("claims", "--json").output)
+    assert [c["verdict"] for c in disagreement[:4]] == ["supported", "disputed", None, "unverified"]

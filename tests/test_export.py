@@ -11,6 +11,7 @@ from claims.export import (
     MAX_CELL_CHARS,
     claim_review,
     export_claimreview_json,
+    export_jsonl,
     export_row,
     export_verdicts_csv,
 )
@@ -31,9 +32,10 @@ def make_claim(**kw):
 
 def test_header_is_the_documented_one():
     assert EXPORT_COLUMNS == (
-        "claim_id", "text", "speaker", "document_title", "source", "url", "published", "checkworthiness",
-        "verdict", "reviewer", "reviewed_at", "note", "evidence_urls", "top_match_text",
-        "top_match_similarity", "top_match_verdict", "top_match_source", "model")
+        "claim_id", "document_id", "text", "speaker", "document_title", "source", "url", "published",
+        "checkworthiness", "verdict", "status", "reviewer", "reviewed_at", "note", "evidence_urls",
+        "reviewer_verdicts", "top_match_text", "top_match_similarity", "top_match_verdict", "top_match_source",
+        "model")
 
 
 def test_round_trip_with_rfc4180_quoting():
@@ -44,7 +46,7 @@ def test_round_trip_with_rfc4180_quoting():
     buffer = io.StringIO(newline="")
     assert export_verdicts_csv(rows, buffer) == 2
     raw = buffer.getvalue()
-    assert raw.startswith('"claim_id","text",')
+    assert raw.startswith('"claim_id","document_id","text",')
     assert "\r\n" in raw and '"He said ""no"", then 3,000, then\nmore"' in raw
     parsed = list(csv.DictReader(io.StringIO(raw, newline="")))
     first, second = parsed
@@ -224,3 +226,34 @@ def test_export_row_keeps_the_evidence_but_not_as_a_column():
     row = export_row(make_claim(), None, "m")
     assert row.evidence == ("https://a.example/1", "https://b.example/2")
     assert "evidence" not in EXPORT_COLUMNS
+
+
+def test_each_reviewer_verdict_and_the_status_are_exported():
+    from claims.models import ReviewerVerdict, ReviewStatus
+
+    at = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.timezone.utc)
+    claim = make_claim(status=ReviewStatus.ADJUDICATED, reviewer_verdicts=(
+        ReviewerVerdict("ana", Verdict.SUPPORTED, at, "=looks right"),
+        ReviewerVerdict("ben", Verdict.DISPUTED, at, None, ("https://x.example/1",))))
+    row = export_row(claim, None, "m")
+    buffer = io.StringIO(newline="")
+    export_verdicts_csv([row], buffer, bom=True)
+    raw = buffer.getvalue()
+    assert raw.startswith("\ufeff")
+    (parsed,) = csv.DictReader(io.StringIO(raw.lstrip("\ufeff"), newline=""))
+    assert parsed["status"] == "adjudicated" and parsed["verdict"] == "disputed"
+    assert parsed["reviewer_verdicts"].splitlines() == [
+        "ana · supported · 2026-01-02T03:04:05Z · =looks right", "ben · disputed · 2026-01-02T03:04:05Z"]
+    lines = io.StringIO()
+    assert export_jsonl([row], lines) == 1
+    record = json.loads(lines.getvalue())
+    assert record["reviewer_verdicts"][1] == {"reviewer": "ben", "verdict": "disputed",
+                                              "at": "2026-01-02T03:04:05Z", "note": "",
+                                              "evidence": ["https://x.example/1"]}
+    assert record["evidence"] == ["https://a.example/1", "https://b.example/2"] and record["claim_id"] == 7
+
+
+def test_claimreview_leaves_out_unverified_claims_unless_asked():
+    row = export_row(make_claim(verdict=Verdict.UNVERIFIED), None, "m")
+    assert claim_review(row) is None
+    assert claim_review(row, include_unverified=True)["reviewRating"]["alternateName"] == "Unverified"

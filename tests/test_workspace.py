@@ -10,7 +10,9 @@ import pytest
 from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
 from claims.models import Origin, Progress, SentenceRow, Tier, Verdict
 from claims.readers import pasted_document
+from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, Workspace, demo_bytes
+from conftest import add_test_users
 from index.embed import text_hash
 
 
@@ -254,6 +256,7 @@ def test_the_same_pipeline_on_postgresql(pg_url, tmp_path, embedder):
 
     settings = load_settings({"db_url": pg_url, "index_dir": str(tmp_path / "pg-index")}, environ={})
     ws = Workspace(settings, embedder=embedder)
+    add_test_users(ws.store)
     try:
         ws.import_statements(ARCHIVE, "archive.csv")
         doc = ingest_demo(ws).document
@@ -501,3 +504,66 @@ def test_the_export_goes_to_a_file_whole(fake_workspace, tmp_path):
     assert [p.name for p in tmp_path.iterdir() if "verdicts" in p.name] == ["verdicts.csv"]  # no temp file left
     with pytest.raises(InvalidValueError, match="unknown export format 'xml'"):
         fake_workspace.export(io.StringIO(), "xml")
+
+
+def test_sign_in_sessions_and_sign_out(fake_workspace):
+    from claims.errors import PermissionDeniedError
+    from conftest import TEST_PASSWORD
+
+    with pytest.raises(PermissionDeniedError, match="^wrong name or password$"):
+        fake_workspace.sign_in("ana", "not the password")
+    with pytest.raises(PermissionDeniedError, match="^wrong name or password$"):
+        fake_workspace.sign_in("nobody", TEST_PASSWORD)
+    user, token = fake_workspace.sign_in("  ana ", TEST_PASSWORD)
+    assert user.name == "ana" and len(token) >= 40
+    assert fake_workspace.session_user(token).name == "ana"
+    assert fake_workspace.session_user("forged-token") is None
+    fake_workspace.sign_out(token)
+    assert fake_workspace.session_user(token) is None  # a session ends on sign-out
+    _, token = fake_workspace.sign_in("ana", TEST_PASSWORD)
+    fake_workspace.set_password("ana", "a new long password")
+    assert fake_workspace.session_user(token) is None  # and on a new password
+    assert fake_workspace.sign_in("ana", "a new long password")[0].name == "ana"
+    with pytest.raises(InvalidValueError, match="at least 8 characters"):
+        fake_workspace.add_user("zed", "reviewer", "short")
+    stored = fake_workspace.store.users.password_hash("ana")
+    assert stored.startswith("$argon2id$") and "a new long password" not in stored
+
+
+def test_two_independent_verdicts_blind_review_and_adjudication(settings, store, fake_embedder):
+    from claims.errors import PermissionDeniedError
+    from claims.models import ReviewStatus
+
+    ws = Workspace(settings.with_overrides(reviews_per_claim=2), store=Store(settings.db_url, reviews_per_claim=2),
+                   embedder=fake_embedder)
+    doc = ingest_demo(ws).document
+    first, second = ws.list_claims(document_id=doc.id)[:2]
+    ws.label(first.id, "supported", "ana", note="ana's reasons")
+    assert ws.get_claim(first.id).status is ReviewStatus.PENDING and ws.get_claim(first.id).verdict is None
+    hidden = ws.visible_claim(first.id, "ben")  # ben has not given his verdict: he sees none of ana's
+    assert hidden.reviewer_verdicts == () and hidden.note is None
+    assert [c.id for c in ws.list_claims(status="unreviewed", reviewer="ben")][:1] == [first.id]
+    assert first.id not in [c.id for c in ws.list_claims(status="unreviewed", reviewer="ana")]
+    assert ws.visible_claim(first.id, "Dana Ortiz").reviewer_verdicts  # an admin sees everything
+    ws.label(first.id, "supported", "ben")
+    agreed = ws.get_claim(first.id)
+    assert (agreed.status, agreed.verdict) == (ReviewStatus.AGREED, Verdict.SUPPORTED)
+    assert len(ws.visible_claim(first.id, "ben").reviewer_verdicts) == 2
+    assert ws.progress(doc.id).reviewed == 1
+
+    ws.label(second.id, "supported", "ana")
+    ws.label(second.id, "disputed", "ben")
+    split = ws.get_claim(second.id)
+    assert (split.status, split.verdict) == (ReviewStatus.DISAGREEMENT, None)
+    assert [c.id for c in ws.list_claims(status="disagreement")] == [second.id]
+    with pytest.raises(PermissionDeniedError, match="only an admin may adjudicate; ana is a reviewer"):
+        ws.adjudicate(second.id, "disputed", "ana", reason="I say so")
+    ws.adjudicate(second.id, "disputed", "admin", reason="the ministry's own figures")
+    final = ws.get_claim(second.id)
+    assert (final.status, final.verdict, final.reviewer) == (ReviewStatus.ADJUDICATED, Verdict.DISPUTED, "admin")
+    assert final.note == "the ministry's own figures"
+    trail = [(e.event.value, e.reviewer) for e in ws.audit_trail(second.id)]
+    assert trail == [("ingested", "claimdesk"), ("matched", "claimdesk"), ("label", "ana"), ("label", "ben"),
+                     ("adjudicate", "admin")]
+    result = ws.agreement(doc.id)
+    assert (result.n_items, result.n_reviewers, result.percent_agreement) == (2, 2, 0.5)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from claims.models import Claim, Match, Origin, ReviewAction, ReviewEvent, Statement, Tier, Verdict
+from claims.models import AuditEvent, Claim, Match, Origin, ReviewAction, ReviewEvent, Statement, Tier, Verdict
 
 __all__ = [
     "VERDICT_COLORS",
@@ -35,6 +35,8 @@ __all__ = [
     "best_same_claim",
     "plural",
     "md_plain",
+    "describe_audit",
+    "STATUS_COLORS",
 ]
 
 VERDICT_COLORS: dict[Verdict | None, str] = {
@@ -329,6 +331,38 @@ def describe_event(event: ReviewEvent) -> str:
     return line
 
 
+_AUDIT_WORDS = {"ingested": "ingested it", "matched": "matched it against the archive",
+                "undo": "took back their verdict", "exported": "exported it"}
+
+
+def describe_audit(event: AuditEvent) -> str:
+    """One line of a claim's audit trail, as Markdown: when · who · what (verdict, reason, note)."""
+    when = format_date(event.at) or ""
+    who = md_plain(event.reviewer)
+    detail = event.detail
+    kind = event.event.value
+    if kind in ("label", "adjudicate") and detail.get("verdict"):
+        verb = "set the final verdict" if kind == "adjudicate" else "gave"
+        line = f"{when} · **{who}** {verb} {verdict_badge(Verdict(detail['verdict']))}"
+        words = detail.get("reason") or detail.get("note")
+        if words:
+            line += f" — {md_plain(str(words))}"
+        links = detail.get("evidence") or []
+        if links:
+            line += " (" + ", ".join(_md_link(f"evidence {i}", url) for i, url in enumerate(links, start=1)) + ")"
+        return line
+    line = f"{when} · **{who}** {_AUDIT_WORDS.get(kind, kind)}"
+    if kind == "matched" and detail.get("statement_id"):
+        line += f" (closest: statement #{detail['statement_id']}, {percent(float(detail.get('similarity', 0)))})"
+    if kind == "exported" and detail.get("format"):
+        line += f" ({md_plain(str(detail['format']))})"
+    return line
+
+
+STATUS_COLORS = {"unreviewed": "gray", "pending": "blue", "disagreement": "orange", "agreed": "green",
+                 "adjudicated": "violet"}
+
+
 def best_same_claim(matches: Iterable[Match]) -> Match | None:
     """The closest same-claim match that carries a verdict: its verdict is the suggestion."""
     for match in matches:
@@ -336,3 +370,55 @@ def best_same_claim(matches: Iterable[Match]) -> Match | None:
             return match
     return None
 
+
+
+# -- charts and figures of the dashboard and the speaker page ------------------------------
+
+from claims.agreement import Agreement  # noqa: E402  (the figures below read it)
+
+NO_VERDICT = "No verdict"
+
+# Chart colours of the verdicts, the shades of the verdict buttons (4.5:1 on white); one scale for
+# every chart, so "Disputed" is the same red everywhere.
+VERDICT_CHART_DOMAIN = (Verdict.SUPPORTED.label, Verdict.DISPUTED.label, Verdict.UNVERIFIED.label, NO_VERDICT)
+VERDICT_CHART_RANGE = ("rgb(30, 123, 62)", "rgb(179, 38, 30)", "rgb(154, 91, 0)", "rgb(150, 150, 150)")
+
+
+def speaker_key(name: str | None) -> str:
+    """A speaker's name as compared: spacing and case aside ("joe  BIDEN" is "Joe Biden")."""
+    return " ".join((name or "").split()).casefold()
+
+
+def distinct_speakers(*groups: Iterable[str]) -> list[str]:
+    """The speakers of several lists, each once (spacing and case aside, first spelling kept), sorted."""
+    found: dict[str, str] = {}
+    for group in groups:
+        for name in group:
+            key = speaker_key(name)
+            if key:
+                found.setdefault(key, " ".join(name.split()))
+    return sorted(found.values(), key=lambda name: (name.casefold(), name))
+
+
+def agreement_figure(agreement: Agreement, measure: str) -> tuple[str, str | None]:
+    """Cohen's ``kappa`` or Krippendorff's ``alpha`` (or ``percent`` agreement) for the page: the value
+    as text and None, or ``"n/a"`` and why it is undefined."""
+    if measure not in ("kappa", "alpha", "percent"):
+        raise ValueError(f"unknown agreement measure {measure!r}")
+    if agreement.n_items == 0:
+        return "n/a", "no claim has verdicts from two reviewers yet"
+    if measure == "percent":
+        return f"{round((agreement.percent_agreement or 0.0) * 100)}%", None
+    if measure == "kappa" and agreement.n_reviewers != 2:
+        return "n/a", (f"Cohen's kappa compares exactly two reviewers; {plural(agreement.n_reviewers, 'reviewer')} "
+                       "gave verdicts (see alpha)")
+    value = agreement.kappa if measure == "kappa" else agreement.alpha
+    if value is None:
+        if measure == "kappa":
+            return "n/a", "undefined: both reviewers gave one and the same verdict to every claim"
+        return "n/a", "undefined: every verdict given is the same, so no disagreement is expected by chance"
+    return f"{value:.2f}", None
+
+
+__all__ += ["NO_VERDICT", "VERDICT_CHART_DOMAIN", "VERDICT_CHART_RANGE", "speaker_key", "distinct_speakers",
+            "agreement_figure"]

@@ -26,7 +26,8 @@ import streamlit as st
 
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
-from claims.models import Claim, Document, Match, Progress, ReviewEvent, Statement
+from claims.models import AuditEvent, Claim, Document, Match, Progress, ReviewEvent, Statement
+from claims.users import User
 from claims.settings import Settings, load_settings
 from claims.workspace import Workspace
 
@@ -42,6 +43,9 @@ __all__ = [
     "speakers",
     "claims_queue",
     "claim",
+    "visible_claim",
+    "audit_trail",
+    "users",
     "matches",
     "history",
     "progress",
@@ -206,6 +210,21 @@ def claim(claim_id: int) -> Claim:
     return _cached("get_claim", claim_id)
 
 
+def visible_claim(claim_id: int, viewer: str) -> Claim:
+    """A claim as ``viewer`` may see it (others' verdicts hidden until theirs, with N >= 2)."""
+    return _cached("visible_claim", claim_id, viewer)
+
+
+def audit_trail(claim_id: int) -> list[AuditEvent]:
+    """Everything that happened to a claim, oldest first."""
+    return _cached("audit_trail", claim_id)
+
+
+def users() -> list[User]:
+    """Every user of the workspace, by name."""
+    return _cached("list_users")
+
+
 def matches(claim_id: int, top_k: int | None = None) -> list[Match]:
     """The earlier statements closest to a claim, best first."""
     return _cached("match_claim", claim_id, top_k=top_k)
@@ -260,3 +279,55 @@ def export_csv(*, status: str | None = None, document_id: int | None = None) -> 
     buffer = io.StringIO()
     get_workspace().write_export(export_rows(status=status, document_id=document_id), buffer, "csv")
     return buffer.getvalue()
+
+
+# -- the dashboard, the speaker page and the export's filters -----------------------------------
+
+import datetime as dt  # noqa: E402  (for the reads below)
+
+from claims.agreement import Agreement  # noqa: E402
+from claims.models import Verdict  # noqa: E402
+
+
+def agreement(document_id: int | None = None) -> Agreement:
+    """How far reviewers agree (kappa, alpha) over the claims of one document or all."""
+    return _cached("agreement", document_id)
+
+
+def agreement_by_document() -> dict[int, Agreement]:
+    """Agreement per document that has claims, from one pass over the claims."""
+    return _cached("agreement_by_document")
+
+
+def statement_speakers() -> list[str]:
+    """Every speaker of an imported archive statement, sorted regardless of case."""
+    return _cached("statement_speakers")
+
+
+def speaker_statements(speaker: str, limit: int = 200) -> tuple[list[Statement], int]:
+    """A speaker's archive statements, latest first (at most ``limit``), and how many there are."""
+    return _cached("speaker_statements", speaker, limit=limit)
+
+
+def speaker_verdict_counts(speaker: str) -> list[tuple[dt.date | None, Verdict | None, int]]:
+    """A speaker's archive statements counted by day stated and verdict."""
+    return _cached("speaker_verdict_counts", speaker)
+
+
+def chosen_export_rows(*, status: str | None = None, document_id: int | None = None, verdict: str | None = None,
+                       reviewer: str | None = None, since: dt.date | None = None) -> list[ExportRow]:
+    """The export's rows for the filters of ``claimdesk export`` (status, document, final verdict,
+    reviewer, since), each with its top match now; matched once per change of the workspace."""
+    return _cached("export_rows", status=status, document_id=document_id, verdict=verdict, reviewer=reviewer,
+                   since=since)
+
+
+def export_text(rows: list[ExportRow], fmt: str, *, bom: bool = False, include_unverified: bool = False) -> str:
+    """``rows`` written as the export format ``fmt`` (csv, jsonl, claimreview), as the CLI writes them."""
+    buffer = io.StringIO()
+    get_workspace().write_export(rows, buffer, fmt, bom=bom, include_unverified=include_unverified)
+    return buffer.getvalue()
+
+
+__all__ += ["agreement", "agreement_by_document", "statement_speakers", "speaker_statements",
+            "speaker_verdict_counts", "chosen_export_rows", "export_text"]

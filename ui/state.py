@@ -1,8 +1,9 @@
-"""What a session remembers: the reviewer's name, the current claim, the queue filters.
+"""What a session remembers: who signed in, the current claim, the queue filters.
 
-Session state holds ids and small values only. The reviewer, the current claim and the review
-queue's filters are mirrored in the URL's query parameters (``?reviewer=…&claim=…&doc=…``) so a
-page reload lands on the same queue and the same claim.
+Session state holds ids and small values only. The sign-in token, the current claim and the
+review queue's filters are mirrored in the URL's query parameters (``?session=…&claim=…&doc=…``)
+so a page reload lands on the same queue and the same claim, signed in. A name in the URL signs
+nobody in: only a live session token does (see :mod:`claims.users`).
 Filter values live under plain keys (``queue_*``) that widgets copy into via ``on_change``:
 Streamlit drops a widget's own key when its page is not shown, and the filters must survive a
 visit to another page.
@@ -18,8 +19,11 @@ import streamlit as st
 __all__ = [
     "REVIEWER",
     "reviewer",
-    "set_reviewer",
-    "sync_reviewer_param",
+    "is_admin",
+    "session_token",
+    "set_signed_in",
+    "sign_out",
+    "sync_session_param",
     "current_claim_id",
     "set_current_claim",
     "persisted",
@@ -29,31 +33,50 @@ __all__ = [
     "mirror_in_url",
 ]
 
-REVIEWER = "reviewer"
+REVIEWER = "reviewer"  # the signed-in user's name, set by app.py once the session checks out
+ROLE = "role"
+_SESSION = "session"  # the session token, in session state and in the URL (``?session=``)
 _CLAIM = "claim"
 
 
 def reviewer() -> str | None:
-    """The reviewer's name from the session, else from the URL (after a reload)."""
-    name = st.session_state.get(REVIEWER)
-    if not name:
-        name = (st.query_params.get(REVIEWER) or "").strip() or None
-        if name:
-            st.session_state[REVIEWER] = name
-    return name
+    """The signed-in user's name (every verdict is recorded under it), or None before sign-in."""
+    return st.session_state.get(REVIEWER)
 
 
-def set_reviewer(name: str) -> None:
-    name = " ".join(name.split())
+def is_admin() -> bool:
+    return st.session_state.get(ROLE) == "admin"
+
+
+def session_token() -> str | None:
+    """This browser session's sign-in token: the session's, else the URL's after a reload."""
+    token = st.session_state.get(_SESSION)
+    if not token:
+        token = (st.query_params.get(_SESSION) or "").strip() or None
+    return token
+
+
+def set_signed_in(token: str | None, name: str, role: str) -> None:
+    """Remember who signed in (the token also goes in the URL, so a reload keeps the session)."""
     st.session_state[REVIEWER] = name
-    st.query_params[REVIEWER] = name
+    st.session_state[ROLE] = role
+    if token:
+        st.session_state[_SESSION] = token
+        st.query_params[_SESSION] = token
 
 
-def sync_reviewer_param() -> None:
-    """Put the reviewer back in the URL: page navigation clears query parameters."""
-    name = st.session_state.get(REVIEWER)
-    if name and st.query_params.get(REVIEWER) != name:
-        st.query_params[REVIEWER] = name
+def sign_out() -> None:
+    """Forget the user in this browser session (the caller ends the token in the workspace)."""
+    for key in (REVIEWER, ROLE, _SESSION):
+        st.session_state.pop(key, None)
+    st.query_params.pop(_SESSION, None)
+
+
+def sync_session_param() -> None:
+    """Put the session token back in the URL: page navigation clears query parameters."""
+    token = st.session_state.get(_SESSION)
+    if token and st.query_params.get(_SESSION) != token:
+        st.query_params[_SESSION] = token
 
 
 def current_claim_id() -> int | None:

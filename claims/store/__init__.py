@@ -11,6 +11,8 @@ screen are derived from it.
     store.statements   statements.py   imports, earlier statements (VectorSource)
     store.reviews      reviews.py      review log, detector feedback
     store.embeddings   embeddings.py   vectors by model and text hash (EmbeddingCache)
+    store.users        users.py        users (role, Argon2 hash) and their sessions
+    store.audit        audit.py        ingested / matched / exported events per claim
 
 The tables are in ``schema.py``; ``base.py`` holds what the parts share (:func:`chunked` for
 ``IN (...)`` lists, UTC times).
@@ -23,6 +25,8 @@ from claims.store.embeddings import Embeddings
 from claims.store.reviews import Reviews
 from claims.store.schema import SCHEMA_VERSION, metadata
 from claims.store.statements import Statements
+from claims.store.users import Users
+from claims.store.audit import Audit
 
 __all__ = [
     "Store",
@@ -30,6 +34,8 @@ __all__ = [
     "Statements",
     "Reviews",
     "Embeddings",
+    "Users",
+    "Audit",
     "metadata",
     "SCHEMA_VERSION",
     "IN_LIST_CHUNK",

@@ -16,8 +16,10 @@ from claims.models import Document
 from claims.store.documents import Documents
 from claims.store.embeddings import Embeddings
 from claims.store.reviews import Reviews
+from claims.store.audit import Audit
 from claims.store.schema import (
     SCHEMA_VERSION,
+    audit,
     documents,
     embeddings,
     feedback,
@@ -27,8 +29,10 @@ from claims.store.schema import (
     reviews,
     sentences,
     statements,
+    users,
 )
 from claims.store.statements import Statements
+from claims.store.users import Users
 
 __all__ = ["Store"]
 
@@ -68,7 +72,7 @@ class Store:
     connection, so an error leaves nothing half-written.
     """
 
-    def __init__(self, url: str, *, create: bool = True) -> None:
+    def __init__(self, url: str, *, create: bool = True, reviews_per_claim: int = 1) -> None:
         self.url = url
         try:
             self.engine: Engine = _make_engine(url)
@@ -85,8 +89,10 @@ class Store:
                              f"{str(exc).splitlines()[0]}") from exc
         self.embeddings = Embeddings(self.engine)
         self.statements = Statements(self.engine)
-        self.reviews = Reviews(self.engine, self.statements)
+        self.reviews = Reviews(self.engine, self.statements, required=reviews_per_claim)
         self.documents = Documents(self.engine, self.reviews)
+        self.users = Users(self.engine)
+        self.audit = Audit(self.engine)
 
     @property
     def safe_url(self) -> str:
@@ -113,7 +119,7 @@ class Store:
         ``imports`` row, a claim flag changed by a reviewer adds a feedback row, a review
         statement's verdict changes with a review event.)
         """
-        tables = (documents, sentences, statements, imports, reviews, feedback)
+        tables = (documents, sentences, statements, imports, reviews, feedback, users, audit)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(*(
                 sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from claims.errors import NotFoundError
-from claims.models import Claim, Document, Progress, SentenceRow, Verdict
-from claims.review import CurrentVerdict
+from claims.models import Claim, Document, Progress, ReviewStatus, SentenceRow, Verdict
+from claims.review import ReviewState
 from claims.store.base import Part, as_utc, chunked, utcnow
 from claims.store.reviews import Reviews
 from claims.store.schema import documents, sentences, statements
@@ -35,8 +35,9 @@ def _sentence_from_row(row: Any) -> SentenceRow:
     )
 
 
-def _claim_from_row(row: Any, current: CurrentVerdict | None,
+def _claim_from_row(row: Any, state: ReviewState | None,
                     before: tuple[str, ...] = (), after: tuple[str, ...] = ()) -> Claim:
+    current = state.current if state else None
     return Claim(
         id=row.id, document_id=row.document_id, position=row.position, text=row.text,
         start=row.start_offset, end=row.end_offset, checkworthiness=row.checkworthiness,
@@ -47,6 +48,8 @@ def _claim_from_row(row: Any, current: CurrentVerdict | None,
         reviewed_at=current.at if current else None,
         note=current.note if current else None,
         evidence=current.evidence if current else (),
+        status=state.status if state else ReviewStatus.UNREVIEWED,
+        reviewer_verdicts=state.by_reviewer if state else (),
     )
 
 
@@ -156,6 +159,12 @@ class Documents(Part):
             .where(sentences.c.is_claim.is_(True))
         )
 
+    def claim_ids(self, conn: Connection, document_id: int) -> list[int]:
+        """The ids of a document's claims, in order (inside the transaction that wrote them)."""
+        return [int(r[0]) for r in conn.execute(
+            sa.select(sentences.c.id).where(sentences.c.document_id == document_id, sentences.c.is_claim.is_(True))
+            .order_by(sentences.c.position))]
+
     def claim_exists(self, conn: Connection, claim_id: int) -> bool:
         """Whether ``claim_id`` is a sentence flagged as a claim."""
         return conn.execute(sa.select(sentences.c.id).where(
@@ -179,10 +188,13 @@ class Documents(Part):
         return _claim_from_row(row, current, before, after)
 
     def list_claims(self, *, document_id: int | None = None, speaker: str | None = None,
-                    min_score: float | None = None, status: str | None = None) -> list[Claim]:
+                    min_score: float | None = None, status: str | None = None,
+                    reviewer: str | None = None) -> list[Claim]:
         """Claims in queue order (document, then position), filtered.
 
-        ``status`` is ``reviewed``, ``unreviewed`` or a verdict word.
+        ``status`` is ``reviewed`` (a final verdict), ``unreviewed`` (none; with ``reviewer``, also
+        none from that reviewer: what is left for them), a :class:`ReviewStatus` word (``pending``,
+        ``disagreement``, ``adjudicated``, ``agreed``) or a verdict word.
         """
         query = self._claims_query()
         if document_id is not None:
@@ -199,7 +211,10 @@ class Documents(Part):
         if status == "reviewed":
             claims = [c for c in claims if c.verdict is not None]
         elif status == "unreviewed":
-            claims = [c for c in claims if c.verdict is None]
+            claims = [c for c in claims if c.verdict is None
+                      and (reviewer is None or all(v.reviewer != reviewer for v in c.reviewer_verdicts))]
+        elif status in {s.value for s in ReviewStatus}:
+            claims = [c for c in claims if c.status == status]
         elif status is not None:
             wanted = Verdict.parse(status)
             claims = [c for c in claims if c.verdict is wanted]

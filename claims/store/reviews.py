@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from claims.models import ReviewAction, ReviewEvent, Verdict
-from claims.review import CurrentVerdict, current_verdict
+from claims.review import ReviewState, review_state
 from claims.store.base import Part, as_utc, chunked, utcnow
 from claims.store.schema import feedback, reviews, sentences
 from claims.store.statements import Statements
@@ -34,9 +34,11 @@ class Reviews(Part):
     archive and the review counts never disagree with the log.
     """
 
-    def __init__(self, engine: sa.engine.Engine, statements: Statements) -> None:
+    def __init__(self, engine: sa.engine.Engine, statements: Statements, required: int = 1) -> None:
         super().__init__(engine)
         self._statements = statements
+        self.required = required
+        """Independent verdicts a claim needs before it has a final one (setting reviews_per_claim)."""
 
     # -- verdicts ------------------------------------------------------------------------------
 
@@ -49,7 +51,7 @@ class Reviews(Part):
             claim_id=claim_id, reviewer=reviewer, action=action.value,
             verdict=verdict.value if verdict else None, note=note,
             evidence=json.dumps(list(evidence)), created_at=now)).inserted_primary_key[0]
-        current = current_verdict(self.review_events(claim_id, conn))
+        current = review_state(self.review_events(claim_id, conn), self.required).current
         extra: dict[str, Any] = {}
         if current is not None:
             extra = {"reviewer": current.reviewer, "note": current.note, "reviewed_at": current.at.isoformat()}
@@ -69,19 +71,14 @@ class Reviews(Part):
         with self.engine.connect() as conn:
             return [_event_from_row(r) for r in conn.execute(query)]
 
-    def verdicts_for(self, conn: Connection, claim_ids: Sequence[int]) -> dict[int, CurrentVerdict]:
-        """The current verdict of each claim that has one."""
+    def verdicts_for(self, conn: Connection, claim_ids: Sequence[int]) -> dict[int, ReviewState]:
+        """The review state (final verdict, each reviewer's, status) of each claim with events."""
         events: dict[int, list[ReviewEvent]] = {}
         for chunk in chunked(claim_ids):
             rows = conn.execute(sa.select(reviews).where(reviews.c.claim_id.in_(chunk)).order_by(reviews.c.id))
             for r in rows:
                 events.setdefault(r.claim_id, []).append(_event_from_row(r))
-        found = {}
-        for claim_id, claim_events in events.items():
-            current = current_verdict(claim_events)
-            if current is not None:
-                found[claim_id] = current
-        return found
+        return {claim_id: review_state(claim_events, self.required) for claim_id, claim_events in events.items()}
 
     # -- detector feedback ---------------------------------------------------------------------
 

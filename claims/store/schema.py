@@ -7,7 +7,11 @@ Which part of :class:`~claims.store.Store` writes which tables:
 - ``imports``, ``statements``: :class:`~claims.store.statements.Statements` (the archive of earlier
   statements; a reviewed claim's row has ``origin = review`` and its ``claim_id``);
 - ``reviews``, ``detector_feedback``: :class:`~claims.store.reviews.Reviews` (append-only logs);
-- ``embeddings``: :class:`~claims.store.embeddings.Embeddings` (float32 bytes by model and text hash).
+- ``embeddings``: :class:`~claims.store.embeddings.Embeddings` (float32 bytes by model and text hash);
+- ``users``, ``user_sessions``: :class:`~claims.store.users.Users` (who may sign in; session tokens as
+  SHA-256 digests);
+- ``audit``: :class:`~claims.store.audit.Audit` (ingested, matched and exported events per claim;
+  verdicts, undos and adjudications are in ``reviews``).
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ __all__ = [
     "embeddings",
     "reviews",
     "feedback",
+    "users",
+    "user_sessions",
+    "audit",
 ]
 
 SCHEMA_VERSION = "1"
@@ -126,5 +133,33 @@ feedback = sa.Table(
               nullable=False, index=True),
     sa.Column("reviewer", sa.Text, nullable=False),
     sa.Column("is_claim", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),  # a Role word
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+user_sessions = sa.Table(
+    "user_sessions", metadata,
+    sa.Column("token_digest", sa.String(64), primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+)
+
+audit = sa.Table(
+    "audit", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"), index=True),
+    sa.Column("event", sa.String(16), nullable=False),  # an AuditKind word
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False, default="{}"),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

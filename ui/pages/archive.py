@@ -70,7 +70,8 @@ def import_form() -> None:
                 "Outlets' rating words (True, Mostly False, Pants on Fire, Mixture, Misleading…) are mapped "
                 "to claimdesk's three verdicts.")
     with st.form("archive-import-form", clear_on_submit=True):
-        upload = st.file_uploader("Archive file", type=["csv", "jsonl"], key="archive-file")
+        upload = st.file_uploader("Archive file", type=["csv", "jsonl", "json", "jsonld"], key="archive-file",
+                                  help="CSV or JSONL with a text column, or schema.org ClaimReview JSON-LD")
         mapping = st.text_input(
             "Extra rating → verdict mappings (optional)", key="archive-map",
             placeholder="half true=disputed, satire=unverified",

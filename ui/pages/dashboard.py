@@ -1,13 +1,197 @@
-"""Dashboard: where the desk stands, and where to go next."""
+"""Dashboard: where the desk stands, who reviewed what, how the verdicts fall, and how far reviewers agree.
+
+Everything here is read from the cached claim list, users and agreement figures (no matching, no
+model), so the page answers at once, also while the model is still loading. Per reviewer, the
+counts are of verdicts that stand (an undone verdict does not count).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
+
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from claims.errors import ClaimdeskError
-from claims.models import Verdict
+from claims.models import Claim, Document, Verdict
+from claims.users import User
 from ui import resources
-from ui.formatting import plural, verdict_badge
+from ui.formatting import (
+    VERDICT_CHART_DOMAIN,
+    VERDICT_CHART_RANGE,
+    agreement_figure,
+    plural,
+    verdict_badge,
+    verdict_label,
+)
+
+MOST_BARS = 15  # documents and speakers per chart; the rest are named in a caption
+UNKNOWN_SPEAKER = "(speaker unknown)"
+RECENT_DAYS = 7
+
+
+def _verdict_color() -> alt.Color:
+    return alt.Color("verdict:N", title="Verdict", sort=list(VERDICT_CHART_DOMAIN),
+                     scale=alt.Scale(domain=list(VERDICT_CHART_DOMAIN), range=list(VERDICT_CHART_RANGE)))
+
+
+def _verdict_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a ``rank`` column that stacks verdicts in the legend's order."""
+    return frame.assign(rank=frame["verdict"].map({v: i for i, v in enumerate(VERDICT_CHART_DOMAIN)}))
+
+
+def _stacked_bars(frame: pd.DataFrame, field: str, title: str, axis_title: str) -> alt.Chart:
+    """Horizontal bars of claims per ``field`` (document, speaker), stacked by final verdict."""
+    order = list(frame.groupby(field, sort=False)["claims"].sum().sort_values(ascending=False, kind="stable").index)
+    return (alt.Chart(_verdict_order(frame), title=title)
+            .mark_bar()
+            .encode(y=alt.Y(f"{field}:N", sort=order, title=axis_title, axis=alt.Axis(labelLimit=320)),
+                    x=alt.X("claims:Q", title="Claims", stack="zero"),
+                    color=_verdict_color(), order=alt.Order("rank:Q"),
+                    tooltip=[alt.Tooltip(f"{field}:N", title=axis_title), "verdict:N", "claims:Q"]))
+
+
+def _tally(claims: list[Claim], group: dict[int, str]) -> pd.DataFrame:
+    """Claims per (group, final verdict); ``group`` maps claim id to its bar."""
+    counts = Counter((group[c.id], verdict_label(c.verdict)) for c in claims if c.id in group)
+    return pd.DataFrame([{"group": g, "verdict": v, "claims": n} for (g, v), n in counts.items()])
+
+
+def verdicts_by_document(claims: list[Claim], docs: list[Document]) -> None:
+    labels = {d.id: d.label for d in docs}
+    by_claims = Counter(c.document_id for c in claims)
+    shown = [doc_id for doc_id, _ in by_claims.most_common(MOST_BARS)]
+    frame = _tally(claims, {c.id: labels.get(c.document_id, f"#{c.document_id}") for c in claims
+                            if c.document_id in shown})
+    st.altair_chart(_stacked_bars(frame.rename(columns={"group": "document"}), "document",
+                                  "Final verdicts by document", "Document"), width="stretch")
+    if len(by_claims) > MOST_BARS:
+        st.caption(f"The {MOST_BARS} documents with the most claims; "
+                   f"{plural(len(by_claims) - MOST_BARS, 'more document')} not shown.")
+
+
+def verdicts_by_speaker(claims: list[Claim]) -> None:
+    speaker = {c.id: c.speaker or UNKNOWN_SPEAKER for c in claims}
+    by_claims = Counter(speaker.values())
+    shown = {name for name, _ in by_claims.most_common(MOST_BARS)}
+    frame = _tally(claims, {cid: name for cid, name in speaker.items() if name in shown})
+    st.altair_chart(_stacked_bars(frame.rename(columns={"group": "speaker"}), "speaker",
+                                  "Final verdicts by speaker", "Speaker"), width="stretch")
+    if len(by_claims) > MOST_BARS:
+        st.caption(f"The {MOST_BARS} speakers with the most claims; "
+                   f"{plural(len(by_claims) - MOST_BARS, 'more speaker')} not shown.")
+    st.page_link("ui/pages/speakers.py", label="Everything a speaker said, with the archive",
+                 icon=":material/record_voice_over:")
+
+
+def verdicts_over_time(claims: list[Claim]) -> None:
+    counts = Counter((c.reviewed_at.date(), verdict_label(c.verdict)) for c in claims
+                     if c.verdict is not None and c.reviewed_at is not None)
+    if not counts:
+        st.info("No final verdict yet: the chart fills in as claims are reviewed.", icon=":material/timeline:")
+        return
+    frame = _verdict_order(pd.DataFrame([{"day": pd.Timestamp(day), "verdict": v, "claims": n}
+                                         for (day, v), n in counts.items()]))
+    chart = (alt.Chart(frame, title="Final verdicts per day (day of the final verdict, UTC)")
+             .mark_bar()
+             .encode(x=alt.X("yearmonthdate(day):T", title="Day"),
+                     y=alt.Y("claims:Q", title="Claims", stack="zero"),
+                     color=_verdict_color(), order=alt.Order("rank:Q"),
+                     tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "verdict:N", "claims:Q"]))
+    st.altair_chart(chart, width="stretch")
+
+
+def reviewer_table(claims: list[Claim], users: list[User]) -> pd.DataFrame:
+    """One row per user (and anyone else with a standing verdict): verdicts given, share of the claims,
+    verdicts of the last days, verdicts per active day, the latest."""
+    given: dict[str, list[dt.datetime]] = {u.name: [] for u in users}
+    for claim in claims:
+        for v in claim.reviewer_verdicts:
+            given.setdefault(v.reviewer, []).append(v.at)
+    roles = {u.name: u.role.value for u in users}
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=RECENT_DAYS)
+    rows = []
+    for name, times in given.items():
+        days = {t.date() for t in times}
+        rows.append({
+            "reviewer": name, "role": roles.get(name, ""), "verdicts": len(times),
+            "progress": len(times) / len(claims) if claims else 0.0,
+            "recent": sum(t >= since for t in times),
+            "per_day": round(len(times) / len(days), 1) if days else 0.0,
+            "last": max(times) if times else None,
+        })
+    rows.sort(key=lambda r: (-r["verdicts"], r["reviewer"].casefold()))
+    return pd.DataFrame(rows, columns=["reviewer", "role", "verdicts", "progress", "recent", "per_day", "last"])
+
+
+def reviewers_section(claims: list[Claim], users: list[User]) -> None:
+    st.subheader("Reviewers")
+    table = reviewer_table(claims, users)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "reviewer": "Reviewer", "role": st.column_config.TextColumn("Role", width="small"),
+        "verdicts": st.column_config.NumberColumn("Verdicts", help="Claims with this reviewer's verdict, standing"),
+        "progress": st.column_config.ProgressColumn(
+            "Of all claims", min_value=0.0, max_value=1.0, format="percent",
+            help=f"Share of the {plural(len(claims), 'claim')} that carry this reviewer's verdict"),
+        "recent": st.column_config.NumberColumn(f"Last {RECENT_DAYS} days"),
+        "per_day": st.column_config.NumberColumn("Per active day", format="%.1f",
+                                                 help="Verdicts per day on which the reviewer gave any"),
+        "last": st.column_config.DatetimeColumn("Latest verdict", format="YYYY-MM-DD HH:mm", timezone="UTC"),
+    })
+    counts = Counter((v.reviewer, v.at.date()) for c in claims for v in c.reviewer_verdicts)
+    if not counts:
+        return
+    frame = pd.DataFrame([{"day": pd.Timestamp(day), "reviewer": name, "verdicts": n}
+                          for (name, day), n in counts.items()])
+    chart = (alt.Chart(frame, title="Throughput: verdicts per reviewer per day (UTC)")
+             .mark_bar()
+             .encode(x=alt.X("yearmonthdate(day):T", title="Day"),
+                     xOffset=alt.XOffset("reviewer:N"),
+                     y=alt.Y("verdicts:Q", title="Verdicts"),
+                     color=alt.Color("reviewer:N", title="Reviewer"),
+                     tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "reviewer:N", "verdicts:Q"]))
+    st.altair_chart(chart, width="stretch")
+
+
+def agreement_section(docs: list[Document]) -> None:
+    st.subheader("Agreement")
+    overall = resources.agreement()
+    by_document = resources.agreement_by_document()
+    needed = resources.get_workspace().settings.reviews_per_claim
+    st.caption(f"Over the claims that carry verdicts from at least two reviewers. Each claim needs "
+               f"{plural(needed, 'independent verdict')} (setting `CLAIMDESK_REVIEWS_PER_CLAIM`).")
+    kappa, kappa_why = agreement_figure(overall, "kappa")
+    alpha, alpha_why = agreement_figure(overall, "alpha")
+    share, _ = agreement_figure(overall, "percent")
+    cols = st.columns(5)
+    cols[0].metric("Claims compared", overall.n_items)
+    cols[1].metric("Reviewers", overall.n_reviewers)
+    cols[2].metric("Cohen's kappa", kappa, help=kappa_why or "Two reviewers, chance-corrected")
+    cols[3].metric("Krippendorff's alpha", alpha, help=alpha_why or "Any number of reviewers, chance-corrected")
+    cols[4].metric("Unanimous", share, help="Share of compared claims on which every verdict was the same")
+    if overall.n_items == 0:
+        st.caption(f"Kappa and alpha are n/a: {kappa_why}.")
+    elif kappa_why or alpha_why:
+        st.caption(" ".join(f"{name} n/a: {why}." for name, why in (("Kappa", kappa_why), ("Alpha", alpha_why))
+                            if why))
+    labels = {d.id: d.label for d in docs}
+    rows = []
+    for doc_id, value in by_document.items():
+        k, k_why = agreement_figure(value, "kappa")
+        a, a_why = agreement_figure(value, "alpha")
+        why = k_why if k_why == a_why else "; ".join(x for x in (k_why and f"kappa: {k_why}",
+                                                                 a_why and f"alpha: {a_why}") if x)
+        rows.append({"document": labels.get(doc_id, f"#{doc_id}"), "compared": value.n_items,
+                     "reviewers": value.n_reviewers, "kappa": k, "alpha": a,
+                     "unanimous": agreement_figure(value, "percent")[0], "why": why or ""})
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
+            "document": st.column_config.TextColumn("Document", width="large"),
+            "compared": "Claims compared", "reviewers": "Reviewers", "kappa": "Kappa", "alpha": "Alpha",
+            "unanimous": "Unanimous", "why": st.column_config.TextColumn("Why n/a", width="large"),
+        })
 
 
 def dashboard_page() -> None:
@@ -16,6 +200,7 @@ def dashboard_page() -> None:
         claims = resources.claims_queue()
         docs = resources.documents()
         _, archive_total = resources.search_archive(limit=1)
+        users = resources.users()
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
@@ -42,6 +227,21 @@ def dashboard_page() -> None:
     with right.container(border=True):
         st.markdown(f"**Export verdicts**  \n{plural(len(reviewed), 'reviewed claim')} ready for the verdict CSV.")
         st.page_link("ui/pages/export.py", label="Export", icon=":material/download:")
+
+    if claims:
+        try:
+            reviewers_section(claims, users)
+            st.subheader("Verdicts")
+            by_document, by_speaker, over_time = st.tabs(["By document", "By speaker", "Over time"])
+            with by_document:
+                verdicts_by_document(claims, docs)
+            with by_speaker:
+                verdicts_by_speaker(claims)
+            with over_time:
+                verdicts_over_time(claims)
+            agreement_section(docs)
+        except ClaimdeskError as exc:
+            resources.show_error(exc)
 
     if docs:
         st.subheader("Documents")

@@ -20,19 +20,25 @@ from claims.models import Claim, Match, Tier, Verdict
 from ui import resources, state
 from ui.components import match_card
 from ui.formatting import (
+    STATUS_COLORS,
+    badge,
     best_same_claim,
     claim_card_html,
     claim_meta,
-    describe_event,
+    describe_audit,
     format_date,
+    md_plain,
     percent,
     verdict_badge,
     verdict_label,
 )
 
-STATUS_OPTIONS = ("unreviewed", "reviewed", "supported", "disputed", "unverified", "all")
-STATUS_LABELS = {"unreviewed": "Unreviewed", "reviewed": "Reviewed (any verdict)", "supported": "Supported",
-                 "disputed": "Disputed", "unverified": "Unverified", "all": "All claims"}
+STATUS_OPTIONS = ("unreviewed", "reviewed", "supported", "disputed", "unverified", "pending", "disagreement",
+                  "adjudicated", "all")
+STATUS_LABELS = {"unreviewed": "Waiting for my verdict", "reviewed": "With a final verdict", "supported": "Supported",
+                 "disputed": "Disputed", "unverified": "Unverified",
+                 "pending": "Waiting for more verdicts", "disagreement": "Reviewers disagree",
+                 "adjudicated": "Adjudicated", "all": "All claims"}
 VERDICT_BUTTONS = ((Verdict.SUPPORTED, "1", ":material/check_circle:"),
                    (Verdict.DISPUTED, "2", ":material/cancel:"),
                    (Verdict.UNVERIFIED, "3", ":material/help:"))
@@ -46,13 +52,16 @@ FILTER_PARAMS = {"queue_document": ("doc", int, ALL_DOCUMENTS), "queue_speaker":
                  "queue_status": ("status", str, "unreviewed"), "queue_min_score": ("min", float, 0.0)}
 
 
-def _in_status(claim: Claim, status: str) -> bool:
+def _in_status(claim: Claim, status: str, viewer: str) -> bool:
+    """Whether a claim belongs in the queue: "unreviewed" is what still needs this reviewer's verdict."""
     if status == "all":
         return True
     if status == "unreviewed":
-        return claim.verdict is None
+        return claim.verdict is None and all(v.reviewer != viewer for v in claim.reviewer_verdicts)
     if status == "reviewed":
         return claim.verdict is not None
+    if status in ("pending", "disagreement", "adjudicated"):
+        return claim.status.value == status
     return claim.verdict is Verdict(status)
 
 
@@ -83,6 +92,18 @@ def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> N
     note, evidence = resources.get_workspace().cite_earlier(match)
     record_verdict(claim_id, match.statement.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
                    extra_evidence=evidence)
+
+
+def adjudicate(claim_id: int) -> None:
+    """An admin's final verdict with the reason typed in the adjudication form of this claim."""
+    verdict = st.session_state.get(f"adjudicate-verdict-{claim_id}")
+    reason = st.session_state.get(f"adjudicate-reason-{claim_id}") or ""
+    try:
+        resources.get_workspace().adjudicate(claim_id, verdict, state.reviewer() or "", reason=reason)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    st.toast(f"Final verdict for claim #{claim_id}: **{Verdict(verdict).label}**", icon=":material/gavel:")
 
 
 def go_to(claim_id: int | None) -> None:
@@ -252,11 +273,46 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
               type="tertiary", on_click=mark_sentence, args=(claim.id, False, next_in_queue),
               help="Take this sentence out of the queue; the detector learns from it")
 
-    events = resources.history(claim.id)
+    if _blind(claim):
+        st.caption(":material/visibility_off: Blind review: the other reviewers' verdicts and notes show once "
+                   "you have given yours.")
+        return
+    events = resources.audit_trail(claim.id)
     if events:
-        with st.expander(f"Review history ({len(events)})", expanded=False):
+        with st.expander(f"Audit trail ({len(events)})", expanded=False):
             for event in reversed(events):
-                st.markdown(describe_event(event))
+                st.markdown(describe_audit(event))
+
+
+def _blind(claim: Claim) -> bool:
+    """True while this reviewer may not see the others' verdicts (N >= 2, theirs not given yet)."""
+    needed = resources.get_workspace().settings.reviews_per_claim
+    viewer = state.reviewer() or ""
+    return (needed >= 2 and not state.is_admin() and claim.status.value != "adjudicated"
+            and all(v.reviewer != viewer for v in claim.reviewer_verdicts))
+
+
+def adjudication_panel(claim: Claim) -> None:
+    """For admins: each reviewer's verdict side by side, and the final verdict with a reason."""
+    if not state.is_admin() or not claim.reviewer_verdicts:
+        return
+    needed = resources.get_workspace().settings.reviews_per_claim
+    if needed < 2 and claim.status.value != "adjudicated":
+        return
+    with st.container(border=True):
+        st.markdown(f"**Adjudication** {badge(claim.status.value.capitalize(), STATUS_COLORS[claim.status.value])}")
+        for v in claim.reviewer_verdicts:
+            line = f"**{md_plain(v.reviewer)}** {verdict_badge(v.verdict)} · {format_date(v.at)}"
+            if v.note:
+                line += f" — {md_plain(v.note)}"
+            st.markdown(line)
+        with st.form(f"adjudicate-form-{claim.id}", border=False, enter_to_submit=False):
+            st.radio("Final verdict", [v.value for v in Verdict], key=f"adjudicate-verdict-{claim.id}",
+                     format_func=lambda value: Verdict(value).label, horizontal=True)
+            st.text_input("Reason", key=f"adjudicate-reason-{claim.id}",
+                          placeholder="Why this is the verdict the desk publishes")
+            st.form_submit_button("Set final verdict", type="primary", icon=":material/gavel:",
+                                  on_click=adjudicate, args=(claim.id,))
 
 
 def unflagged_sentences(document_id: int) -> None:
@@ -306,8 +362,13 @@ def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], statu
         st.markdown(claim_meta(claim))
         st.html(claim_card_html(claim))
         if claim.verdict is not None:
-            st.markdown(f"Current verdict: {verdict_badge(claim.verdict)} by **{claim.reviewer}** · "
+            st.markdown(f"Final verdict: {verdict_badge(claim.verdict)} by **{md_plain(claim.reviewer or '')}** · "
                         f"{format_date(claim.reviewed_at)}")
+        elif claim.reviewer_verdicts:
+            needed = resources.get_workspace().settings.reviews_per_claim
+            st.markdown(f"{len(claim.reviewer_verdicts)} of {needed} verdicts · "
+                        f"{badge(claim.status.value.capitalize(), STATUS_COLORS[claim.status.value])}")
+        adjudication_panel(claim)
         earlier_statements(claim.id, claim.text)
         unflagged_sentences(claim.document_id)
     with right:
@@ -344,26 +405,27 @@ def review_page() -> None:
     reviewed = sum(1 for c in base if c.verdict is not None)
     bar.progress(reviewed / len(base) if base else 0.0, text=f"{reviewed} of {len(base)} claims reviewed")
 
-    queue = [c for c in base if _in_status(c, status)]
+    viewer = state.reviewer() or ""
+    queue = [c for c in base if _in_status(c, status, viewer)]
     queue_ids = [c.id for c in queue]
     current_id = state.current_claim_id()
     claim = None
     if current_id is not None:
         # The claim on screen stays, in the queue or not, until the reviewer moves on.
         try:
-            claim = resources.claim(current_id)
+            claim = resources.visible_claim(current_id, viewer)
         except NotFoundError:
             claim = None
         except ClaimdeskError as exc:
             resources.show_error(exc)
             return
     if claim is None and queue_ids:
-        claim = resources.claim(queue_ids[0])
+        claim = resources.visible_claim(queue_ids[0], viewer)
     state.set_current_claim(claim.id if claim else None)
     if claim is None:
         queue_done(status)
         return
-    review_claim(claim, queue_ids, {c.id for c in base if c.verdict is None}, status)
+    review_claim(claim, queue_ids, {c.id for c in base if _in_status(c, "unreviewed", viewer)}, status)
 
 
 review_page()
