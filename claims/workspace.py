@@ -281,9 +281,17 @@ class Workspace:
             return index.rebuild(self.store.statements)
 
     def close(self) -> None:
-        """Save the index if it changed and release database connections."""
+        """Save the index if it changed and release database connections.
+
+        A cache that cannot be written is a warning, not a failure: the database holds every
+        vector, and the next run catches the cache up or rebuilds it.
+        """
         if self._index is not None:
-            self._index.save()
+            try:
+                self._index.save()
+            except IndexCacheError as exc:
+                logger.warning("the FAISS cache was not saved (it is rebuilt from the database on the next run): %s",
+                               exc)
         if self._store is not None:
             self._store.dispose()
 
@@ -477,7 +485,7 @@ class Workspace:
         with self.store.transaction() as conn:
             added, skipped, updated = self.store.statements.add_statements(
                 conn, origin=origin, content_hash=content_hash(data), rows=parsed.rows)
-        self.index.sync(self.store.statements)
+        self._sync_index(save=True)
         return ImportResult(origin=origin, added=added, skipped=skipped, updated=updated,
                             unmapped_ratings=parsed.unmapped)
 
@@ -702,11 +710,11 @@ class Workspace:
         self._sync_index()
         return event
 
-    def _sync_index(self) -> None:
+    def _sync_index(self, save: bool = False) -> None:
         """Bring the FAISS cache up to the database after a commit; a failed cache write is a warning
         (the database holds the truth and the next run repairs the cache), never a failed command."""
         try:
-            self.index.sync(self.store.statements, save=False)
+            self.index.sync(self.store.statements, save=save)
         except IndexCacheError as exc:
             logger.warning("the FAISS cache could not be brought up to date (it is rebuilt on the next run): %s",
                            exc)
