@@ -1,130 +1,244 @@
-"""Claim-retrieval scores on the CLEF CheckThat! dev splits: BM25, dense, hybrid and re-ranked, side by side.
+"""The product's matcher on CLEF CheckThat!: retrieval (MAP@5) and open-world tiers, dev beside held-out.
 
-Run by hand (``python benchmarks/bench_retrieval.py``); needs ``../shared/bench``. Every method
-goes through :func:`lab.bench.run_retrieval_benchmark`, the same code as ``claimdesk bench
-retrieval``; embeddings are cached in a SQLite file (``--cache``), so only the first run embeds.
+Run by hand (``python benchmarks/bench_retrieval.py``); needs ``../shared/bench``. Everything goes
+through :mod:`lab.bench`, the same code as ``claimdesk bench retrieval`` / ``claimdesk bench tiers``:
+each collection is imported into a bench workspace (``.claimdesk/bench-workspaces``, reused, so
+only the first run embeds) and every query is matched by the product's ``index.match.Matcher``.
 
-Splits: CLEF 2020 2A dev (197 tweets); CLEF 2021/2022 2A against ``vclaims_2022.tsv`` with a dev
-carved from train (the 197 train tweets whose number is a CLEF 2020 dev id, as that folder's
-README proposes; the other 800 are the train part); CLEF 2021 2B dev (119 debate sentences).
+Splits (nothing is chosen on a held-out split):
 
-``--train`` first re-fits the three re-rankers on the train parts and writes them, with their
-provenance, in the format of ``lab/data/rankers.json`` (to ``--rankers-out``, or printed); the
-scores below then use them. Figures go to docs/BENCHMARKS.md.
+- **train**: CLEF 2020 2A train tweets and CLEF 2021 2B train debate sentences, less the carved dev;
+  the verifier and the lab re-ranker are fitted here;
+- **dev**: carved from those train files (:func:`lab.bench.carve_split`: 1 tweet in 4, 1 debate in 4,
+  by hash); the verifier's threshold is chosen here;
+- **held-out**: the official dev files (CLEF 2020 dev tweets; CLEF 2021 2B dev sentences, from 19
+  debates none of which is in train); only reported.
+
+``--train-verifier`` fits the verifier on train, chooses its threshold on dev and writes it with its
+provenance (``--out``, default ``claims/weights/verifier.json``). ``--train-ranker`` fits the lab's
+pairwise re-ranker on the same train candidates and adds ``rerank`` to the retrieval table. Figures
+go to docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
-from dataclasses import replace
+import tempfile
+import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+os.chdir(ROOT)
 
-from lab.bench import (  # noqa: E402
-    carve_dev_ids,
-    load_benchmark,
-    read_qrels,
-    read_queries,
-    recipe,
-    run_retrieval_benchmark,
-    train_ranker,
-)
-from claims.store import Store  # noqa: E402
 from index.embed import Embedder  # noqa: E402
+from index.verify import Verifier  # noqa: E402
+from lab import bench as B  # noqa: E402
+from lab.rerank import calibration_table, train_linear_ranker, train_verifier  # noqa: E402
 
 BENCH = ROOT.parent / "shared" / "bench"
 T20 = BENCH / "clef2020-t2-en-tweets"
-T22 = BENCH / "clef2021-2022-t2a-en-tweets"
 DEB = BENCH / "clef2021-t2b-en-debates"
-
-
-def carved_dev() -> set[str]:
-    """CLEF 2021/2022 2A dev: the train tweets whose number is a CLEF 2020 dev id."""
-    reference = [q.id for q in read_queries(T20 / "dev_queries.tsv")]
-    return carve_dev_ids(list(read_qrels(T22 / "train_qrels.tsv")), reference)
-
-
 DATASETS = {
-    "clef2020-tweets": {"dev": (T20 / "vclaims.tsv", T20 / "dev_queries.tsv", T20 / "dev_qrels.tsv"), "ids": None,
-                        "train": (T20 / "vclaims.tsv", T20 / "train_queries.tsv", T20 / "train_qrels.tsv")},
-    "clef2022-tweets": {"dev": (T22 / "vclaims_2022.tsv", T22 / "train_queries.tsv", T22 / "train_qrels.tsv"),
-                        "ids": "carved",
-                        "train": (T22 / "vclaims_2022.tsv", T22 / "train_queries.tsv", T22 / "train_qrels.tsv")},
-    "clef2021-debates": {"dev": (DEB / "vclaims.tsv", DEB / "train_dev_queries.tsv", DEB / "dev_qrels.tsv"),
-                         "ids": None,
-                         "train": (DEB / "vclaims.tsv", DEB / "train_dev_queries.tsv", DEB / "train_qrels.tsv")},
+    "tweets": {"vclaims": T20 / "vclaims.tsv", "train": (T20 / "train_queries.tsv", T20 / "train_qrels.tsv"),
+               "held-out": (T20 / "dev_queries.tsv", T20 / "dev_qrels.tsv")},
+    "debates": {"vclaims": DEB / "vclaims.tsv", "train": (DEB / "train_dev_queries.tsv", DEB / "train_qrels.tsv"),
+                "held-out": (DEB / "train_dev_queries.tsv", DEB / "dev_qrels.tsv")},
 }
+POOL = 20  # the verifier's pool: CLAIMDESK_VERIFY_DEPTH's default
+C = 1.0
 
 
-def train_all(embedder: Embedder, cache: Store) -> dict[str, dict]:
+def split(name: str, part: str) -> B.Benchmark:
+    """``part`` is train, dev (both carved from the train files) or held-out (the official dev files)."""
+    spec = DATASETS[name]
+    queries, qrels = spec["held-out" if part == "held-out" else "train"]
+    ids = None if part == "held-out" else B.carve_split(list(B.read_qrels(qrels)), part)
+    return B.load_benchmark(spec["vclaims"], queries, qrels, query_ids=ids)
+
+
+def archive(name: str, embedder: Embedder) -> B.BenchArchive:
+    path = DATASETS[name]["vclaims"]
+    return B.open_archive(B.read_vclaims(path), embedder=embedder, name=B.collection_name(path))
+
+
+def fingerprint(path: Path) -> dict[str, str]:
+    import hashlib
+
+    return {"file": f"{path.parent.name}/{path.name}", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def choose(outcomes_by_set: dict[str, list[B.TierOutcome]]) -> tuple[float | None, dict[str, dict]]:
+    """The threshold with the highest mean recall over the dev sets among those where every dev set
+    has precision >= 0.95 and at most 1% of new claims called same claim."""
+    tables = {name: B.tier_table(outcomes) for name, outcomes in outcomes_by_set.items()}
+    best, best_recall = None, -1.0
+    for i, threshold in enumerate(B.THRESHOLDS):
+        rows = [table[i] for table in tables.values()]
+        if all(r["false_same_rate"] <= B.TARGET_FALSE_SAME and (r["precision"] is None or r["precision"] >= 0.95)
+               for r in rows) and any(r["precision"] is not None for r in rows):
+            recall = sum(r["recall"] for r in rows) / len(rows)
+            if recall > best_recall:
+                best, best_recall = threshold, recall
+    at = {name: next(r for r in table if r["threshold"] == best) for name, table in tables.items()} if best else {}
+    return best, at
+
+
+def train_the_verifier(embedder: Embedder, out: Path) -> Verifier:
+    rows, labels, trained_on, counts = [], [], [], {}
+    for name in DATASETS:
+        arch = archive(name, embedder)
+        try:
+            bench = split(name, "train")
+            for _, _, r, y in B.training_pairs(bench, arch, pool=POOL):
+                rows.extend(r)
+                labels.extend(y)
+            counts[name] = len(bench.queries)
+        finally:
+            arch.workspace.close()
+        spec = DATASETS[name]
+        trained_on += [fingerprint(spec["vclaims"]), fingerprint(spec["train"][0]), fingerprint(spec["train"][1])]
+        print(f"{name}: {counts[name]} train queries", file=sys.stderr)
+    provenance = {
+        "name": "clef-tweets-debates",
+        "trained_on": trained_on,
+        "split": "CLEF 2020 2A train tweets and CLEF 2021 2B train sentences, less the dev carved by "
+                 "lab.bench.carve_split (1 tweet / debate in 4, by sha256 of its id / debate)",
+        "train_queries": counts,
+        "candidates": f"the first {POOL} of the product matcher's fused list, each query twice: with its gold "
+                      "imported, and with it left out (all negatives)",
+        "embedder": embedder.name,
+        "method": f"logistic regression (scikit-learn, lbfgs, C={C}) on standardised features",
+        "command": "python benchmarks/bench_retrieval.py --train-verifier",
+        "date": dt.date.today().isoformat(),
+    }
+    verifier = train_verifier(rows, labels, c=C, provenance=provenance)
+    # The threshold: chosen on the dev splits, through the product's own matcher.
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "verifier.json"
+        verifier.save(path)
+        outcomes, probabilities, golds = {}, [], []
+        for name in DATASETS:
+            arch = archive(name, embedder)
+            try:
+                bench = split(name, "dev")
+                outcomes[name] = B.tier_outcomes(bench, arch, verifier=path)
+                for _, _, r, y in B.training_pairs(bench, arch, pool=POOL):
+                    probabilities.extend(verifier.probability(r) if r else [])
+                    golds.extend(y)
+            finally:
+                arch.workspace.close()
+    threshold, at = choose(outcomes)
+    if threshold is None:
+        raise SystemExit("no threshold meets the targets on dev")
+    info = dict(verifier.provenance)
+    info["threshold_rule"] = ("the threshold (0.30-0.99, step 0.01) with the highest mean recall over the two dev "
+                              "splits among those where each has precision >= 0.95 and calls at most 1% of "
+                              "new claims the same claim")
+    info["dev"] = {"name": "carved dev (tweets + debates)",
+                   "precision": min(r["precision"] for r in at.values() if r["precision"] is not None),
+                   "recall": round(sum(r["recall"] for r in at.values()) / len(at), 4),
+                   "false_same_rate": max(r["false_same_rate"] for r in at.values()),
+                   "by_set": at}
+    info["calibration_dev"] = calibration_table(probabilities, golds)
+    from dataclasses import replace
+
+    verifier = replace(verifier, threshold=threshold, provenance=info)
+    verifier.save(out)
+    print(f"{out}: threshold {threshold}; dev {json.dumps(at)}", file=sys.stderr)
+    return verifier
+
+
+def train_the_ranker(embedder: Embedder) -> dict[str, object]:
     rankers = {}
-    for name, spec in DATASETS.items():
-        exclude = carved_dev() if spec["ids"] == "carved" else ()
-        ranker = train_ranker(*spec["train"], embedder=embedder, cache=cache, name=name, exclude_ids=exclude)
-        info = dict(ranker.provenance)
-        info["split"] = ("train_qrels.tsv less the carved dev (CLEF 2020 dev ids)" if exclude else
-                         spec["train"][2].name)
-        info["command"] = "python benchmarks/bench_retrieval.py --train"
-        ranker = replace(ranker, provenance=info)
-        rankers[name] = ranker.to_dict()
-        print(f"trained {name}: {info['queries']} queries, {info['pairs']} pairs", file=sys.stderr)
+    for name in DATASETS:
+        arch = archive(name, embedder)
+        try:
+            groups = B.ranker_training_groups(split(name, "train"), arch, pool=POOL)
+        finally:
+            arch.workspace.close()
+        rankers[name] = train_linear_ranker(groups, c=0.1, provenance={"name": f"{name}-train", "pool": POOL})
     return rankers
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cache", default=str(ROOT / ".claimdesk" / "bench-cache" / "embeddings.db"))
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS))
-    parser.add_argument("--methods", nargs="*", default=["bm25", "dense-raw", "dense", "hybrid-rrf", "hybrid",
-                                                         "rerank"])
-    parser.add_argument("--train", action="store_true", help="re-fit the rankers on train first and print them")
-    parser.add_argument("--rankers-out", type=Path,
-                        help="with --train, write the rankers here (lab/data/rankers.json to ship them)")
-    parser.add_argument("--json", action="store_true", help="print the results as JSON lines too")
+    parser.add_argument("--methods", nargs="*", default=["dense", "hybrid", "product"])
+    parser.add_argument("--train-verifier", action="store_true", help="fit the verifier and choose its threshold")
+    parser.add_argument("--out", type=Path, default=ROOT / "claims" / "weights" / "verifier.json")
+    parser.add_argument("--train-ranker", action="store_true", help="fit the lab re-ranker and add 'rerank'")
+    parser.add_argument("--no-tiers", action="store_true", help="skip the tier tables")
+    parser.add_argument("--json", action="store_true", help="print every result as a JSON line on stderr too")
     args = parser.parse_args()
     if not BENCH.exists():
         sys.exit(f"{BENCH} is absent")
     embedder = Embedder()
-    cache = Store(f"sqlite:///{args.cache}")
-    rankers = None
-    if args.train:
-        rankers = train_all(embedder, cache)
-        text = json.dumps(rankers, indent=2, sort_keys=True) + "\n"
-        if args.rankers_out:
-            args.rankers_out.write_text(text, encoding="utf-8")
-            print(f"{args.rankers_out}: {len(rankers)} rankers", file=sys.stderr)
-        else:
-            print(text)
-    print("| dataset | method | MAP@1 | MAP@5 | MRR | P@1 | queries | collection | seconds |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name in args.datasets:
-        spec = DATASETS[name]
-        ids = carved_dev() if spec["ids"] == "carved" else None
-        kind = load_benchmark(*spec["dev"], query_ids=ids).kind
-        for method in args.methods:
-            config = None
-            if method == "dense-raw":  # zero-shot dense: raw texts, copies kept, nothing tuned
-                config = replace(recipe(kind, "dense"), clean_tweets=False, speaker=False, deduplicate=False)
-            elif method == "hybrid-rrf":
-                config = replace(recipe(kind, "hybrid"), fusion="rrf", rrf_k=60.0, lexical_weight=1.0)
-            elif method == "rerank" and rankers is not None:
-                from lab.rerank import LinearRanker
+    if args.train_verifier:
+        train_the_verifier(embedder, args.out)
+    verifier = args.out if args.out.exists() else None
+    rankers = train_the_ranker(embedder) if args.train_ranker else {}
+    methods = list(args.methods) + (["rerank"] if rankers else [])
 
-                config = recipe(kind, "rerank", ranker=LinearRanker.from_dict(rankers[name]))
-            result = run_retrieval_benchmark(*spec["dev"], method=method.split("-")[0], embedder=embedder,
-                                             cache=cache, query_ids=ids, config=config)
-            print(f"| {name} | {method} | {result['map@1']:.3f} | {result['map@5']:.3f} | {result['mrr']:.3f} | "
-                  f"{result['p@1']:.3f} | {result['n_queries']} | {result['collection']} | {result['seconds']:.1f} |",
-                  flush=True)
-            if args.json:
-                print(json.dumps({"dataset": name, "variant": method, **result}), file=sys.stderr)
-    cache.dispose()
+    print("| dataset | method | dev MAP@5 | held-out MAP@5 | drop | held-out MAP@1 | held-out MRR@5 | "
+          "queries (dev / held-out) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.datasets:
+        arch = archive(name, embedder)
+        try:
+            for method in methods:
+                scores = {}
+                for part in ("dev", "held-out"):
+                    bench = split(name, part)
+                    started = time.perf_counter()
+                    found = B.rank_benchmark(arch, B.bench_queries(bench), method=method, verifier=verifier,
+                                             ranker=rankers.get(name))
+                    scores[part] = B.score_cards(bench, arch, found)
+                    scores[part]["seconds"] = round(time.perf_counter() - started, 1)
+                    if args.json:
+                        print(json.dumps({"dataset": name, "split": part, "method": method, **scores[part]}),
+                              file=sys.stderr)
+                dev, held = scores["dev"], scores["held-out"]
+                print(f"| {name} | {method} | {dev['map@5']:.3f} | {held['map@5']:.3f} | "
+                      f"{held['map@5'] - dev['map@5']:+.3f} | {held['map@1']:.3f} | {held['mrr']:.3f} | "
+                      f"{dev['n_queries']} / {held['n_queries']} |", flush=True)
+        finally:
+            arch.workspace.close()
+
+    if args.no_tiers:
+        return
+    print()
+    print("| dataset | split | decided on | threshold | precision | recall | new claims called same | best here |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name in args.datasets:
+        arch = archive(name, embedder)
+        try:
+            for method, label in (("hybrid", "cosine (before)"), ("product", "verifier")):
+                for part in ("dev", "held-out"):
+                    bench = split(name, part)
+                    outcomes = B.tier_outcomes(bench, arch, method=method, verifier=verifier)
+                    matcher = B.method_matcher(arch.workspace, method, verifier=verifier)
+                    threshold = round(matcher.same_claim_threshold, 2)
+                    rows = B.tier_table(outcomes, sorted(set(B.THRESHOLDS) | {threshold}))
+                    at = next(r for r in rows if r["threshold"] == threshold)
+                    best = B.choose_threshold(rows)
+
+                    def fmt(v):
+                        return "–" if v is None else f"{v:.3f}"
+
+                    best_text = "none" if best is None else f"{best['threshold']:.2f} (recall {best['recall']:.3f})"
+                    print(f"| {name} | {part} | {label} | {threshold:.2f} | {fmt(at['precision'])} | "
+                          f"{fmt(at['recall'])} | {at['false_same_rate']:.1%} | {best_text} |", flush=True)
+                    if args.json:
+                        print(json.dumps({"dataset": name, "split": part, "method": method, "at": at,
+                                          "by_threshold": rows}), file=sys.stderr)
+        finally:
+            arch.workspace.close()
 
 
 if __name__ == "__main__":

@@ -279,14 +279,18 @@ class Statement:
 class Match:
     """An earlier statement close to a claim or query.
 
-    ``similarity`` is the cosine of the two embeddings (it decides the tier); ``score`` is the
-    hybrid ranking score (dense and BM25 fused) that ordered the list.
+    ``similarity`` is the cosine of the two embeddings (shown on the card); ``probability`` is the
+    same-claim verifier's calibrated probability that the two say the same thing (it decides the
+    *same claim* tier and orders the cards); ``reason`` says in a few words what tells them apart
+    ("numbers differ: 3 vs 10"); ``score`` is the fused retrieval score that found the candidate.
     """
 
     statement: Statement
     similarity: float
     tier: Tier
     score: float | None = None
+    probability: float | None = None
+    reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The object ``claimdesk match --json`` prints."""
@@ -295,7 +299,9 @@ class Match:
             "statement_id": s.id,
             "text": s.text,
             "similarity": round(self.similarity, 4),
+            "probability": round(self.probability, 4) if self.probability is not None else None,
             "tier": self.tier.value,
+            "reason": self.reason,
             "verdict": s.verdict.value if s.verdict else None,
             "rating": s.rating,
             "speaker": s.speaker,

@@ -126,10 +126,10 @@ class LexicalIndex:
         """The BM25 score of ``query`` against every document, aligned with :attr:`ids`."""
         if self.count == 0:
             return np.zeros(0, dtype=np.float32)
-        tokens = [t for t in self._tokenize([query])[0] if t in self._retriever.vocab_dict]
-        if not tokens:
-            return np.zeros(self.count, dtype=np.float32)
-        with self._lock:
+        with self._lock:  # PyStemmer's stemmers are not thread-safe, nor is bm25s's scoring
+            tokens = [t for t in self._tokenize([query])[0] if t in self._retriever.vocab_dict]
+            if not tokens:
+                return np.zeros(self.count, dtype=np.float32)
             return np.asarray(self._retriever.get_scores(tokens), dtype=np.float32)
 
     def score_ids(self, query: str, ids: Sequence[int]) -> list[float]:

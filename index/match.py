@@ -31,6 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import numpy as np
 
 from claims.errors import InvalidValueError
+from claims.settings import Settings
 from index.fusion import weighted_score_fusion
 from index.lexical import LexicalIndex
 from index.vectors import VectorIndex
@@ -79,13 +80,12 @@ class MatchSettings:
             raise InvalidValueError("candidate_depth and verify_depth must be at least 1")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> MatchSettings:
+    def from_settings(cls, settings: Settings) -> MatchSettings:
         """The matcher's part of a :class:`claims.settings.Settings`."""
         return cls(lexical_weight=settings.lexical_weight, candidate_depth=settings.candidate_depth,
-                   verify_depth=getattr(settings, "verify_depth", cls.verify_depth),
-                   related_threshold=settings.related_threshold,
+                   verify_depth=settings.verify_depth, related_threshold=settings.related_threshold,
                    same_claim_cosine=settings.same_claim_threshold,
-                   same_claim_probability=getattr(settings, "same_claim_probability", None))
+                   same_claim_probability=settings.same_claim_probability)
 
 
 # -- preparing a query -------------------------------------------------------------------------
@@ -214,6 +214,13 @@ class Candidate(Generic[S]):
 # -- the matcher --------------------------------------------------------------------------------
 
 
+class _Keep:
+    """The default of :meth:`Matcher.replace`: keep what the matcher has (None means "none")."""
+
+
+_KEEP = _Keep()
+
+
 def _best_of_others(values: Sequence[float]) -> list[float]:
     """For each value, the largest of the other values (0.0 when there is no other)."""
     if len(values) < 2:
@@ -242,13 +249,14 @@ class Matcher(Generic[S]):
         self.settings = settings
         self.verifier = verifier
 
-    def replace(self, *, settings: MatchSettings | None = None, verifier: Verifier | None | str = "keep",
-                lexical: LexicalIndex | None | str = "keep") -> Matcher[S]:
-        """A matcher over the same indexes and statements with other settings, verifier or BM25 index."""
-        return Matcher(self.vectors, self.lexical if isinstance(lexical, str) else lexical,
+    def replace(self, *, settings: MatchSettings | None = None, verifier: Verifier | None | _Keep = _KEEP,
+                lexical: LexicalIndex | None | _Keep = _KEEP) -> Matcher[S]:
+        """A matcher over the same indexes and statements with other settings, verifier or BM25 index
+        (``verifier=None``: tiers by cosine)."""
+        return Matcher(self.vectors, self.lexical if isinstance(lexical, _Keep) else lexical,
                        statements=self._statements, stored_vectors=self._stored_vectors,
                        settings=settings or self.settings,
-                       verifier=self.verifier if isinstance(verifier, str) else verifier)
+                       verifier=self.verifier if isinstance(verifier, _Keep) else verifier)
 
     @property
     def same_claim_threshold(self) -> float:

@@ -40,7 +40,8 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ from typing import Any
 import numpy as np
 
 from claims.errors import InputError, InvalidValueError
+from index.lexical import english_stemmer
 
 __all__ = [
     "FEATURES",
@@ -115,22 +117,20 @@ _NAME_WORD = re.compile(r"[\w'’\-]*\w")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s+|[\"“‘(\[]\s*|\n\s*)$")
 
 
-def _stemmer() -> Callable[[list[str]], list[str]] | None:
-    from index.lexical import english_stemmer
-
-    return english_stemmer()
+_local = threading.local()
 
 
-@functools.lru_cache(maxsize=1)
-def _shared_stemmer() -> Callable[[list[str]], list[str]] | None:
-    return _stemmer()
+def _stem(words: list[str]) -> list[str]:
+    """Snowball stems of the words (PyStemmer, one stemmer per thread: its objects are not thread-safe);
+    the words as given when PyStemmer is not installed."""
+    if not hasattr(_local, "stem"):
+        _local.stem = english_stemmer()
+    return _local.stem(words) if _local.stem is not None and words else words
 
 
 def content_words(text: str) -> frozenset[str]:
     """The text's words less stop words, lower-cased and stemmed (Snowball, when PyStemmer is there)."""
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit()]
-    stem = _shared_stemmer()
-    return frozenset(stem(words) if stem is not None and words else words)
+    return frozenset(_stem([w for w in _WORD.findall(text.lower()) if w not in _STOP and not w.isdigit()]))
 
 
 def _number_value(raw: str) -> str:
@@ -206,7 +206,8 @@ def names_in(text: str) -> dict[str, str]:
 
 def _lower_words(text: str) -> frozenset[str]:
     """The text's words, lower-cased (a name is found in a text when one of these is it)."""
-    return frozenset(m.group().lower() for m in _NAME_WORD.finditer(text))
+    words = {m.group().lower().replace("’", "'") for m in _NAME_WORD.finditer(text)}
+    return frozenset(words | {w[:-2] for w in words if w.endswith("'s")})
 
 
 _NOT_PEOPLE = frozenset(
@@ -423,7 +424,8 @@ class Verifier:
         dev = self.provenance.get("dev") or {}
         if not dev:
             return f"threshold {self.threshold:.2f}"
-        return (f"threshold {self.threshold:.2f}: on {dev.get('name', 'dev')}, precision {dev.get('precision', 0):.2f}, "
+        return (f"threshold {self.threshold:.2f}: on {dev.get('name', 'dev')}, "
+                f"precision {dev.get('precision', 0):.2f}, "
                 f"recall {dev.get('recall', 0):.2f}, new claims called same {dev.get('false_same_rate', 0):.1%}")
 
 

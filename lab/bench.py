@@ -1,7 +1,14 @@
-"""The retrieval benchmark: CLEF CheckThat! claim-retrieval data, the official scorer, and a runner.
+"""The matching benchmarks: CLEF CheckThat! claim-retrieval data, the official scorer, and runners
+that measure the product's own matcher.
 
-``claimdesk bench retrieval`` measures how well the product's own matcher finds the fact-check
-that verifies a claim. It reads the CheckThat! formats as they lie in ``../shared/bench``:
+``claimdesk bench retrieval`` and ``claimdesk bench tiers`` measure what a reviewer sees. The
+collection of fact-checks is written as an archive file and imported with
+:meth:`claims.workspace.Workspace.import_statements` into a workspace of its own (SQLite + FAISS
+in a folder kept between runs, so only the first run embeds); each query is then matched by
+:meth:`Workspace.rank`, the :class:`index.match.Matcher` behind the review screen, ``claimdesk
+match`` and the export. Nothing here ranks on its own.
+
+It reads the CheckThat! formats as they lie in ``../shared/bench``:
 
 - verified claims (``vclaims.tsv``): tab-separated, CSV-quoted, a header row; the id column is
   ``vclaim_id`` or the unnamed first column (CLEF 2020); ``vclaim`` and ``title`` always, and
@@ -12,10 +19,13 @@ that verifies a claim. It reads the CheckThat! formats as they lie in ``../share
 - qrels: TREC ``qid 0 docid rel``; relevant pairs only, de-duplicated on reading;
 - transcripts (debates): ``line <TAB> speaker <TAB> sentence`` beside a name map.
 
-It indexes the collection the way the product does (:mod:`index.embed` with the embedding
-cache, :class:`index.vectors.VectorIndex`, :class:`index.lexical.LexicalIndex`, fusion from
-:mod:`index.fusion`, the learned re-ranker of :mod:`lab.rerank`) and scores the ranking with
-:func:`score_run`, which follows the official scorer (``evaluate.py`` on ``trectools``):
+A tweet is matched as pasted (the matcher drops links and turns the embed signature into the
+speaker); a debate sentence with its speaker from the transcript. Each fact-check becomes one
+archive row: its claim as the statement's text, its title, its speaker (PolitiFact), its date and
+its rating; copies of one fact-check (:func:`duplicate_key`) are imported once, and the qrels of a
+left-out copy point to the kept one.
+
+:func:`score_run` follows the official scorer (``evaluate.py`` on ``trectools``):
 
 - each query's list is sorted by score, best first; equal scores by document id, descending
   (numerically when every id is an integer, as pandas reads them);
@@ -28,13 +38,20 @@ cache, :class:`index.vectors.VectorIndex`, :class:`index.lexical.LexicalIndex`, 
 
 One deliberate difference: a query given with an empty list still counts (as 0). A TREC run
 file cannot list a query with no documents, so the official scorer never sees one; here it
-keeps a method from gaining by returning nothing.
+keeps a method from gaining by returning nothing. The run holds the cards a reviewer sees
+(``top_k``, 5 by default, in their order), so MAP@5 is the product's figure and MAP@10 equals it.
+
+``claimdesk bench tiers`` is the open-world benchmark of the "same claim" decision: each query is
+matched once with its gold fact-checks in the archive and once with them left out (a claim never
+checked before, as most claims in the news are), and the top card's tier is scored per threshold.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
+import json
 import re
 import time
 from collections.abc import Collection, Mapping, Sequence
@@ -50,14 +67,13 @@ from claims.errors import (
     MissingColumnError,
 )
 from claims.readers import parse_loose_date
-from lab.rerank import SHIPPED_RANKERS, LinearRanker, pair_features, shipped_ranker, train_linear_ranker
+from index.match import Candidate, Matcher, MatchQuery
 
 if TYPE_CHECKING:
-    import numpy as np
-
-    from index.embed import EmbeddingCache, TextEmbedder
-    from index.lexical import LexicalIndex
-    from index.vectors import VectorIndex
+    from claims.models import Statement
+    from claims.workspace import Workspace
+    from index.embed import TextEmbedder
+    from lab.rerank import LinearRanker
 
 __all__ = [
     "VerifiedClaim",
@@ -70,39 +86,36 @@ __all__ = [
     "duplicate_key",
     "deduplicate_claims",
     "carve_dev_ids",
-    "clean_tweet",
-    "split_tweet_signature",
-    "split_camel_case",
-    "speaker_name",
-    "query_text",
-    "document_text",
-    "parse_loose_date",
-    "query_date",
+    "carve_split",
     "score_run",
     "MAP_DEPTHS",
     "PRECISION_DEPTHS",
     "RR_DEPTH",
     "METHODS",
-    "FUSIONS",
-    "RetrievalConfig",
-    "TWEET_RECIPE",
-    "DEBATE_RECIPE",
-    "RERANK_DEPTH",
-    "RERANK_CONTEXT",
-    "recipe",
-    "IndexedCollection",
-    "index_collection",
-    "candidate_features",
-    "retrieve",
-    "JSON_KEYS",
-    "DEFAULT_CACHE",
     "Benchmark",
     "load_benchmark",
     "sample_collection",
-    "default_ranker",
-    "resolve_ranker",
+    "collection_name",
+    "archive_file",
+    "BenchArchive",
+    "open_archive",
+    "DEFAULT_WORKSPACES",
+    "bench_queries",
+    "method_matcher",
+    "rank_benchmark",
+    "score_cards",
     "run_retrieval_benchmark",
+    "JSON_KEYS",
     "bench_retrieval",
+    "THRESHOLDS",
+    "TierOutcome",
+    "tier_outcomes",
+    "tier_table",
+    "choose_threshold",
+    "run_tiers_benchmark",
+    "TIERS_JSON_KEYS",
+    "bench_tiers",
+    "training_pairs",
     "ranker_training_groups",
     "train_ranker",
     "train_ranker_file",
@@ -395,84 +408,26 @@ def carve_dev_ids(query_ids: Collection[str], reference_ids: Collection[str]) ->
     return {q for q in query_ids if (m := re.search(r"(\d+)$", q)) and m.group(1) in numbers}
 
 
-# -- preparing texts -------------------------------------------------------------------------
-
-_URL = re.compile(r"(?:https?://|pic\.twitter\.com/|www\.)\S+", re.IGNORECASE)
-_SIGNATURE = re.compile(
-    r"\s*[—–]\s*(?P<name>[^—–]*?)\s*\(@(?P<handle>\w+)\)\s*(?P<date>[A-Z][a-z]+\.? \d{1,2}, \d{4})\s*$")
-_HANDLE = re.compile(r"@(\w+)")
-_HASHTAG = re.compile(r"#(\w+)")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=[A-Za-z])(?=\d)|(?<=\d)(?=[A-Za-z])")
-_HONORIFIC = re.compile(r"^(?:mr|mrs|ms|dr|sen|senator|gov|governor|rep|president|secretary)\.?\s+",
-                        re.IGNORECASE)
 
 
-def split_camel_case(word: str) -> str:
-    """``TomCottonAR`` → ``Tom Cotton AR``; ``realDonaldTrump`` → ``real Donald Trump``."""
-    return _CAMEL.sub(" ", word).replace("_", " ")
+def carve_split(query_ids: Collection[str], part: str, *, folds: int = 4) -> set[str]:
+    """A dev split carved from a train split: ``part`` ``dev`` is about 1 in ``folds`` groups, ``train`` the rest.
 
-
-def split_tweet_signature(text: str) -> tuple[str, str, str, str]:
-    """(body, author name, handle, date) of a tweet with its embed signature; empty parts when absent."""
-    found = _SIGNATURE.search(text)
-    if not found:
-        return text, "", "", ""
-    return text[:found.start()], found.group("name"), found.group("handle"), found.group("date")
-
-
-def clean_tweet(text: str, *, author: bool = True, date: bool = False) -> str:
-    """A tweet as a retrieval query: signature, URLs and ``pic.twitter.com`` links removed,
-    ``@handles`` and ``#HashTags`` turned into words (``#RichardGrenell`` → ``Richard Grenell``).
-
-    The author's name (``author``) and the tweet's date (``date``) from the signature may be kept
-    at the end: fact-checks often name who said a thing and when.
+    A debate sentence's group is its debate (the id less ``_<line>``), so no debate is on both
+    sides; a tweet is its own group. Groups are assigned by the sha256 of their name, so the
+    split never depends on file order and the same id always lands on the same side.
     """
-    body, name, handle, when = split_tweet_signature(text)
-    body = _URL.sub(" ", body)
-    body = _HANDLE.sub(lambda m: split_camel_case(m.group(1)), body)
-    body = _HASHTAG.sub(lambda m: split_camel_case(m.group(1)), body)
-    parts = [body]
-    if author and name:
-        parts.append(_HASHTAG.sub(lambda m: split_camel_case(m.group(1)), _URL.sub(" ", name)))
-    if date and when:
-        parts.append(when)
-    return " ".join(" ".join(parts).split())
+    if part not in ("train", "dev"):
+        raise InvalidValueError(f"unknown part {part!r}: use 'train' or 'dev'")
 
+    def is_dev(qid: str) -> bool:
+        group = re.sub(r"_\d+$", "", qid)
+        return int(hashlib.sha256(group.encode("utf-8")).hexdigest()[:8], 16) % folds == 0
 
-def speaker_name(raw: str) -> str:
-    """A transcript speaker as a fact-check would name them: ``MR. ROMNEY`` → ``Romney``."""
-    name = _HONORIFIC.sub("", raw.strip())
-    if name.upper() == "SYSTEM":
-        return ""
-    return name.title() if name.isupper() else name
-
-
-def query_text(query: BenchQuery, *, clean: bool = True, author: bool = True, date: bool = False,
-               speaker: bool = True, context: int = 0) -> str:
-    """The text a query is searched with: a cleaned tweet, or a debate sentence after its speaker
-    (``speaker``) and its ``context`` preceding sentences."""
-    text = clean_tweet(query.text, author=author, date=date) if clean else query.text
-    parts = []
-    if context and query.context:
-        parts.extend(query.context[-context:])
-    parts.append(text)
-    if speaker and query.speaker and (name := speaker_name(query.speaker)):
-        parts.insert(0, f"{name}:")
-    return " ".join(parts)
-
-
-def document_text(claim: VerifiedClaim, *, title: bool = True, speaker: bool = False) -> str:
-    """The text a verified claim is indexed under: its claim, then its title, then who said it."""
-    parts = [claim.text]
-    if title and claim.title and claim.title != claim.text:
-        parts.append(claim.title)
-    if speaker and claim.speaker:
-        parts.append(claim.speaker)
-    return " ".join(parts)
+    return {q for q in query_ids if is_dev(q) == (part == "dev")}
 
 
 # -- scoring ---------------------------------------------------------------------------------
-
 
 def _docid_key(numeric: bool):
     def key(item: tuple[Any, float]) -> tuple[float, Any]:
@@ -536,227 +491,9 @@ def score_run(run: Mapping[str, Sequence[tuple[Any, float]]], qrels: Mapping[str
     return scores
 
 
-# -- dates -----------------------------------------------------------------------------------
-
-_ID_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})_")
 
 
-def query_date(query: BenchQuery) -> dt.date | None:
-    """When the input claim was made: a debate id's ``YYYYMMDD_`` prefix or the tweet signature's date."""
-    if found := _ID_DATE.match(query.id):
-        try:
-            return dt.date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-        except ValueError:
-            return None
-    when = split_tweet_signature(query.text)[3]
-    return parse_loose_date(when) if when else None
-
-
-# -- retrieval -------------------------------------------------------------------------------
-
-METHODS = ("bm25", "dense", "hybrid", "rerank")
-FUSIONS = ("zscore", "minmax", "rrf")
-
-
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """How queries and fact-checks are prepared and ranked.
-
-    ``depth`` candidates come from each retriever. ``hybrid`` fuses the two lists: ``zscore`` /
-    ``minmax`` add the standardised scores with ``dense_weight`` and ``lexical_weight``; ``rrf``
-    is weighted reciprocal rank fusion with constant ``rrf_k``. ``rerank`` orders the same
-    candidates with a learned ``ranker`` (:class:`lab.rerank.LinearRanker`).
-
-    Preparation: ``clean_tweets`` strips a tweet's signature, links and ``@``/``#`` marks and
-    keeps the author's name when ``tweet_author``; ``speaker`` puts a debate sentence's speaker
-    in front; ``context`` / ``lexical_context`` preceding sentences go into the dense / BM25
-    query. Fact-checks are indexed as claim + title (``doc_title``), and BM25 also sees who made
-    the checked statement (``doc_speaker``). ``stem`` stems BM25 tokens (PyStemmer).
-    """
-
-    method: str = "hybrid"
-    depth: int = 100
-    fusion: str = "zscore"
-    dense_weight: float = 1.0
-    lexical_weight: float = 0.7
-    rrf_k: float = 60.0
-    clean_tweets: bool = True
-    tweet_author: bool = True
-    speaker: bool = True
-    context: int = 0
-    lexical_context: int = 0
-    doc_title: bool = True
-    doc_speaker: bool = False
-    stem: bool = True
-    deduplicate: bool = True
-    ranker: LinearRanker | None = None
-
-    def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise InvalidValueError(f"unknown method {self.method!r}: use one of {', '.join(METHODS)}")
-        if self.fusion not in FUSIONS:
-            raise InvalidValueError(f"unknown fusion {self.fusion!r}: use one of {', '.join(FUSIONS)}")
-        if self.depth < 1:
-            raise InvalidValueError(f"depth must be at least 1, got {self.depth}")
-        if self.method == "rerank" and self.ranker is None:
-            raise InvalidValueError("method 'rerank' needs a trained ranker")
-
-    def describe(self) -> dict[str, Any]:
-        """The settings as plain values (the ranker by its name), for reports."""
-        out = {k: v for k, v in self.__dict__.items() if k != "ranker"}
-        if self.ranker is not None:
-            out["ranker"] = self.ranker.provenance.get("name", "custom")
-        return out
-
-
-# Tuned on the train splits only (CLEF 2020 train tweets; CLEF 2021 2B train sentences): see
-# docs/BENCHMARKS.md for the grids and the dev scores they gave.
-TWEET_RECIPE = RetrievalConfig()
-DEBATE_RECIPE = RetrievalConfig(speaker=True, context=0, lexical_context=0, doc_speaker=True)
-RERANK_DEPTH = 50
-# The re-ranker sees the previous debate sentence in the dense query (train MAP@5 0.698 vs 0.689).
-RERANK_CONTEXT = {"tweets": 0, "debates": 1}
-
-
-def recipe(kind: str, method: str = "hybrid", *, depth: int | None = None,
-           ranker: LinearRanker | None = None) -> RetrievalConfig:
-    """The tuned configuration for ``kind`` (``tweets`` or ``debates``) and ``method``.
-
-    ``rerank`` takes :data:`RERANK_DEPTH` candidates from each retriever unless ``depth`` says otherwise.
-    """
-    if kind not in ("tweets", "debates"):
-        raise InvalidValueError(f"unknown kind of queries {kind!r}: use 'tweets' or 'debates'")
-    values = dict((TWEET_RECIPE if kind == "tweets" else DEBATE_RECIPE).__dict__)
-    values.update(method=method, ranker=ranker)
-    if method == "rerank":
-        values.update(depth=RERANK_DEPTH, context=RERANK_CONTEXT[kind])
-    if depth is not None:
-        values["depth"] = depth
-    return RetrievalConfig(**values)
-
-
-@dataclass
-class IndexedCollection:
-    """A collection of verified claims indexed as the product indexes earlier statements.
-
-    Row ``i`` of ``vectors``, id ``i`` in ``dense`` and ``lexical``, and ``claims[i]`` are one claim.
-    """
-
-    claims: list[VerifiedClaim]
-    vectors: np.ndarray
-    dense: VectorIndex
-    lexical: LexicalIndex
-    dates: list[dt.date | None]
-    seconds: float = 0.0
-
-
-def index_collection(claims: Sequence[VerifiedClaim], *, embedder: TextEmbedder, cache: EmbeddingCache,
-                     config: RetrievalConfig = RetrievalConfig()) -> IndexedCollection:
-    """Embed (through ``cache``), FAISS-index and BM25-index the claims, copies left out if configured."""
-    import numpy as np
-
-    from index.embed import embed_cached
-    from index.lexical import LexicalIndex
-    from index.vectors import VectorIndex
-
-    started = time.perf_counter()
-    claims = deduplicate_claims(claims) if config.deduplicate else list(claims)
-    vectors = embed_cached([document_text(c, title=config.doc_title) for c in claims], embedder, cache)
-    ids = np.arange(len(claims), dtype=np.int64)
-    dense = VectorIndex(Path("."), embedder.name, embedder.dim)  # held in memory, never saved
-    dense.add(ids, vectors)
-    lexical = LexicalIndex(ids, [document_text(c, title=config.doc_title, speaker=config.doc_speaker)
-                                 for c in claims], stem=config.stem)
-    dates = [parse_loose_date(c.date) if c.date else None for c in claims]
-    return IndexedCollection(claims, vectors, dense, lexical, dates, time.perf_counter() - started)
-
-
-def candidate_features(collection: IndexedCollection, query: BenchQuery, query_vector: np.ndarray, lexical_query: str,
-                       dense_list: Sequence[tuple[int, float]],
-                       lexical_list: Sequence[tuple[int, float]]) -> tuple[list[int], list[dict[str, float]]]:
-    """The candidate rows of one query (dense ∪ BM25, ascending) and their re-ranking features."""
-    candidates = sorted({i for i, _ in dense_list} | {i for i, _ in lexical_list})
-    if not candidates:
-        return [], []
-    dense_rank = {i: r for r, (i, _) in enumerate(dense_list, start=1)}
-    lexical_rank = {i: r for r, (i, _) in enumerate(lexical_list, start=1)}
-    dense_scores = collection.vectors[candidates] @ query_vector
-    lexical_scores = collection.lexical.scores(lexical_query)
-    dense_best = max(float(dense_scores.max()), dense_list[0][1] if dense_list else -1.0)
-    lexical_best = lexical_list[0][1] if lexical_list else 0.0
-    when = query_date(query)
-    claim_text = clean_tweet(query.text)
-    speaker = speaker_name(query.speaker)
-    rows = []
-    for position, row in enumerate(candidates):
-        claim = collection.claims[row]
-        other = collection.dates[row]
-        rows.append(pair_features(
-            claim_text, document_text(claim),
-            dense=float(dense_scores[position]), dense_best=dense_best, dense_rank=dense_rank.get(row),
-            lexical=float(lexical_scores[row]), lexical_best=lexical_best, lexical_rank=lexical_rank.get(row),
-            claim_speaker=speaker, fact_check_speaker=claim.speaker,
-            days_apart=float((when - other).days) if when and other else None))
-    return candidates, rows
-
-
-@dataclass
-class _Candidates:
-    dense_texts: list[str]
-    lexical_texts: list[str]
-    vectors: np.ndarray | None
-    dense_lists: list[list[tuple[int, float]]]
-    lexical_lists: list[list[tuple[int, float]]]
-
-
-def _candidates(collection: IndexedCollection, queries: Sequence[BenchQuery], *, embedder: TextEmbedder,
-                cache: EmbeddingCache, config: RetrievalConfig) -> _Candidates:
-    from index.embed import embed_cached
-
-    dense_texts = [query_text(q, clean=config.clean_tweets, author=config.tweet_author, speaker=config.speaker,
-                              context=config.context) for q in queries]
-    lexical_texts = [query_text(q, clean=config.clean_tweets, author=config.tweet_author, speaker=config.speaker,
-                                context=config.lexical_context) for q in queries]
-    empty: list[list[tuple[int, float]]] = [[] for _ in queries]
-    vectors = dense_lists = None
-    if config.method != "bm25" and queries:
-        vectors = embed_cached(dense_texts, embedder, cache)
-        dense_lists = collection.dense.search(vectors, config.depth)
-    lexical_lists = collection.lexical.search(lexical_texts, config.depth) if config.method != "dense" else empty
-    return _Candidates(dense_texts, lexical_texts, vectors, dense_lists or empty, lexical_lists)
-
-
-def retrieve(collection: IndexedCollection, queries: Sequence[BenchQuery], *, embedder: TextEmbedder,
-             cache: EmbeddingCache, config: RetrievalConfig = RetrievalConfig()) -> dict[str, list[tuple[str, float]]]:
-    """For each query, verified claims ranked by ``config.method``: ``{query id: [(claim id, score)]}``."""
-    from index.fusion import reciprocal_rank_fusion, weighted_score_fusion
-
-    found = _candidates(collection, queries, embedder=embedder, cache=cache, config=config)
-    weights = [config.dense_weight, config.lexical_weight]
-    run: dict[str, list[tuple[str, float]]] = {}
-    for index, query in enumerate(queries):
-        dense_list, lexical_list = found.dense_lists[index], found.lexical_lists[index]
-        if config.method == "dense":
-            ranked = dense_list
-        elif config.method == "bm25":
-            ranked = lexical_list
-        elif config.method == "hybrid" and config.fusion == "rrf":
-            ranked = reciprocal_rank_fusion([dense_list, lexical_list], k=config.rrf_k, weights=weights)
-        elif config.method == "hybrid":
-            ranked = weighted_score_fusion([dense_list, lexical_list], weights, normalise=config.fusion)
-        else:
-            rows, features = candidate_features(collection, query, found.vectors[index], found.lexical_texts[index],
-                                                dense_list, lexical_list)
-            scores = config.ranker.score(features) if features else []
-            ranked = sorted(zip(rows, (float(s) for s in scores)), key=lambda item: (-item[1], item[0]))
-        run[query.id] = [(collection.claims[row].id, float(score)) for row, score in ranked]
-    return run
-
-
-# -- the benchmark ---------------------------------------------------------------------------
-
-DEFAULT_CACHE = Path(".claimdesk") / "bench-cache" / "embeddings.db"
-JSON_KEYS = ("map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5", "n_queries", "method", "seconds")
+# -- the benchmark data ----------------------------------------------------------------------
 
 
 @dataclass
@@ -771,10 +508,10 @@ class Benchmark:
 
 def load_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
                    transcripts: str | Path | None = None, query_ids: Collection[str] | None = None,
-                   context: int = 3) -> Benchmark:
+                   context: int = 0) -> Benchmark:
     """Read a CheckThat! retrieval benchmark; only queries with qrels (and in ``query_ids``) are kept.
 
-    Debate queries get their speaker and ``context`` preceding sentences from ``transcripts``
+    Debate queries get their speaker (and ``context`` preceding sentences) from ``transcripts``
     (default: the ``transcripts*`` folder beside the queries file, when there is one); the kind
     is ``debates`` when transcripts are found, ``tweets`` otherwise.
     """
@@ -798,68 +535,6 @@ def load_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_pat
     return Benchmark(claims, queries, qrels, kind)
 
 
-def default_ranker(kind: str, claims: Sequence[VerifiedClaim]) -> LinearRanker:
-    """The shipped ranker for this kind of benchmark (tweets with or without dated fact-checks, debates)."""
-    if kind == "debates":
-        return shipped_ranker("clef2021-debates")
-    dated = sum(1 for c in claims if c.date) > len(claims) / 2
-    return shipped_ranker("clef2022-tweets" if dated else "clef2020-tweets")
-
-
-def run_retrieval_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
-                            method: str = "hybrid", embedder: TextEmbedder, cache: EmbeddingCache,
-                            depth: int | None = None,
-                            ranker: LinearRanker | str | Path | None = None, transcripts: str | Path | None = None,
-                            query_ids: Collection[str] | None = None, config: RetrievalConfig | None = None,
-                            collection_sample: int | None = None) -> dict[str, Any]:
-    """Index the collection through the product's path, rank it for every query, score the run.
-
-    ``method`` is ``bm25``, ``dense``, ``hybrid`` or ``rerank`` (``ranker``: a LinearRanker, a
-    path to its JSON, a shipped name, or None for the shipped one that fits). ``cache`` is any
-    EmbeddingCache (a :class:`claims.store.Store`), so a rerun embeds nothing. ``query_ids``
-    restricts the queries (a carved dev split). ``collection_sample`` keeps only the qrels'
-    claims plus that many others (a seeded sample), for quick tests.
-
-    Returns the scores of :func:`score_run` plus ``method``, ``kind``, ``seconds`` (all of it:
-    reading, embedding what the cache lacks, indexing, searching, scoring), ``seconds_index``,
-    ``seconds_search``, ``collection`` (claims indexed), ``config`` and ``stemmed`` (whether BM25
-    could stem: PyStemmer installed).
-    """
-    started = time.perf_counter()
-    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
-    claims = bench.claims
-    if collection_sample is not None:
-        claims = sample_collection(claims, bench.qrels, collection_sample)
-    if config is None:
-        if method == "rerank":
-            ranker = resolve_ranker(ranker, bench.kind, claims)
-        config = recipe(bench.kind, method, depth=depth, ranker=ranker)
-    collection = index_collection(claims, embedder=embedder, cache=cache, config=config)
-    searched = time.perf_counter()
-    run = retrieve(collection, bench.queries, embedder=embedder, cache=cache, config=config)
-    search_seconds = time.perf_counter() - searched
-    scores: dict[str, Any] = dict(score_run(run, bench.qrels))
-    scores.update({
-        "method": config.method, "kind": bench.kind, "collection": len(collection.claims),
-        "seconds": round(time.perf_counter() - started, 2), "seconds_index": round(collection.seconds, 2),
-        "seconds_search": round(search_seconds, 2), "config": config.describe(),
-        "stemmed": collection.lexical.settings.stem,
-    })
-    return scores
-
-
-def resolve_ranker(ranker: LinearRanker | str | Path | None, kind: str,
-                   claims: Sequence[VerifiedClaim]) -> LinearRanker:
-    """A LinearRanker from a ranker, a shipped name, a JSON path, or None (the shipped default)."""
-    if ranker is None:
-        return default_ranker(kind, claims)
-    if isinstance(ranker, LinearRanker):
-        return ranker
-    if isinstance(ranker, str) and ranker in SHIPPED_RANKERS:
-        return shipped_ranker(ranker)
-    return LinearRanker.load(ranker)
-
-
 def sample_collection(claims: Sequence[VerifiedClaim], qrels: Mapping[str, Collection[str]], others: int,
                       *, seed: int = 13) -> list[VerifiedClaim]:
     """The qrels' claims plus ``others`` more drawn with a fixed seed, in file order."""
@@ -871,104 +546,503 @@ def sample_collection(claims: Sequence[VerifiedClaim], qrels: Mapping[str, Colle
     return [c for c in claims if c.id in keep]
 
 
-def _carved_ids(qrels_path: str | Path, dev_ids_from: str | Path | None) -> set[str] | None:
-    if dev_ids_from is None:
+def _query_ids(qrels_path: str | Path, dev_ids_from: str | Path | None, carve: str | None) -> set[str] | None:
+    """The queries a run keeps: those carved by ``dev_ids_from`` (CLEF 2021/2022) and/or by ``carve``."""
+    if dev_ids_from is None and carve is None:
         return None
-    return carve_dev_ids(list(read_qrels(qrels_path)), [q.id for q in read_queries(dev_ids_from)])
+    ids = set(read_qrels(qrels_path))
+    if dev_ids_from is not None:
+        ids = carve_dev_ids(ids, [q.id for q in read_queries(dev_ids_from)])
+    if carve is not None:
+        ids = carve_split(ids, carve)
+    return ids
 
 
-def bench_retrieval(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, method: str = "hybrid",
-                    depth: int | None = None, ranker: str | Path | None = None,
-                    dev_ids_from: str | Path | None = None, transcripts: str | Path | None = None,
-                    cache_path: str | Path = DEFAULT_CACHE, model_path: str | Path | None = None) -> dict[str, Any]:
-    """``claimdesk bench retrieval``: one benchmark with the bundled model and a SQLite embedding cache.
+# -- the collection as an archive the product imports --------------------------------------------
+
+DEFAULT_WORKSPACES = Path(".claimdesk") / "bench-workspaces"
+
+
+def _archive_date(raw: str) -> str | None:
+    """A fact-check's date as ISO, or None when no date can be read (PolitiFact's "stated on …" included)."""
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw[:10]).isoformat()
+    except ValueError:
+        found = parse_loose_date(raw)
+        return found.isoformat() if found else None
+
+
+def collection_name(vclaims_path: str | Path) -> str:
+    """A collection's name for its archive file and workspace folder: its folder and file stem."""
+    path = Path(vclaims_path)
+    return f"{path.parent.name}-{path.stem}" if path.parent.name else path.stem
+
+
+def archive_file(claims: Sequence[VerifiedClaim]) -> tuple[bytes, dict[str, str]]:
+    """The collection as a JSONL archive file the product imports, and the aliases of left-out copies.
+
+    One row per fact-check: ``text`` (its claim), ``title``, ``speaker``, ``date`` (ISO), ``rating``
+    (PolitiFact's truth label) and ``vclaim_id``, which the import keeps as metadata. Copies of one
+    fact-check (:func:`duplicate_key`) and rows the import would take for one statement (same
+    text, speaker and date) are written once; ``aliases`` maps each left-out id to the kept one.
+    """
+    rows, aliases = [], {}
+    kept_by_key: dict[str, str] = {}
+    kept_by_identity: dict[tuple[str, str, str | None], str] = {}
+    for claim in claims:
+        date = _archive_date(claim.date)
+        identity = (" ".join(claim.text.split()), " ".join(claim.speaker.split()), date)
+        key = duplicate_key(claim)
+        kept = kept_by_key.get(key) or kept_by_identity.get(identity)
+        if kept is not None:
+            aliases[claim.id] = kept
+            continue
+        kept_by_key[key] = kept_by_identity[identity] = claim.id
+        row: dict[str, Any] = {"text": claim.text, "vclaim_id": claim.id}
+        if claim.title:
+            row["title"] = claim.title
+        if claim.speaker:
+            row["speaker"] = claim.speaker
+        if date:
+            row["date"] = date
+        if claim.extra.get("truth_label"):
+            row["rating"] = claim.extra["truth_label"]
+        rows.append(json.dumps(row, ensure_ascii=False))
+    return ("\n".join(rows) + "\n").encode("utf-8"), aliases
+
+
+@dataclass
+class BenchArchive:
+    """A collection imported into a workspace: the workspace and the id maps both ways."""
+
+    workspace: Workspace
+    statement_of: dict[str, int]  # vclaim id (left-out copies included) -> statement id
+    vclaim_of: dict[int, str]  # statement id -> vclaim id
+    seconds_import: float = 0.0
+
+    def gold(self, vclaim_ids: Collection[str]) -> frozenset[int]:
+        """The statement ids of these fact-checks (those in the archive)."""
+        return frozenset(self.statement_of[v] for v in vclaim_ids if v in self.statement_of)
+
+
+def open_archive(claims: Sequence[VerifiedClaim], *, embedder: TextEmbedder, folder: str | Path | None = None,
+                 name: str = "collection", settings: Mapping[str, Any] | None = None) -> BenchArchive:
+    """Import the collection into a workspace through the product's own path and map its ids.
+
+    ``folder`` holds the workspace (``bench.db`` and ``index/``); by default a folder under
+    :data:`DEFAULT_WORKSPACES` named after the archive's content and the model, so a later run
+    reuses it and embeds nothing. ``settings`` are overrides of the workspace's settings.
+    """
+    from claims.settings import load_settings
+    from claims.readers import content_hash
+    from claims.workspace import Workspace
+
+    data, aliases = archive_file(claims)
+    if folder is None:
+        model = re.sub(r"\W+", "-", getattr(embedder, "name", "model")).strip("-")[-40:]
+        folder = DEFAULT_WORKSPACES / f"{name}-{content_hash(data)[:12]}-{model}"
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    values = {"db_url": f"sqlite:///{folder / 'bench.db'}", "index_dir": str(folder / "index")}
+    values.update(settings or {})
+    workspace = Workspace(load_settings(values, environ={}), embedder=embedder)
+    started = time.perf_counter()
+    if not workspace.store.statements.import_seen(content_hash(data)):
+        workspace.import_statements(data, f"{name}.jsonl")
+    seconds = time.perf_counter() - started
+    ids, _texts = workspace.store.statements.statement_texts()
+    vclaim_of = {}
+    for sid, statement in workspace.store.statements.get_statements(ids).items():
+        vclaim = statement.metadata.get("vclaim_id")
+        if vclaim is not None:
+            vclaim_of[sid] = str(vclaim)
+    statement_of = {v: s for s, v in vclaim_of.items()}
+    for copy, kept in aliases.items():
+        if kept in statement_of:
+            statement_of[copy] = statement_of[kept]
+    absent = [c.id for c in claims if c.id not in statement_of]
+    if absent:
+        raise InvalidValueError(f"{len(absent)} fact-checks did not become statements, e.g. {absent[0]!r}")
+    return BenchArchive(workspace, statement_of, vclaim_of, seconds)
+
+
+# -- ranking -----------------------------------------------------------------------------------
+
+METHODS = ("product", "hybrid", "dense", "rerank")
+"""``product``: the matcher as shipped (verifier order and tiers); ``hybrid``: the same candidates
+without the verifier (cards by cosine, the rule before the verifier); ``dense``: FAISS alone;
+``rerank``: the verifier's pool ordered by a pairwise :class:`lab.rerank.LinearRanker` (lab only)."""
+
+
+def bench_queries(bench: Benchmark, archive: BenchArchive | None = None, *,
+                  without_gold: bool = False) -> list[MatchQuery]:
+    """The queries as the matcher takes them: text as given, speaker from the transcript.
+
+    ``without_gold`` leaves each query's gold fact-checks out of its candidates, as if they had
+    never been imported (the open-world half of :func:`tier_outcomes`).
+    """
+    out = []
+    for query in bench.queries:
+        exclude = None
+        if without_gold:
+            if archive is None:
+                raise InvalidValueError("leaving the gold out needs the archive's ids")
+            gold = archive.gold(bench.qrels.get(query.id, ()))
+            exclude = (lambda st, gold=gold: st.id in gold)
+        out.append(MatchQuery(query.text, speaker=query.speaker or None, exclude=exclude))
+    return out
+
+
+def method_matcher(workspace: Workspace, method: str, *, verifier: str | Path | None = None) -> Matcher[Statement]:
+    """The workspace's matcher as ``method`` asks (see :data:`METHODS`); ``verifier`` a file to use instead."""
+    from index.verify import load_verifier
+
+    if method not in METHODS:
+        raise InvalidValueError(f"unknown method {method!r}: use one of {', '.join(METHODS)}")
+    matcher = workspace.matcher()
+    if verifier is not None:
+        matcher = matcher.replace(verifier=load_verifier(verifier))
+    if method == "hybrid":
+        return matcher.replace(verifier=None)
+    if method == "dense":
+        return matcher.replace(settings=replace(matcher.settings, lexical_weight=0.0), verifier=None)
+    return matcher
+
+
+def _embed_queries(workspace: Workspace, queries: Sequence[MatchQuery]) -> Any:
+    from index.embed import embed_cached
+
+    return embed_cached([q.prepared().dense for q in queries], workspace.embedder, workspace.store)
+
+
+def rank_benchmark(archive: BenchArchive, queries: Sequence[MatchQuery], *, method: str = "product",
+                   top_k: int = 5, verifier: str | Path | None = None,
+                   ranker: LinearRanker | None = None) -> list[list[Candidate[Statement]]]:
+    """The cards of each query, as the matcher of ``method`` shows them (``ranker`` for ``rerank``)."""
+    workspace = archive.workspace
+    matcher = method_matcher(workspace, method, verifier=verifier)
+    if method != "rerank":
+        return workspace.rank(queries, top_k, matcher=matcher)
+    if ranker is None:
+        raise InvalidValueError("method 'rerank' needs a trained ranker (--ranker)")
+    pool = max(top_k, matcher.settings.verify_depth)
+    found = matcher.candidates(queries, _embed_queries(workspace, queries), pool)
+    out = []
+    for candidates in found:
+        scores = ranker.score([c.features for c in candidates]) if candidates else []
+        order = sorted(zip(candidates, scores), key=lambda pair: (-float(pair[1]), pair[0].fused_rank))
+        out.append([c for c, _ in order[:top_k]])
+    return out
+
+
+def score_cards(bench: Benchmark, archive: BenchArchive, found: Sequence[Sequence[Candidate[Any]]]) -> dict[str, float]:
+    """:func:`score_run` of the cards: each card is its fact-check, scored by its place (first = highest);
+    a qrel naming a left-out copy counts the kept one."""
+    run = {q.id: [(archive.vclaim_of[c.statement.id], float(len(cards) - rank)) for rank, c in enumerate(cards)]
+           for q, cards in zip(bench.queries, found)}
+    qrels = {q: {archive.vclaim_of[archive.statement_of[d]] for d in docs if d in archive.statement_of}
+             for q, docs in bench.qrels.items()}
+    return score_run(run, qrels)
+
+
+JSON_KEYS = ("map@1", "map@3", "map@5", "mrr", "p@1", "n_queries", "method", "top_k", "seconds")
+
+
+def _resolve_ranker(ranker: LinearRanker | str | Path | None) -> LinearRanker | None:
+    from lab.rerank import LinearRanker
+
+    if ranker is None or isinstance(ranker, LinearRanker):
+        return ranker
+    return LinearRanker.load(ranker)
+
+
+def run_retrieval_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
+                            embedder: TextEmbedder, method: str = "product", top_k: int = 5,
+                            workspace: str | Path | None = None, verifier: str | Path | None = None,
+                            ranker: LinearRanker | str | Path | None = None, transcripts: str | Path | None = None,
+                            query_ids: Collection[str] | None = None, collection_sample: int | None = None,
+                            settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Import the collection through the product, match every query with its matcher, score the cards.
+
+    ``query_ids`` restricts the queries (a carved split); ``collection_sample`` keeps only the
+    qrels' claims plus that many others (a seeded sample, for quick tests); ``settings`` override
+    the bench workspace's settings (``lexical_weight``, ``verify_depth`` …).
+
+    Returns the scores of :func:`score_run` plus ``method``, ``kind``, ``top_k``, ``collection``
+    (statements in the archive), ``seconds`` (everything: reading, importing, matching, scoring),
+    ``seconds_import``, ``seconds_match`` and ``matcher`` (its settings).
+    """
+    started = time.perf_counter()
+    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
+    claims = bench.claims if collection_sample is None else sample_collection(bench.claims, bench.qrels,
+                                                                              collection_sample)
+    archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path),
+                           settings=settings)
+    try:
+        matched = time.perf_counter()
+        found = rank_benchmark(archive, bench_queries(bench), method=method, top_k=top_k, verifier=verifier,
+                               ranker=_resolve_ranker(ranker))
+        match_seconds = time.perf_counter() - matched
+        scores: dict[str, Any] = dict(score_cards(bench, archive, found))
+        scores.update({
+            "method": method, "kind": bench.kind, "top_k": top_k, "collection": len(archive.vclaim_of),
+            "seconds": round(time.perf_counter() - started, 2), "seconds_import": round(archive.seconds_import, 2),
+            "seconds_match": round(match_seconds, 2),
+            "matcher": method_matcher(archive.workspace, "product" if method == "rerank" else method,
+                                      verifier=verifier).describe(),
+        })
+    finally:
+        archive.workspace.close()
+    return scores
+
+
+def bench_retrieval(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, method: str = "product",
+                    top_k: int = 5, ranker: str | Path | None = None, verifier: str | Path | None = None,
+                    dev_ids_from: str | Path | None = None, carve: str | None = None,
+                    transcripts: str | Path | None = None, workspace: str | Path | None = None,
+                    model_path: str | Path | None = None) -> dict[str, Any]:
+    """``claimdesk bench retrieval``: one benchmark with the bundled model in a bench workspace.
 
     ``dev_ids_from`` names a queries file whose ids' trailing numbers pick the dev queries out of
-    ``qrels`` (:func:`carve_dev_ids`; the CLEF 2021/2022 carved dev). Returns the :data:`JSON_KEYS`.
+    ``qrels`` (:func:`carve_dev_ids`; the CLEF 2021/2022 carved dev); ``carve`` (``train`` or
+    ``dev``) keeps one side of :func:`carve_split`. Returns the :data:`JSON_KEYS`.
     """
-    from claims.store import Store
     from index.embed import Embedder
 
-    store = Store(f"sqlite:///{Path(cache_path)}")
-    try:
-        result = run_retrieval_benchmark(vclaims, queries, qrels, method=method, embedder=Embedder(model_path),
-                                         cache=store, depth=depth, ranker=ranker, transcripts=transcripts,
-                                         query_ids=_carved_ids(qrels, dev_ids_from))
-    finally:
-        store.dispose()
+    for path in (vclaims, queries, qrels):
+        _require_file(Path(path))  # before the model loads
+    result = run_retrieval_benchmark(vclaims, queries, qrels, embedder=Embedder(model_path), method=method,
+                                     top_k=top_k, workspace=workspace, verifier=verifier, ranker=ranker,
+                                     transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve))
     return {key: result[key] for key in JSON_KEYS}
 
 
-# -- training the re-ranker ------------------------------------------------------------------
+# -- the open-world tier benchmark -----------------------------------------------------------------
+
+THRESHOLDS = tuple(round(0.30 + 0.01 * i, 2) for i in range(70))
+"""The thresholds of the tier table: 0.30 to 0.99 (a probability with a verifier, a cosine without)."""
+
+TARGET_PRECISION = 0.95
+TARGET_FALSE_SAME = 0.01
 
 
-def ranker_training_groups(bench: Benchmark, *, embedder: TextEmbedder, cache: EmbeddingCache,
-                           config: RetrievalConfig) -> list[tuple[list[dict[str, float]], list[bool]]]:
-    """For each query, its candidates' features and whether each candidate is relevant."""
-    collection = index_collection(bench.claims, embedder=embedder, cache=cache, config=config)
-    found = _candidates(collection, bench.queries, embedder=embedder, cache=cache,
-                        config=RetrievalConfig(**{**config.__dict__, "method": "hybrid", "ranker": None}))
+@dataclass(frozen=True)
+class TierOutcome:
+    """One query's top cards, with and without its gold in the archive, as the tiers see them.
+
+    ``*_score`` is what the tier is decided on (P(same claim), or the cosine without a verifier);
+    ``gold_score`` is the highest score among the gold cards shown (None when no gold is shown).
+    """
+
+    query_id: str
+    top_is_gold: bool
+    top_score: float | None
+    gold_score: float | None
+    unseen_top_score: float | None
+    top_reason: str = ""
+    unseen_reason: str = ""
+
+
+def _decision(candidate: Candidate[Any]) -> float:
+    return candidate.probability if candidate.probability is not None else candidate.cosine
+
+
+def tier_outcomes(bench: Benchmark, archive: BenchArchive, *, method: str = "product", top_k: int = 5,
+                  verifier: str | Path | None = None) -> list[TierOutcome]:
+    """Each query matched twice (gold imported; gold left out), as :class:`TierOutcome`."""
+    seen = rank_benchmark(archive, bench_queries(bench, archive), method=method, top_k=top_k, verifier=verifier)
+    unseen = rank_benchmark(archive, bench_queries(bench, archive, without_gold=True), method=method, top_k=top_k,
+                            verifier=verifier)
+    out = []
+    for query, cards, other in zip(bench.queries, seen, unseen):
+        gold = archive.gold(bench.qrels.get(query.id, ()))
+        gold_scores = [_decision(c) for c in cards if c.statement.id in gold]
+        out.append(TierOutcome(
+            query_id=query.id, top_is_gold=bool(cards) and cards[0].statement.id in gold,
+            top_score=_decision(cards[0]) if cards else None, gold_score=max(gold_scores) if gold_scores else None,
+            unseen_top_score=_decision(other[0]) if other else None,
+            top_reason=cards[0].reason if cards else "", unseen_reason=other[0].reason if other else ""))
+    return out
+
+
+def tier_table(outcomes: Sequence[TierOutcome], thresholds: Sequence[float] = THRESHOLDS) -> list[dict[str, Any]]:
+    """Per threshold: ``precision`` of "same claim" on top cards (both halves together; None with no
+    call), ``recall`` (queries with gold whose best gold card is called same claim),
+    ``false_same_rate`` (gold-left-out queries whose top card is called same claim), and counts."""
+    n = len(outcomes)
+    rows = []
+    for threshold in thresholds:
+        called = sum(1 for o in outcomes if o.top_score is not None and o.top_score >= threshold)
+        right = sum(1 for o in outcomes if o.top_is_gold and o.top_score is not None and o.top_score >= threshold)
+        false_same = sum(1 for o in outcomes if o.unseen_top_score is not None and o.unseen_top_score >= threshold)
+        found = sum(1 for o in outcomes if o.gold_score is not None and o.gold_score >= threshold)
+        calls = called + false_same
+        rows.append({"threshold": round(float(threshold), 4),
+                     "precision": round(right / calls, 4) if calls else None,
+                     "recall": round(found / n, 4) if n else 0.0,
+                     "false_same_rate": round(false_same / n, 4) if n else 0.0,
+                     "same_calls": calls, "right_calls": right})
+    return rows
+
+
+def choose_threshold(rows: Sequence[Mapping[str, Any]], *, min_precision: float = TARGET_PRECISION,
+                     max_false_same: float = TARGET_FALSE_SAME) -> dict[str, Any] | None:
+    """The row with the highest recall whose precision and false-same rate meet the targets (the
+    lowest such threshold on a tie); None when no threshold does."""
+    fit = [r for r in rows if r["precision"] is not None and r["precision"] >= min_precision
+           and r["false_same_rate"] <= max_false_same]
+    if not fit:
+        return None
+    return max(fit, key=lambda r: (r["recall"], -r["threshold"]))
+
+
+TIERS_JSON_KEYS = ("threshold", "precision", "recall", "false_same_rate", "by_threshold", "chosen_here",
+                   "n_queries", "method", "decided_on", "seconds")
+
+
+def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
+                        embedder: TextEmbedder, method: str = "product", top_k: int = 5,
+                        threshold: float | None = None, workspace: str | Path | None = None,
+                        verifier: str | Path | None = None, transcripts: str | Path | None = None,
+                        query_ids: Collection[str] | None = None, collection_sample: int | None = None,
+                        settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The open-world tier benchmark (see the module docstring).
+
+    The figures at ``threshold`` (default: the matcher's own: the verifier's, or the cosine rule
+    of the settings without one) come first; ``by_threshold`` holds the whole table;
+    ``chosen_here`` is the row :func:`choose_threshold` would pick on this split (None if none
+    meets the targets); ``outcomes`` lists each query's top cards.
+    """
+    started = time.perf_counter()
+    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
+    claims = bench.claims if collection_sample is None else sample_collection(bench.claims, bench.qrels,
+                                                                              collection_sample)
+    archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path),
+                           settings=settings)
+    try:
+        matcher = method_matcher(archive.workspace, method, verifier=verifier)
+        outcomes = tier_outcomes(bench, archive, method=method, top_k=top_k, verifier=verifier)
+    finally:
+        archive.workspace.close()
+    chosen = threshold if threshold is not None else matcher.same_claim_threshold
+    rows = tier_table(outcomes, sorted(set(THRESHOLDS) | {round(float(chosen), 4)}))
+    at = next(r for r in rows if r["threshold"] == round(float(chosen), 4))
+    return {
+        "threshold": at["threshold"], "precision": at["precision"], "recall": at["recall"],
+        "false_same_rate": at["false_same_rate"], "by_threshold": rows, "chosen_here": choose_threshold(rows),
+        "n_queries": len(outcomes), "method": method, "kind": bench.kind,
+        "decided_on": "probability" if matcher.verifier is not None else "cosine",
+        "seconds": round(time.perf_counter() - started, 2), "outcomes": [o.__dict__ for o in outcomes],
+    }
+
+
+def bench_tiers(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, method: str = "product",
+                threshold: float | None = None, verifier: str | Path | None = None,
+                dev_ids_from: str | Path | None = None, carve: str | None = None,
+                transcripts: str | Path | None = None, workspace: str | Path | None = None,
+                model_path: str | Path | None = None) -> dict[str, Any]:
+    """``claimdesk bench tiers``: :func:`run_tiers_benchmark` with the bundled model.
+
+    Returns the :data:`TIERS_JSON_KEYS`.
+    """
+    from index.embed import Embedder
+
+    if method == "rerank":
+        raise InvalidValueError("tiers are decided by the verifier or by the cosine: use --method product, "
+                                "hybrid or dense")
+    for path in (vclaims, queries, qrels):
+        _require_file(Path(path))  # before the model loads
+    result = run_tiers_benchmark(vclaims, queries, qrels, embedder=Embedder(model_path), method=method,
+                                 threshold=threshold, workspace=workspace, verifier=verifier,
+                                 transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve))
+    return {key: result[key] for key in TIERS_JSON_KEYS}
+
+
+# -- training data for the verifier and the re-ranker ----------------------------------------------
+
+
+def training_pairs(bench: Benchmark, archive: BenchArchive, *, pool: int = 20,
+                   open_world: bool = True) -> list[tuple[str, str, list[Mapping[str, float]], list[bool]]]:
+    """The matcher's candidates of each query with their features and whether each is a gold.
+
+    Each query gives one group ``(query id, "seen", rows, labels)`` with its gold in the archive,
+    and with ``open_world`` a second ``(query id, "unseen", rows, labels)`` with the gold left
+    out (every label False): the negatives a claim never checked before brings.
+    """
+    workspace = archive.workspace
+    matcher = workspace.matcher().replace(verifier=None)
     groups = []
-    for index, query in enumerate(bench.queries):
-        rows, features = candidate_features(collection, query, found.vectors[index], found.lexical_texts[index],
-                                            found.dense_lists[index], found.lexical_lists[index])
-        relevant = bench.qrels.get(query.id, frozenset())
-        groups.append((features, [collection.claims[row].id in relevant for row in rows]))
+    conditions = [("seen", False)] + ([("unseen", True)] if open_world else [])
+    for condition, without_gold in conditions:
+        queries = bench_queries(bench, archive, without_gold=without_gold)
+        found = matcher.candidates(queries, _embed_queries(workspace, queries), pool)
+        for query, candidates in zip(bench.queries, found):
+            gold = archive.gold(bench.qrels.get(query.id, ()))
+            groups.append((query.id, condition, [c.features for c in candidates],
+                           [c.statement.id in gold for c in candidates]))
     return groups
 
 
-def train_ranker(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
-                 embedder: TextEmbedder, cache: EmbeddingCache, name: str, exclude_ids: Collection[str] = (),
-                 transcripts: str | Path | None = None, depth: int = RERANK_DEPTH, c: float = 0.1) -> LinearRanker:
-    """``claimdesk train ranker``: fit the pairwise linear re-ranker on a train split.
+def ranker_training_groups(bench: Benchmark, archive: BenchArchive, *,
+                           pool: int = 20) -> list[tuple[list[Mapping[str, float]], list[bool]]]:
+    """For each query, its candidates' features and whether each is relevant (gold imported)."""
+    return [(rows, labels) for _, _, rows, labels in training_pairs(bench, archive, pool=pool, open_world=False)]
 
-    Candidates are the hybrid's (``depth`` from each retriever); queries in ``exclude_ids`` (a
-    carved dev split) are left out. The returned ranker's provenance names the files (with
-    sha256), the split and the settings, so the JSON says how to make it again.
+
+def _fingerprint(path: str | Path) -> dict[str, str]:
+    return {"file": Path(path).name, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
+
+
+def train_ranker(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
+                 embedder: TextEmbedder, name: str, exclude_ids: Collection[str] = (),
+                 transcripts: str | Path | None = None, workspace: str | Path | None = None,
+                 pool: int = 20, c: float = 0.1) -> LinearRanker:
+    """``claimdesk train ranker``: fit the pairwise linear re-ranker on the matcher's candidates.
+
+    The candidates are the first ``pool`` of the product's fused list; queries in
+    ``exclude_ids`` (a carved dev split) are left out. The ranker's provenance names the files
+    (with sha256), the split and the settings.
     """
-    import hashlib
+    from lab.rerank import train_linear_ranker
 
     bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts)
     excluded = set(exclude_ids)
     if excluded:
         bench.queries = [q for q in bench.queries if q.id not in excluded]
         bench.qrels = {q: d for q, d in bench.qrels.items() if q not in excluded}
-    # the candidates and query texts of the rerank recipe, without a ranker yet
-    config = RetrievalConfig(**{**recipe(bench.kind, "hybrid").__dict__, "depth": depth,
-                                "context": RERANK_CONTEXT[bench.kind]})
-    groups = ranker_training_groups(bench, embedder=embedder, cache=cache, config=config)
-
-    def fingerprint(path: str | Path) -> dict[str, str]:
-        return {"file": Path(path).name, "sha256": hashlib.sha256(Path(path).read_bytes()).hexdigest()}
-
+    archive = open_archive(bench.claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path))
+    try:
+        groups = ranker_training_groups(bench, archive, pool=pool)
+    finally:
+        archive.workspace.close()
     provenance = {
         "name": name,
-        "trained_on": [fingerprint(vclaims_path), fingerprint(queries_path), fingerprint(qrels_path)],
-        "kind": bench.kind,
-        "queries": len(bench.queries),
-        "excluded_queries": len(excluded),
-        "candidate_depth": depth,
-        "query_context": config.context,
+        "trained_on": [_fingerprint(vclaims_path), _fingerprint(queries_path), _fingerprint(qrels_path)],
+        "kind": bench.kind, "queries": len(bench.queries), "excluded_queries": len(excluded), "pool": pool,
         "embedder": getattr(embedder, "name", "?"),
-        "method": "pairwise logistic regression (scikit-learn, lbfgs, no intercept) on standardised features",
+        "method": "pairwise logistic regression (scikit-learn, lbfgs, no intercept) on standardised features "
+                  "of the product matcher's candidates",
     }
     return train_linear_ranker(groups, c=c, provenance=provenance)
 
 
 def train_ranker_file(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, out: str | Path, name: str,
                       dev_ids_from: str | Path | None = None, transcripts: str | Path | None = None,
-                      cache_path: str | Path = DEFAULT_CACHE, model_path: str | Path | None = None) -> LinearRanker:
+                      cache_path: str | Path | None = None, model_path: str | Path | None = None) -> LinearRanker:
     """``claimdesk train ranker``: fit the re-ranker on ``qrels`` less the dev carved by ``dev_ids_from``
-    and write it as JSON to ``out``; returns the ranker."""
-    from claims.store import Store
+    and write it as JSON to ``out``; returns the ranker.
+
+    ``cache_path`` (the command's ``--cache FILE``) names the bench workspace: the folder of that path
+    less its suffix (``cache.db`` → ``cache/``); default one per collection under :data:`DEFAULT_WORKSPACES`.
+    """
     from index.embed import Embedder
 
-    store = Store(f"sqlite:///{Path(cache_path)}")
-    try:
-        ranker = train_ranker(vclaims, queries, qrels, embedder=Embedder(model_path), cache=store, name=name,
-                              exclude_ids=_carved_ids(qrels, dev_ids_from) or (), transcripts=transcripts)
-    finally:
-        store.dispose()
+    exclude = _query_ids(qrels, dev_ids_from, None) or ()
+    workspace = Path(cache_path).with_suffix("") if cache_path is not None else None
+    ranker = train_ranker(vclaims, queries, qrels, embedder=Embedder(model_path), name=name, exclude_ids=exclude,
+                          transcripts=transcripts, workspace=workspace)
     info = dict(ranker.provenance)
     info["split"] = Path(qrels).name + (" less the dev carved by " + Path(dev_ids_from).name if dev_ids_from else "")
     ranker = replace(ranker, provenance=info)

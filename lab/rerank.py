@@ -1,36 +1,24 @@
-"""A small learned re-ranker for claim matching: features of a (claim, fact-check) pair, a linear model.
+"""Fitting the matcher's learned parts: the same-claim verifier, and a pairwise re-ranker to compare it with.
 
-Dense similarity and BM25 each miss things the other sees, and neither sees that a fact-check
-about "$4,300" or "Romney" is more likely the one when the claim says the same. The re-ranker
-scores each candidate of the fused list by a weighted sum of :data:`FEATURES` (standardised),
-learned pairwise (a relevant candidate must outscore an irrelevant one of the same query) with
-scikit-learn's logistic regression, then frozen as a few dozen numbers in JSON with their
-provenance. Scoring needs numpy only.
+Both read the features the product's matcher computes for each candidate
+(:data:`index.verify.FEATURES`, by :func:`index.verify.pair_features`), so what is fitted here is
+scored on exactly what a reviewer's matches carry.
 
-Features (all computed by :func:`pair_features` from texts and the two retrievers' outputs):
-
-``dense``             cosine similarity of the embeddings
-``dense_gap``         that similarity minus the best one for the query (0 for the top candidate)
-``dense_rrank``       1 / rank in the dense list (0 when outside it)
-``lexical``           BM25 score divided by the query's best BM25 score (0..1)
-``lexical_rrank``     1 / rank in the BM25 list (0 when outside it)
-``number_overlap``    share of the claim's numbers found in the fact-check (0 without numbers)
-``number_conflict``   1 when both carry numbers and share none
-``name_overlap``      share of the claim's capitalised words (names) found in the fact-check
-``word_overlap``      share of the fact-check's content words found in the claim
-``speaker_match``     1 when the claim's speaker's surname is the fact-check's speaker's
-``date_known``        1 when both dates are known
-``date_distance``     log(1 + days between the claim and the fact-checked statement) / 10
-``same_day``          1 when both were made within a day of each other
-``date_after``        1 when the fact-checked statement is dated after the claim
+- :func:`train_verifier`: a logistic regression P(gold | candidate) over standardised features,
+  fitted on the candidates of CLEF train queries: positives are the gold fact-checks, negatives
+  the other candidates, both with the gold imported and with it left out (a claim never checked
+  before). scikit-learn fits it; the product scores it with numpy (:class:`index.verify.Verifier`).
+  Its threshold is chosen afterwards on a dev split (:func:`lab.bench.choose_threshold`).
+- :func:`train_linear_ranker`: the same features scored by a linear function fitted pairwise (a
+  relevant candidate must outscore an irrelevant one of the same query). It only orders, gives
+  no probability, and stays in the lab: ``claimdesk bench retrieval --method rerank`` measures it
+  beside the verifier's order (docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
 import json
-import math
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,106 +26,27 @@ from typing import Any
 import numpy as np
 
 from claims.errors import InputError, InvalidValueError
-from lab import DATA_DIR
+from index.verify import FEATURES, Verifier
 
 __all__ = [
     "FEATURES",
     "LinearRanker",
-    "pair_features",
     "train_linear_ranker",
-    "numbers_in",
-    "names_in",
-    "RANKERS_FILE",
-    "read_shipped_rankers",
-    "SHIPPED_RANKERS",
-    "shipped_ranker",
+    "train_verifier",
+    "calibration_table",
 ]
 
-FEATURES: tuple[str, ...] = (
-    "dense",
-    "dense_gap",
-    "dense_rrank",
-    "lexical",
-    "lexical_rrank",
-    "number_overlap",
-    "number_conflict",
-    "name_overlap",
-    "word_overlap",
-    "speaker_match",
-    "date_known",
-    "date_distance",
-    "same_day",
-    "date_after",
-)
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’\-]+")
-_WORD = re.compile(r"(?u)\b\w\w+\b")
-_STOP = frozenset(
-    "the a an and or but of to in on at for with by from as is are was were be been being it its this that "
-    "these those he she they we you i his her their our your has have had do does did not no so than then "
-    "there here what which who whom whose when where why how all any some about into over after before "
-    "will would can could should may might must said says say".split())
-_SENTENCE_START = re.compile(r"(?:^|[.!?:]\s+|[\"“‘(]\s*)$")
+def _matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str]) -> np.ndarray:
+    return np.array([[row[name] for name in features] for row in rows], dtype=np.float64).reshape(
+        len(rows), len(features))
 
 
-def numbers_in(text: str) -> set[str]:
-    """The numbers of a text, separators dropped (``4,300`` → ``4300``)."""
-    return {m.group(0).replace(",", "") for m in _NUMBER.finditer(text)}
-
-
-def names_in(text: str) -> set[str]:
-    """Lower-cased capitalised words that do not start a sentence: mostly names and places."""
-    names = set()
-    for m in _NAME.finditer(text):
-        if _SENTENCE_START.search(text[:m.start()]):
-            continue
-        word = m.group(0).lower()
-        if word not in _STOP:
-            names.add(word)
-    return names
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
-
-
-def _surname(name: str) -> str:
-    words = re.findall(r"[A-Za-z'’\-]+", name)
-    return words[-1].lower() if words else ""
-
-
-def pair_features(claim: str, fact_check: str, *, dense: float, dense_best: float, dense_rank: int | None,
-                  lexical: float, lexical_best: float, lexical_rank: int | None,
-                  claim_speaker: str = "", fact_check_speaker: str = "",
-                  days_apart: float | None = None) -> dict[str, float]:
-    """The :data:`FEATURES` of one candidate fact-check for one claim.
-
-    Ranks start at 1; None means the candidate was not in that retriever's list. ``days_apart``
-    is the claim's date minus the fact-checked statement's date, in days (None when unknown).
-    """
-    claim_numbers, check_numbers = numbers_in(claim), numbers_in(fact_check)
-    claim_names = names_in(claim)
-    check_lower = fact_check.lower()
-    check_words = _content_words(fact_check)
-    claim_words = _content_words(claim)
-    speaker_a, speaker_b = _surname(claim_speaker), _surname(fact_check_speaker)
-    return {
-        "dense": float(dense),
-        "dense_gap": float(dense - dense_best),
-        "dense_rrank": 1.0 / dense_rank if dense_rank else 0.0,
-        "lexical": float(lexical / lexical_best) if lexical_best > 0 else 0.0,
-        "lexical_rrank": 1.0 / lexical_rank if lexical_rank else 0.0,
-        "number_overlap": len(claim_numbers & check_numbers) / len(claim_numbers) if claim_numbers else 0.0,
-        "number_conflict": 1.0 if claim_numbers and check_numbers and not claim_numbers & check_numbers else 0.0,
-        "name_overlap": (sum(1 for n in claim_names if n in check_lower) / len(claim_names)) if claim_names else 0.0,
-        "word_overlap": len(check_words & claim_words) / len(check_words) if check_words else 0.0,
-        "speaker_match": 1.0 if speaker_a and speaker_a == speaker_b else 0.0,
-        "date_known": 1.0 if days_apart is not None else 0.0,
-        "date_distance": math.log1p(abs(days_apart)) / 10.0 if days_apart is not None else 0.0,
-        "same_day": 1.0 if days_apart is not None and abs(days_apart) <= 1 else 0.0,
-        "date_after": 1.0 if days_apart is not None and days_apart < -1 else 0.0,
-    }
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    return mean, scale
 
 
 @dataclass(frozen=True)
@@ -158,12 +67,11 @@ class LinearRanker:
         if unknown:
             raise InvalidValueError(f"unknown ranker features: {', '.join(sorted(unknown))}")
 
-    def matrix(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
+    def matrix(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """The rows' features in this ranker's order, as a float64 matrix."""
-        return np.array([[row[name] for name in self.features] for row in rows], dtype=np.float64).reshape(
-            len(rows), len(self.features))
+        return _matrix(rows, self.features)
 
-    def score(self, rows: Sequence[dict[str, float]]) -> np.ndarray:
+    def score(self, rows: Sequence[Mapping[str, float]]) -> np.ndarray:
         """One score per row (higher ranks first); comparable within a query only."""
         x = (self.matrix(rows) - np.asarray(self.mean)) / np.asarray(self.scale)
         return x @ np.asarray(self.weights)
@@ -199,7 +107,7 @@ class LinearRanker:
         return cls.from_dict(data, source=str(path))
 
 
-def train_linear_ranker(groups: Sequence[tuple[Sequence[dict[str, float]], Sequence[bool]]], *,
+def train_linear_ranker(groups: Sequence[tuple[Sequence[Mapping[str, float]], Sequence[bool]]], *,
                         features: Sequence[str] = FEATURES, c: float = 1.0,
                         provenance: dict[str, Any] | None = None) -> LinearRanker:
     """Fit a pairwise logistic-regression ranker on candidate lists with relevance labels.
@@ -214,16 +122,12 @@ def train_linear_ranker(groups: Sequence[tuple[Sequence[dict[str, float]], Seque
     all_rows = [row for rows, _ in groups for row in rows]
     if not all_rows:
         raise InvalidValueError("no candidates to train a ranker on")
-    probe = LinearRanker(features, (0.0,) * len(features), (1.0,) * len(features), (0.0,) * len(features))
-    x_all = probe.matrix(all_rows)
-    mean = x_all.mean(axis=0)
-    scale = x_all.std(axis=0)
-    scale[scale == 0] = 1.0
+    mean, scale = _standardise(_matrix(all_rows, features))
     diffs = []
     for rows, labels in groups:
         if not rows:
             continue
-        x = (probe.matrix(rows) - mean) / scale
+        x = (_matrix(rows, features) - mean) / scale
         labels_array = np.asarray(labels, dtype=bool)
         pos, neg = x[labels_array], x[~labels_array]
         if len(pos) == 0 or len(neg) == 0:
@@ -242,34 +146,46 @@ def train_linear_ranker(groups: Sequence[tuple[Sequence[dict[str, float]], Seque
                         weights=tuple(round(float(w), 6) for w in model.coef_[0]), provenance=info)
 
 
-# Rankers fitted on the CLEF train splits (never on a dev split) by lab.bench.train_ranker, as
-# ``python benchmarks/bench_retrieval.py --train`` writes them to RANKERS_FILE; each carries its
-# provenance: the files with their sha256, the split, the candidate depth, the query context and
-# the settings. ``clef2020-tweets`` for tweets against undated fact-checks, ``clef2022-tweets``
-# for tweets against dated ones, ``clef2021-debates`` for transcript sentences with speakers and dates.
-RANKERS_FILE = DATA_DIR / "rankers.json"
+def train_verifier(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *,
+                   features: Sequence[str] = FEATURES, c: float = 1.0, threshold: float = 0.5,
+                   provenance: dict[str, Any] | None = None) -> Verifier:
+    """Fit the same-claim verifier: logistic regression on standardised features, with an intercept.
+
+    ``rows`` are candidate feature dicts, ``labels`` whether each is a gold fact-check of its
+    query. lbfgs, so the same data gives the same weights. ``threshold`` is stored as given; the
+    caller chooses it on a dev split.
+    """
+    from sklearn.linear_model import LogisticRegression
+
+    features = tuple(features)
+    if len(rows) != len(labels):
+        raise InvalidValueError(f"got {len(labels)} labels for {len(rows)} rows")
+    y = np.asarray(labels, dtype=bool)
+    if y.all() or not y.any():
+        raise InvalidValueError("the verifier needs both gold and other candidates to learn from")
+    x = _matrix(rows, features)
+    mean, scale = _standardise(x)
+    model = LogisticRegression(C=c, max_iter=5000)
+    model.fit((x - mean) / scale, y)
+    info = dict(provenance or {})
+    info.update({"rows": int(len(y)), "positives": int(y.sum()), "c": c})
+    return Verifier(features=features, mean=tuple(float(v) for v in mean), scale=tuple(float(v) for v in scale),
+                    weights=tuple(round(float(w), 6) for w in model.coef_[0]),
+                    intercept=round(float(model.intercept_[0]), 6), threshold=threshold, provenance=info)
 
 
-def read_shipped_rankers(path: str | Path = RANKERS_FILE) -> dict[str, dict[str, Any]]:
-    """The rankers in ``path`` (default: the shipped ones) by name, each as :meth:`LinearRanker.to_dict` gives it."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the rankers: {exc}", source=str(path)) from None
-    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
-        raise InputError("not a JSON object of rankers by name", source=str(path))
-    return data
-
-
-SHIPPED_RANKERS: dict[str, dict[str, Any]] = read_shipped_rankers()
-
-
-def shipped_ranker(name: str) -> LinearRanker:
-    """The shipped ranker called ``name`` (one of :data:`SHIPPED_RANKERS`)."""
-    if name not in SHIPPED_RANKERS:
-        known = ", ".join(sorted(SHIPPED_RANKERS)) or "none"
-        raise InvalidValueError(f"no shipped ranker {name!r}: shipped are {known}")
-    return LinearRanker.from_dict(SHIPPED_RANKERS[name], source=f"shipped ranker {name}")
+def calibration_table(probabilities: Sequence[float], labels: Sequence[bool],
+                      edges: Sequence[float] = (0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001),
+                      ) -> list[dict[str, Any]]:
+    """Reliability by bin: how many fell in each probability bin, their mean probability, and how
+    many of them were right (a calibrated model's two columns agree)."""
+    p = np.asarray(probabilities, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    out = []
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = (p >= low) & (p < high)
+        n = int(inside.sum())
+        out.append({"bin": f"{low:.2f}-{min(high, 1.0):.2f}", "n": n,
+                    "mean_probability": round(float(p[inside].mean()), 4) if n else None,
+                    "observed": round(float(y[inside].mean()), 4) if n else None})
+    return out

@@ -1,43 +1,47 @@
-"""The retrieval benchmark: the official-semantics scorer, the CLEF readers, text preparation,
-the runner on tiny inline data, and (marked ``bench``) small runs on ../shared/bench."""
+"""The matching benchmarks: the official-semantics scorer, the CLEF readers, the collection imported
+through the product, the retrieval and tier runners on tiny inline data (hash embedder, real FAISS and
+BM25), and (marked ``bench``) small runs on ../shared/bench with the real model."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from pathlib import Path
 
 import pytest
 
+from claims.errors import BadRecordError, EmptyInputError, InputError, InvalidValueError, MissingColumnError
+from claims.readers import parse_loose_date
 from lab.bench import (
     JSON_KEYS,
+    TIERS_JSON_KEYS,
     BenchQuery,
-    RetrievalConfig,
+    TierOutcome,
     VerifiedClaim,
+    archive_file,
     attach_debate_context,
+    bench_queries,
     bench_retrieval,
+    bench_tiers,
     carve_dev_ids,
-    clean_tweet,
+    carve_split,
+    choose_threshold,
+    collection_name,
     deduplicate_claims,
-    document_text,
     load_benchmark,
-    parse_loose_date,
-    query_date,
-    query_text,
+    open_archive,
     read_qrels,
     read_queries,
     read_transcripts,
     read_vclaims,
-    recipe,
     run_retrieval_benchmark,
+    run_tiers_benchmark,
     score_run,
-    speaker_name,
-    split_camel_case,
-    split_tweet_signature,
+    tier_table,
     train_ranker_file,
+    training_pairs,
 )
-from claims.errors import BadRecordError, EmptyInputError, InputError, InvalidValueError, MissingColumnError
-from claims.store import Store
 
 BENCH = Path(__file__).resolve().parents[1].parent / "shared" / "bench"
 
@@ -261,14 +265,12 @@ def make_debate(tmp_path: Path) -> Path:
     return folder
 
 
-def test_transcripts_give_speaker_and_context(tmp_path: Path) -> None:
+def test_transcripts_give_the_speaker(tmp_path: Path) -> None:
     transcripts = read_transcripts(make_debate(tmp_path))
     (query,) = attach_debate_context([BenchQuery("20160926_debate_0003", "Our jobs are fleeing the country.")],
                                      transcripts, previous=2)
     assert query.speaker == "TRUMP"
     assert query.context == ("Good evening.",)  # the SYSTEM line is no context
-    assert query_text(query, context=1) == "Trump: Good evening. Our jobs are fleeing the country."
-    assert query_date(query) == dt.date(2016, 9, 26)
     unknown = BenchQuery("other_0001", "x")
     assert attach_debate_context([unknown], transcripts) == [unknown]
 
@@ -278,49 +280,6 @@ def test_transcript_with_a_bad_line(tmp_path: Path) -> None:
     (folder / "20160926_Debate.tsv").write_text("1\tHOLT\tfine\nnot a line\n", encoding="utf-8")
     with pytest.raises(BadRecordError, match="20160926_Debate.tsv, line 2"):
         read_transcripts(folder)
-
-
-# -- preparing texts -------------------------------------------------------------------------
-
-TWEET = ("#TraitorTommy @TomCottonAR is sending cease and desist letters https://t.co/x1 "
-         "#arpxpic.twitter.com/N1HAG — Ozark Indivisible (@OZRKIndivisible) January 18, 2018")
-
-
-def test_split_tweet_signature() -> None:
-    body, name, handle, when = split_tweet_signature(TWEET)
-    assert name == "Ozark Indivisible" and handle == "OZRKIndivisible" and when == "January 18, 2018"
-    assert body.endswith("#arpxpic.twitter.com/N1HAG")
-    assert split_tweet_signature("no signature") == ("no signature", "", "", "")
-
-
-@pytest.mark.parametrize(("options", "expected"), [
-    ({}, "Traitor Tommy Tom Cotton AR is sending cease and desist letters arpx Ozark Indivisible"),
-    ({"author": False}, "Traitor Tommy Tom Cotton AR is sending cease and desist letters arpx"),
-    ({"date": True}, "Traitor Tommy Tom Cotton AR is sending cease and desist letters arpx Ozark Indivisible "
-                     "January 18, 2018"),
-])
-def test_clean_tweet(options: dict, expected: str) -> None:
-    assert clean_tweet(TWEET, **options) == expected
-
-
-@pytest.mark.parametrize(("word", "split"), [
-    ("realDonaldTrump", "real Donald Trump"), ("COVID19", "COVID 19"), ("plain", "plain"), ("a_b", "a b")])
-def test_split_camel_case(word: str, split: str) -> None:
-    assert split_camel_case(word) == split
-
-
-@pytest.mark.parametrize(("raw", "name"), [
-    ("MR. ROMNEY", "Romney"), ("PRESIDENT OBAMA", "Obama"), ("Donald Trump", "Donald Trump"), ("SYSTEM", "")])
-def test_speaker_name(raw: str, name: str) -> None:
-    assert speaker_name(raw) == name
-
-
-def test_document_text_and_copies() -> None:
-    a = VerifiedClaim("1", 'He said "no".', "Did he say no?", speaker="Jo Doe")
-    b = VerifiedClaim("2", "He said 'no'.", "Did he say no?")
-    assert document_text(a) == 'He said "no". Did he say no?'
-    assert document_text(a, title=False, speaker=True) == 'He said "no". Jo Doe'
-    assert [c.id for c in deduplicate_claims([a, b])] == ["1"]
 
 
 @pytest.mark.parametrize(("text", "date"), [
@@ -335,24 +294,58 @@ def test_parse_loose_date(text: str, date: dt.date | None) -> None:
     assert parse_loose_date(text) == date
 
 
+def test_copies_of_a_fact_check() -> None:
+    a = VerifiedClaim("1", 'He said "no".', "Did he say no?", speaker="Jo Doe")
+    b = VerifiedClaim("2", "He said 'no'.", "Did he say no?")
+    assert [c.id for c in deduplicate_claims([a, b])] == ["1"]
+
+
 def test_carve_dev_ids_matches_trailing_numbers() -> None:
     assert carve_dev_ids(["tweet-sno-1", "tweet-sno-11", "tweet-sno-2"], ["11", "2", "999"]) == {
         "tweet-sno-11", "tweet-sno-2"}
 
 
-def test_config_validation() -> None:
-    with pytest.raises(InvalidValueError):
-        RetrievalConfig(method="magic")
-    with pytest.raises(InvalidValueError):
-        RetrievalConfig(method="rerank")
-    with pytest.raises(InvalidValueError):
-        RetrievalConfig(depth=0)
-    with pytest.raises(InvalidValueError):
-        recipe("podcasts")
-    assert recipe("debates", "dense", depth=7).depth == 7
+def test_carve_split_keeps_a_debate_on_one_side() -> None:
+    ids = [f"20160926_debate_{i:04d}" for i in range(20)] + [f"2017_other_{i:04d}" for i in range(5)] + [
+        str(i) for i in range(400)]
+    dev, train = carve_split(ids, "dev"), carve_split(ids, "train")
+    assert dev | train == set(ids) and not dev & train
+    for debate in ("20160926_debate", "2017_other"):
+        sides = {q in dev for q in ids if q.startswith(debate)}
+        assert len(sides) == 1
+    assert 60 < len([q for q in dev if q.isdigit()]) < 140  # about one tweet in four
+    assert carve_split(ids, "dev") == dev  # no randomness
+    with pytest.raises(InvalidValueError, match="unknown part 'test'"):
+        carve_split(ids, "test")
 
 
-# -- the runner on tiny data -----------------------------------------------------------------
+# -- the collection as an archive ------------------------------------------------------------------
+
+
+def test_the_collection_becomes_an_archive_file() -> None:
+    claims = [
+        VerifiedClaim("a", "Taxes rose.", "Did taxes rise?", speaker="Jo Doe", date="stated on October 22, 2019 in",
+                      extra={"truth_label": "pants-fire"}),
+        VerifiedClaim("b", "Taxes 'rose'.", "Did taxes rise?"),  # a copy of a: same words
+        VerifiedClaim("c", "Taxes rose.", "Another title", speaker="Jo Doe", date="2019-10-22"),  # one statement with a
+        VerifiedClaim("d", "Wombats herd animals.", date="no date at all"),
+    ]
+    data, aliases = archive_file(claims)
+    rows = [json.loads(line) for line in data.decode("utf-8").splitlines()]
+    assert rows == [
+        {"text": "Taxes rose.", "vclaim_id": "a", "title": "Did taxes rise?", "speaker": "Jo Doe",
+         "date": "2019-10-22", "rating": "pants-fire"},
+        {"text": "Wombats herd animals.", "vclaim_id": "d"},
+    ]
+    assert aliases == {"b": "a", "c": "a"}
+
+
+def test_collection_names() -> None:
+    assert collection_name("../shared/bench/clef2020-t2-en-tweets/vclaims.tsv") == "clef2020-t2-en-tweets-vclaims"
+    assert collection_name("vclaims.tsv") == "vclaims"
+
+
+# -- the runners on tiny data, through a real workspace ------------------------------------------------
 
 
 @pytest.fixture
@@ -370,72 +363,158 @@ def tiny(tmp_path: Path) -> tuple[Path, Path, Path]:
                     "September 10, 2019\n"
                     "11\tThe crowd booed Trump at the World Series https://t.co/y — A B (@ab) October 28, 2019\n"
                     "12\tWombats herding animals into their burrows — C (@c) January 14, 2020\n")
-    qrels = write(tmp_path, "qrels.tsv", "10 0 0 1\n11 0 2 1\n12 0 1 1\n")
+    qrels = write(tmp_path, "qrels.tsv", "10 0 0 1\n11 0 4 1\n12 0 1 1\n")  # 4 is the copy of 2
     return vclaims, queries, qrels
 
 
-@pytest.mark.parametrize("method", ["bm25", "dense", "hybrid"])
-def test_runner_end_to_end_with_a_cache(tiny, tmp_path: Path, fake_embedder, method: str) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
-    first = run_retrieval_benchmark(*tiny, method=method, embedder=fake_embedder, cache=store)
-    assert set(JSON_KEYS) <= set(first)
-    assert first["method"] == method and first["kind"] == "tweets"
-    assert first["n_queries"] == 3
-    assert first["collection"] == 4  # the copy of claim 2 is left out
-    assert first["map@5"] == pytest.approx(1.0) if method != "dense" else first["map@5"] > 0.5
+def test_the_archive_is_imported_once_and_mapped(tiny, tmp_path: Path, fake_embedder) -> None:
+    claims = read_vclaims(tiny[0])
+    archive = open_archive(claims, embedder=fake_embedder, folder=tmp_path / "ws")
+    try:
+        assert sorted(archive.vclaim_of.values()) == ["0", "1", "2", "3"]
+        assert archive.statement_of["4"] == archive.statement_of["2"]  # the copy points to the kept one
+        statements = archive.workspace.search_archive(limit=10)[0]
+        assert {s.metadata.get("title") for s in statements} >= {"Trump booed?", "Wombat heroes?"}
+    finally:
+        archive.workspace.close()
     encoded = fake_embedder.texts_encoded
-    again = run_retrieval_benchmark(*tiny, method=method, embedder=fake_embedder, cache=store)
-    assert fake_embedder.texts_encoded == encoded  # everything came from the cache
-    assert again["map@5"] == first["map@5"]
-    store.dispose()
+    again = open_archive(claims, embedder=fake_embedder, folder=tmp_path / "ws")
+    again.workspace.close()
+    assert fake_embedder.texts_encoded == encoded  # nothing imported or embedded twice
 
 
-def test_runner_with_a_ranker_and_query_ids(tiny, tmp_path: Path, fake_embedder) -> None:
+@pytest.mark.parametrize("method", ["product", "hybrid", "dense"])
+def test_retrieval_runner_end_to_end(tiny, tmp_path: Path, fake_embedder, method: str) -> None:
+    result = run_retrieval_benchmark(*tiny, embedder=fake_embedder, method=method, workspace=tmp_path / "ws")
+    assert set(JSON_KEYS) <= set(result)
+    assert result["method"] == method and result["kind"] == "tweets" and result["top_k"] == 5
+    assert result["n_queries"] == 3 and result["collection"] == 4
+    assert result["map@5"] > 0.5
+    assert result["matcher"]["lexical_weight"] == (0.0 if method == "dense" else 0.7)
+
+
+def test_retrieval_runner_with_a_ranker_and_query_ids(tiny, tmp_path: Path, fake_embedder) -> None:
     from lab.rerank import FEATURES, LinearRanker
 
-    store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
-    weights = tuple(1.0 if name == "lexical" else 0.0 for name in FEATURES)
-    ranker = LinearRanker(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), weights, {"name": "lexical-only"})
-    result = run_retrieval_benchmark(*tiny, method="rerank", embedder=fake_embedder, cache=store, ranker=ranker,
-                                     query_ids={"10", "11"})
-    assert result["n_queries"] == 2
-    assert result["map@1"] == 1.0
-    assert result["config"]["ranker"] == "lexical-only"
-    store.dispose()
+    weights = tuple(1.0 if name == "bm25" else 0.0 for name in FEATURES)
+    ranker = LinearRanker(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), weights, {"name": "bm25-only"})
+    result = run_retrieval_benchmark(*tiny, embedder=fake_embedder, method="rerank", ranker=ranker,
+                                     query_ids={"10", "11"}, workspace=tmp_path / "ws")
+    assert result["n_queries"] == 2 and result["map@1"] == 1.0
 
 
-def test_runner_rejects_qrels_for_unknown_queries(tiny, tmp_path: Path) -> None:
+def test_retrieval_runner_refuses_rerank_without_a_ranker(tiny, tmp_path: Path, fake_embedder) -> None:
+    with pytest.raises(InvalidValueError, match="needs a trained ranker"):
+        run_retrieval_benchmark(*tiny, embedder=fake_embedder, method="rerank", workspace=tmp_path / "ws")
+
+
+def test_the_runner_rejects_qrels_for_unknown_queries(tiny, tmp_path: Path) -> None:
     vclaims, queries, _ = tiny
     qrels = write(tmp_path, "bad_qrels.tsv", "10 0 0 1\n99 0 1 1\n")
     with pytest.raises(InputError, match="1 queries of the qrels are not in the queries file, e.g. '99'"):
         load_benchmark(vclaims, queries, qrels)
 
 
-@pytest.mark.slow
-def test_runner_with_the_real_model(tiny, tmp_path: Path, embedder) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'cache.db'}")
-    result = run_retrieval_benchmark(*tiny, method="hybrid", embedder=embedder, cache=store)
-    assert result["map@1"] == 1.0
-    store.dispose()
+def test_unseen_queries_never_see_their_gold(tiny, tmp_path: Path, fake_embedder) -> None:
+    bench = load_benchmark(*tiny)
+    archive = open_archive(bench.claims, embedder=fake_embedder, folder=tmp_path / "ws")
+    try:
+        for query, cards in zip(bench.queries, archive.workspace.rank(
+                bench_queries(bench, archive, without_gold=True), 5)):
+            assert not {c.statement.id for c in cards} & archive.gold(bench.qrels[query.id])
+        groups = training_pairs(bench, archive, pool=3)
+    finally:
+        archive.workspace.close()
+    seen = [g for g in groups if g[1] == "seen"]
+    unseen = [g for g in groups if g[1] == "unseen"]
+    assert len(seen) == len(unseen) == 3
+    assert all(any(labels) for _, _, _, labels in seen)  # the tiny set's gold is always among 3
+    assert not any(any(labels) for _, _, _, labels in unseen)
+
+
+# -- the tier table ---------------------------------------------------------------------------------
+
+
+def outcome(qid, top_is_gold, top, gold, unseen) -> TierOutcome:
+    return TierOutcome(qid, top_is_gold, top, gold, unseen)
+
+
+def test_tier_table_counts_both_halves() -> None:
+    outcomes = [
+        outcome("a", True, 0.95, 0.95, 0.20),  # found, and its unseen twin stays new
+        outcome("b", True, 0.70, 0.70, 0.10),  # found, below 0.8
+        outcome("c", False, 0.90, 0.60, 0.85),  # a wrong top card, and a new claim called same from 0.85 down
+        outcome("d", False, 0.40, None, None),  # no gold shown, nothing at all without it
+    ]
+    rows = {r["threshold"]: r for r in tier_table(outcomes, [0.5, 0.8, 0.9, 0.99])}
+    assert rows[0.8] == {"threshold": 0.8, "precision": round(1 / 3, 4), "recall": 0.25, "false_same_rate": 0.25,
+                         "same_calls": 3, "right_calls": 1}
+    assert rows[0.5]["precision"] == 0.5 and rows[0.5]["recall"] == 0.75
+    assert rows[0.9] == {"threshold": 0.9, "precision": 0.5, "recall": 0.25, "false_same_rate": 0.0,
+                         "same_calls": 2, "right_calls": 1}
+    assert rows[0.99]["precision"] is None and rows[0.99]["recall"] == 0.0
+
+
+def test_choose_threshold_takes_the_highest_recall_that_meets_the_targets() -> None:
+    rows = [
+        {"threshold": 0.5, "precision": 0.90, "recall": 0.8, "false_same_rate": 0.05},
+        {"threshold": 0.6, "precision": 0.96, "recall": 0.6, "false_same_rate": 0.02},
+        {"threshold": 0.7, "precision": 0.97, "recall": 0.5, "false_same_rate": 0.01},
+        {"threshold": 0.8, "precision": 1.00, "recall": 0.5, "false_same_rate": 0.0},
+        {"threshold": 0.9, "precision": None, "recall": 0.0, "false_same_rate": 0.0},
+    ]
+    assert choose_threshold(rows)["threshold"] == 0.7
+    assert choose_threshold(rows, max_false_same=0.0)["threshold"] == 0.8
+    assert choose_threshold(rows[:2]) is None
+
+
+def test_tiers_runner_on_tiny_data(tiny, tmp_path: Path, fake_embedder) -> None:
+    result = run_tiers_benchmark(*tiny, embedder=fake_embedder, method="hybrid", threshold=0.6,
+                                 workspace=tmp_path / "ws")
+    assert set(TIERS_JSON_KEYS) <= set(result)
+    assert result["decided_on"] == "cosine" and result["threshold"] == 0.6 and result["n_queries"] == 3
+    at = next(r for r in result["by_threshold"] if r["threshold"] == 0.6)
+    assert (result["precision"], result["recall"], result["false_same_rate"]) == (
+        at["precision"], at["recall"], at["false_same_rate"])
+    assert [o["query_id"] for o in result["outcomes"]] == ["10", "11", "12"]
+    assert all(o["top_is_gold"] for o in result["outcomes"])
+
+
+def test_tiers_runner_with_a_verifier_file(tiny, tmp_path: Path, fake_embedder) -> None:
+    from index.verify import FEATURES, Verifier
+
+    weights = tuple(8.0 if name == "cosine" else 0.0 for name in FEATURES)
+    path = tmp_path / "verifier.json"
+    Verifier(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), weights, -4.0, 0.7).save(path)
+    result = run_tiers_benchmark(*tiny, embedder=fake_embedder, verifier=path, workspace=tmp_path / "ws")
+    assert result["decided_on"] == "probability" and result["threshold"] == 0.7
+    assert all(0.0 <= o["top_score"] <= 1.0 for o in result["outcomes"])
+
+
+# -- the commands' functions, with the real model ----------------------------------------------------
 
 
 @pytest.mark.slow
-def test_cli_entry_points(tiny, tmp_path: Path) -> None:
-    """What ``claimdesk bench retrieval --json`` prints and ``claimdesk train ranker`` writes."""
+def test_the_commands_functions(tiny, tmp_path: Path) -> None:
+    """What ``claimdesk bench retrieval --json`` / ``bench tiers --json`` print and ``train ranker`` writes."""
     from lab.rerank import LinearRanker
 
-    cache = tmp_path / "cache" / "embeddings.db"
-    result = bench_retrieval(*tiny, method="dense", cache_path=cache)
+    workspace = tmp_path / "ws"
+    result = bench_retrieval(*tiny, workspace=workspace)
     assert list(result) == list(JSON_KEYS)
-    assert result["method"] == "dense" and result["n_queries"] == 3
-    assert cache.exists()
+    assert result["method"] == "product" and result["n_queries"] == 3 and result["map@1"] == 1.0
+    tiers = bench_tiers(*tiny, workspace=workspace)
+    assert list(tiers) == list(TIERS_JSON_KEYS)
+    assert tiers["decided_on"] == "probability" and 0.0 < tiers["threshold"] < 1.0
     out = tmp_path / "ranker.json"
-    ranker = train_ranker_file(*tiny, out=out, name="tiny", cache_path=cache)
+    ranker = train_ranker_file(*tiny, out=out, name="tiny", cache_path=tmp_path / "ws.db")
     assert LinearRanker.load(out) == ranker
     assert ranker.provenance["name"] == "tiny" and ranker.provenance["split"] == "qrels.tsv"
     assert [f["file"] for f in ranker.provenance["trained_on"]] == ["vclaims.tsv", "queries.tsv", "qrels.tsv"]
-    again = bench_retrieval(*tiny, method="rerank", ranker=out, cache_path=cache)
+    again = bench_retrieval(*tiny, method="rerank", ranker=out, workspace=workspace)
     assert again["method"] == "rerank"
+    with pytest.raises(InvalidValueError, match="tiers are decided by the verifier or by the cosine"):
+        bench_tiers(*tiny, method="rerank", workspace=workspace)
 
 
 # -- the real benchmarks (small subsets; skipped without ../shared/bench) --------------------
@@ -452,56 +531,32 @@ def first_query_ids(qrels_path: Path, n: int) -> list[str]:
     return list(read_qrels(qrels_path))[:n]
 
 
-@pytest.fixture(scope="module")
-def bench_cache(tmp_path_factory):
-    """One embedding cache for the benchmark tests: each text is embedded once per run."""
-    store = Store(f"sqlite:///{tmp_path_factory.mktemp('bench') / 'cache.db'}")
-    yield store
-    store.dispose()
-
-
 @pytest.mark.bench
 @pytest.mark.slow
-def test_bench_clef2020_tweets_subset(embedder, bench_cache) -> None:
+def test_bench_clef2020_tweets_subset(embedder, tmp_path: Path) -> None:
     vclaims, queries, qrels = bench_paths("clef2020-t2-en-tweets", "vclaims.tsv", "dev_queries.tsv", "dev_qrels.tsv")
     ids = first_query_ids(qrels, 40)
     scores = {method: run_retrieval_benchmark(vclaims, queries, qrels, method=method, embedder=embedder,
-                                              cache=bench_cache, query_ids=ids, collection_sample=800)
-              for method in ("bm25", "dense", "hybrid", "rerank")}
+                                              workspace=tmp_path / "ws", query_ids=ids, collection_sample=800)
+              for method in ("dense", "hybrid", "product")}
     print({m: round(s["map@5"], 3) for m, s in scores.items()})
-    assert scores["hybrid"]["n_queries"] == 40
-    assert scores["hybrid"]["map@5"] >= max(scores["bm25"]["map@5"], scores["dense"]["map@5"]) - 0.02
-    assert scores["hybrid"]["map@5"] >= 0.85
-    assert scores["rerank"]["map@5"] >= 0.85
+    assert scores["product"]["n_queries"] == 40
+    assert scores["product"]["map@5"] >= scores["hybrid"]["map@5"] - 0.02
+    assert scores["product"]["map@5"] >= 0.85
+    tiers = run_tiers_benchmark(vclaims, queries, qrels, embedder=embedder, workspace=tmp_path / "ws",
+                                query_ids=ids, collection_sample=800)
+    assert tiers["precision"] >= 0.9 and tiers["false_same_rate"] <= 0.05
 
 
 @pytest.mark.bench
 @pytest.mark.slow
-def test_bench_clef2022_tweets_carved_dev_subset(embedder, bench_cache) -> None:
-    vclaims, queries, qrels, ref = bench_paths(
-        "clef2021-2022-t2a-en-tweets", "vclaims_2022.tsv", "train_queries.tsv", "train_qrels.tsv",
-        "../clef2020-t2-en-tweets/dev_queries.tsv")
-    dev = carve_dev_ids(list(read_qrels(qrels)), [q.id for q in read_queries(ref)])
-    assert len(dev) == 197
-    ids = sorted(dev)[:30]
-    scores = {method: run_retrieval_benchmark(vclaims, queries, qrels, method=method, embedder=embedder,
-                                              cache=bench_cache, query_ids=ids, collection_sample=600)
-              for method in ("dense", "rerank")}
-    print({m: round(s["map@5"], 3) for m, s in scores.items()})
-    assert scores["rerank"]["map@5"] >= scores["dense"]["map@5"]
-    assert scores["rerank"]["map@5"] >= 0.85
-
-
-@pytest.mark.bench
-@pytest.mark.slow
-def test_bench_clef2021_debates_subset(embedder, bench_cache) -> None:
+def test_bench_clef2021_debates_subset(embedder, tmp_path: Path) -> None:
     vclaims, queries, qrels = bench_paths("clef2021-t2b-en-debates", "vclaims.tsv", "train_dev_queries.tsv",
                                           "dev_qrels.tsv")
     ids = first_query_ids(qrels, 30)
     scores = {method: run_retrieval_benchmark(vclaims, queries, qrels, method=method, embedder=embedder,
-                                              cache=bench_cache, query_ids=ids, collection_sample=500)
-              for method in ("bm25", "dense", "hybrid", "rerank")}
+                                              workspace=tmp_path / "ws", query_ids=ids, collection_sample=500)
+              for method in ("hybrid", "product")}
     print({m: round(s["map@5"], 3) for m, s in scores.items()})
     assert all(s["kind"] == "debates" for s in scores.values())
-    assert scores["rerank"]["map@5"] >= scores["hybrid"]["map@5"] - 0.02
-    assert scores["rerank"]["map@5"] >= 0.5
+    assert scores["product"]["map@5"] >= scores["hybrid"]["map@5"] - 0.02

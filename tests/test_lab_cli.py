@@ -38,28 +38,52 @@ def test_the_product_does_not_import_the_lab():
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("group", [["bench", "retrieval"], ["train", "ranker"]])
+@pytest.mark.parametrize("group", [["bench", "retrieval"], ["bench", "tiers"], ["train", "ranker"]])
 def test_subcommands_have_help(cli, group):
     result = cli(*group, "--help")
     assert f"{group[0]} {group[1]} [OPTIONS]" in result.output
 
 
+@pytest.mark.parametrize("command", ["retrieval", "tiers"])
+def test_bench_commands_name_a_missing_file_before_loading_the_model(cli, tmp_path, command):
+    (tmp_path / "q.tsv").write_text("\ttweet_content\n10\tcocaine\n")
+    (tmp_path / "r.tsv").write_text("10 0 0 1\n")
+    bad = cli("bench", command, "--vclaims", "nope.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", ok=False)
+    assert bad.exit_code == 1 and bad.output == "Error: nope.tsv: no such file\n"
+
+
+def test_bench_tiers_has_no_rerank(cli, tmp_path):
+    for name in ("v.tsv", "q.tsv", "r.tsv"):
+        (tmp_path / name).write_text("x\n")
+    bad = cli("bench", "tiers", "--vclaims", "v.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", "--method", "rerank",
+              ok=False)
+    assert bad.exit_code == 1
+    assert bad.output == ("Error: tiers are decided by the verifier or by the cosine: use --method product, "
+                          "hybrid or dense\n")
+
+
 @pytest.mark.slow
-def test_bench_retrieval_and_train_ranker_commands(cli, tmp_path):
+def test_bench_retrieval_tiers_and_train_ranker_commands(cli, tmp_path):
     (tmp_path / "v.tsv").write_text("\tvclaim\ttitle\n0\tBricks of cocaine washed ashore in Florida.\tCocaine?\n"
                                     "1\tWombats herd animals into burrows during fires.\tWombats?\n"
                                     "2\tA dragon flew over a stadium.\tDragon?\n")
     (tmp_path / "q.tsv").write_text("\ttweet_content\n10\tcocaine bricks on Florida beaches — A (@a) May 1, 2020\n"
                                     "11\twombats saving animals from fires — B (@b) May 2, 2020\n")
     (tmp_path / "r.tsv").write_text("10 0 0 1\n11 0 1 1\n")
-    files = ["--vclaims", "v.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", "--cache", "c.db"]
+    files = ["--vclaims", "v.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", "--workspace", "ws"]
     result = json.loads(cli("bench", "retrieval", *files, "--method", "hybrid", "--json").output)
-    assert list(result) == ["map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5", "n_queries", "method",
-                            "seconds"]
+    assert list(result) == ["map@1", "map@3", "map@5", "mrr", "p@1", "n_queries", "method", "top_k", "seconds"]
     assert (result["map@1"], result["n_queries"], result["method"]) == (1.0, 2, "hybrid")
-    out = cli("train", "ranker", *files, "--out", "r.json", "--name", "tiny").output
+    tiers = json.loads(cli("bench", "tiers", *files, "--json").output)
+    assert {"threshold", "precision", "recall", "false_same_rate", "by_threshold"} <= set(tiers)
+    assert all(set(row) >= {"threshold", "precision", "recall", "false_same_rate"} for row in tiers["by_threshold"])
+    text = cli("bench", "tiers", *files, "--method", "hybrid", "--threshold", "0.5").output
+    assert text.startswith("hybrid on 2 queries, each with and without its gold; same claim decided on the cosine\n")
+    assert "  at 0.50: precision" in text
+    out = cli("train", "ranker", *files[:6], "--cache", "ws.db", "--out", "r.json", "--name", "tiny").output
     assert out == "r.json: ranker 'tiny' trained on 2 queries\n"
     assert json.loads((tmp_path / "r.json").read_text())["provenance"]["name"] == "tiny"
+    assert (tmp_path / "ws" / "bench.db").exists()  # --cache ws.db is the workspace of the bench commands
     bad = cli("bench", "retrieval", "--vclaims", "nope.tsv", "--queries", "q.tsv", "--qrels", "r.tsv", ok=False)
     assert bad.exit_code == 1 and bad.output.startswith("Error: ") and "nope.tsv" in bad.output
 

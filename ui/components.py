@@ -7,6 +7,7 @@ import streamlit as st
 from claims.models import Match, Statement, Tier
 from ui.formatting import (
     badge,
+    md_plain,
     differences,
     percent,
     statement_html,
@@ -23,11 +24,16 @@ def match_card(match: Match, compared_with: str) -> None:
     with the numbers and negations that differ marked, then speaker, date, source and link."""
     s = match.statement
     with st.container(border=True):
-        st.markdown("  ".join([verdict_badge(s.verdict, s.rating), tier_badge(match.tier),
-                               badge(f"{percent(match.similarity)} similar", "gray")]))
+        chips = [verdict_badge(s.verdict, s.rating), tier_badge(match.tier),
+                 badge(f"{percent(match.similarity)} similar", "gray")]
+        if match.probability is not None:
+            chips.append(badge(f"same claim: {percent(match.probability)} likely", "gray"))
+        st.markdown("  ".join(chips))
         # Distant statements differ in everything; marking their numbers would be noise.
         diff = differences(compared_with, s.text) if match.tier is not Tier.DISTANT else None
         st.html(statement_html(s.text, diff.only_in_statement if diff else ()))
+        if match.reason:
+            st.caption(f":material/rule: {md_plain(match.reason)}")
         if diff:
             st.caption(f":material/compare_arrows: Differs: {diff.summary()}")
         st.caption(statement_meta(s))
