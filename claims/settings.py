@@ -75,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
             "verifier's own threshold (chosen on dev for precision >= 0.95)"),
     Setting("verify_depth", "CLAIMDESK_VERIFY_DEPTH", 20, int,
             "Fused candidates the verifier scores; the cards are the most probable of them"),
+    Setting("embed_backend", "CLAIMDESK_EMBED_BACKEND", "torch", str,
+            "How the model runs: torch (sentence-transformers, fp32), onnx (ONNX Runtime, fp32) or "
+            "onnx-int8 (ONNX Runtime, int8 weights); the ONNX file is exported once into data/models. "
+            "Each backend keeps its own vectors and FAISS cache"),
 )
 
 
@@ -101,6 +105,7 @@ class Settings:
     verifier_path: Path | None = None
     same_claim_probability: float | None = None
     verify_depth: int = 20
+    embed_backend: str = "torch"
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
@@ -150,6 +155,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise InvalidValueError(f"setting lexical_weight must not be negative, got {values['lexical_weight']}")
     if values["candidate_depth"] < 1:
         raise InvalidValueError(f"setting candidate_depth must be at least 1, got {values['candidate_depth']}")
+    if values["embed_backend"] not in ("torch", "onnx", "onnx-int8"):
+        raise InvalidValueError(f"setting embed_backend must be torch, onnx or onnx-int8, got {values['embed_backend']!r}")
     if values["verify_depth"] < 1:
         raise InvalidValueError(f"setting verify_depth must be at least 1, got {values['verify_depth']}")
     probability = values["same_claim_probability"]

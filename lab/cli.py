@@ -27,38 +27,99 @@ def bench_group() -> None:
     """Measure claimdesk on public benchmark data (CLEF CheckThat!, ClaimBuster)."""
 
 
+def _split_options(command):
+    """The options that say which queries and which workspace a matching benchmark uses."""
+    options = [
+        click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV."),
+        click.option("--queries", required=True, type=click.Path(dir_okay=False),
+                     help="Queries TSV (tweets or debate lines)."),
+        click.option("--qrels", required=True, type=click.Path(dir_okay=False),
+                     help="Relevance judgements (TREC qrels)."),
+        click.option("--method", type=click.Choice(["product", "hybrid", "dense", "rerank"]), default="product",
+                     show_default=True,
+                     help="product: the matcher as shipped (verifier); hybrid: without the verifier (cosine "
+                          "order and tiers); dense: FAISS alone; rerank: a lab re-ranker (--ranker) orders the pool."),
+        click.option("--verifier", type=click.Path(dir_okay=False),
+                     help="A verifier JSON to use instead of the shipped one."),
+        click.option("--dev-ids-from", type=click.Path(dir_okay=False),
+                     help="Keep only the queries whose ids' numbers appear in this queries file (CLEF 2021/2022 dev)."),
+        click.option("--carve", type=click.Choice(["train", "dev"]),
+                     help="Keep one side of the carved split (1 debate or tweet in 4 is dev, by hash)."),
+        click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (speakers)."),
+        click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False),
+                     help="Folder of the bench workspace the collection is imported into (default: one per "
+                          "collection under .claimdesk/bench-workspaces, reused so only the first run embeds)."),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @bench_group.command("retrieval")
-@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="Verified claims TSV.")
-@click.option("--queries", required=True, type=click.Path(dir_okay=False), help="Queries TSV (tweets or debate lines).")
-@click.option("--qrels", required=True, type=click.Path(dir_okay=False), help="Relevance judgements (TREC qrels).")
-@click.option("--method", type=click.Choice(["bm25", "dense", "hybrid", "rerank"]), default="hybrid",
-              show_default=True, help="Retrieval method.")
-@click.option("--depth", type=click.IntRange(min=1), help="Candidates taken from each retriever.")
-@click.option("--ranker", help="Re-ranker JSON file or shipped name (with --method rerank).")
-@click.option("--dev-ids-from", type=click.Path(dir_okay=False),
-              help="Score only the queries whose ids appear in this queries file (a carved dev split).")
-@click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False),
-              help="SQLite embedding cache (default .claimdesk/bench-cache/embeddings.db).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@_split_options
+@click.option("--top-k", type=click.IntRange(min=1), default=5, show_default=True,
+              help="Cards per query (the run scored is what a reviewer sees).")
+@click.option("--ranker", type=click.Path(dir_okay=False), help="Re-ranker JSON file (with --method rerank).")
 @pass_ctx
 @fail_cleanly
-def bench_retrieval_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, method: str, depth: int | None,
-                        ranker: str | None, dev_ids_from: str | None, transcripts: str | None,
-                        cache_path: str | None, as_json: bool) -> None:
-    """Rank the verified claims for each query and score the run as the official CLEF scorer does."""
+def bench_retrieval_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, method: str, verifier: str | None,
+                        dev_ids_from: str | None, carve: str | None, transcripts: str | None,
+                        workspace_dir: str | None, as_json: bool, top_k: int, ranker: str | None) -> None:
+    """Import the verified claims as an archive, match each query as the product does, score the cards
+    as the official CLEF scorer does."""
     from lab import bench
 
-    kwargs = {"cache_path": cache_path} if cache_path else {}
-    result = bench.bench_retrieval(vclaims, queries, qrels, method=method, depth=depth, ranker=ranker,
-                                   dev_ids_from=dev_ids_from, transcripts=transcripts,
-                                   model_path=load_settings(state.overrides).model_path, **kwargs)
+    result = bench.bench_retrieval(vclaims, queries, qrels, method=method, top_k=top_k, ranker=ranker,
+                                   verifier=verifier, dev_ids_from=dev_ids_from, carve=carve, transcripts=transcripts,
+                                   workspace=workspace_dir, model_path=load_settings(state.overrides).model_path)
     if as_json:
         click.echo(json.dumps(result))
         return
-    click.echo(f"{result['method']} on {result['n_queries']} queries in {result['seconds']:.1f}s")
-    for key in ("map@1", "map@3", "map@5", "map@10", "mrr", "p@1", "p@5"):
+    click.echo(f"{result['method']} on {result['n_queries']} queries, top {result['top_k']} cards, "
+               f"in {result['seconds']:.1f}s")
+    for key in ("map@1", "map@3", "map@5", "mrr", "p@1"):
         click.echo(f"  {key:<7} {result[key]:.4f}")
+
+
+@bench_group.command("tiers")
+@_split_options
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0),
+              help="Report at this threshold (default: the verifier's own; the cosine rule without one).")
+@pass_ctx
+@fail_cleanly
+def bench_tiers_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, method: str, verifier: str | None,
+                    dev_ids_from: str | None, carve: str | None, transcripts: str | None, workspace_dir: str | None,
+                    as_json: bool, threshold: float | None) -> None:
+    """Open-world tiers: each query once with its gold fact-checks imported and once without them;
+    precision and recall of "same claim", and the share of new claims called "same claim"."""
+    from lab import bench
+
+    result = bench.bench_tiers(vclaims, queries, qrels, method=method, threshold=threshold, verifier=verifier,
+                               dev_ids_from=dev_ids_from, carve=carve, transcripts=transcripts,
+                               workspace=workspace_dir, model_path=load_settings(state.overrides).model_path)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+
+    def fmt(value: float | None) -> str:
+        return "  -  " if value is None else f"{value:.3f}"
+
+    click.echo(f"{result['method']} on {result['n_queries']} queries, each with and without its gold; "
+               f"same claim decided on the {result['decided_on']}")
+    click.echo(f"  at {result['threshold']:.2f}: precision {fmt(result['precision'])}, recall "
+               f"{fmt(result['recall'])}, new claims called same claim {result['false_same_rate']:.1%}")
+    chosen = result["chosen_here"]
+    if chosen is None:
+        click.echo("  no threshold reaches precision 0.95 with at most 1% of new claims called same claim")
+    else:
+        click.echo(f"  this split would choose {chosen['threshold']:.2f} (precision {fmt(chosen['precision'])}, "
+                   f"recall {fmt(chosen['recall'])}, false same {chosen['false_same_rate']:.1%})")
+    click.echo("  threshold  precision  recall  false same")
+    for row in result["by_threshold"]:
+        if round(row["threshold"] * 100) % 5 == 0 or row["threshold"] == result["threshold"]:
+            click.echo(f"  {row['threshold']:>9.2f}  {fmt(row['precision']):>9}  {fmt(row['recall']):>6}  "
+                       f"{row['false_same_rate']:>10.1%}")
 
 
 @bench_group.command("checkworthiness")
@@ -135,6 +196,28 @@ def bench_news_set_cmd(articles: str, labels: str | None, out: str) -> None:
         except EmptyInputError:  # a small labels file may have no article in one split
             rows = []
         click.echo(f"{path}: {split}, {len(rows)} sentences, {sum(r.label for r in rows)} check-worthy")
+
+
+@bench_group.command("speed")
+@click.option("--quick", is_flag=True, help="Small sizes (a 20,000-vector index, 400 statements, no quality runs).")
+@click.option("--quality/--no-quality", default=None,
+              help="MAP@5 of both backends on the CLEF 2020 tweets dev set (default: on, off with --quick).")
+@click.option("--bench-dir", type=click.Path(file_okay=False), default=str(Path("..") / "shared" / "bench"),
+              show_default=True, help="Folder of the CLEF benchmark data.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+@fail_cleanly
+def bench_speed_cmd(state: CliContext, quick: bool, quality: bool | None, bench_dir: str, as_json: bool) -> None:
+    """Time the product's own code: embedding (plain fp32 vs claimdesk), search, import, clicks, export, first page."""
+    from lab.speed import SPEED_KEYS, bench_speed
+
+    result = bench_speed(quick=quick, quality=quality, bench_dir=bench_dir, settings=load_settings(state.overrides),
+                         progress=lambda message: click.echo(message, err=True))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+    for key, value in result.items():
+        click.echo(f"  {key:<24} {value}" if key in SPEED_KEYS else f"  ({key}) {value}")
 
 
 @click.group("train")

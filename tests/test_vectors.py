@@ -126,3 +126,136 @@ def test_bad_shapes_are_refused(tmp_path):
         index.search(np.ones((1, 3), dtype=np.float32), 1)
     with pytest.raises(InvalidValueError, match="k must be at least 1"):
         index.search(np.ones((1, 8), dtype=np.float32), 0)
+
+
+# -- the index kind chosen by size, and deletions ---------------------------------------------------
+
+
+class IdListingSource(ListSource):
+    """A source that can list its ids, so deleted rows become tombstones instead of a rebuild."""
+
+    def statement_ids_upto(self, max_id):
+        return np.array(sorted(i for i in self.rows if i <= max_id), dtype=np.int64)
+
+
+@pytest.mark.parametrize(("threshold", "kind"), [(10, "hnsw"), (10_000, "flat")])
+def test_index_kind_follows_the_size_and_survives_a_reload(tmp_path, threshold, kind):
+    src = ListSource(n=40)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=threshold)
+    index.sync(src)
+    assert index.kind == kind
+    (hits,) = index.search(src.rows[17], 5)
+    assert hits[0][0] == 17 and [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)
+    assert json.loads((tmp_path / "manifest.json").read_text())["kind"] == kind
+    again = VectorIndex(tmp_path, "m", 8, hnsw_threshold=threshold)
+    assert again.sync(src).rebuilt is False and again.kind == kind and again.count == 40
+
+
+def test_flat_index_becomes_a_graph_when_it_grows_past_the_threshold(tmp_path):
+    src = ListSource(n=8)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=20)
+    index.sync(src)
+    assert index.kind == "flat"
+    src.add(15)
+    report = index.sync(src)
+    assert (report.rebuilt, report.added, index.kind, index.count) == (False, 15, "hnsw", 23)
+    assert all(index.search(src.rows[i], 1)[0][0][0] == i for i in (1, 8, 23))
+
+
+@pytest.mark.parametrize(("threshold", "tombstones"), [(10, 2), (10_000, 0)])
+def test_deleted_rows_never_come_back_from_search(tmp_path, threshold, tombstones):
+    src = IdListingSource(n=60)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=threshold)
+    index.sync(src)
+    del src.rows[5], src.rows[30]
+    report = index.sync(src)
+    assert (report.rebuilt, report.removed, index.count, index.tombstones) == (False, 2, 58, tombstones)
+    for gone in (5, 30):
+        assert all(i not in (5, 30) for i, _ in index.search(src.rows.get(gone + 1), 10)[0])
+    (hits,) = index.search(src.rows[6], 10)
+    assert len(hits) == 10 and hits[0][0] == 6  # k live results, not k minus the tombstones
+    reloaded = VectorIndex(tmp_path, "m", 8, hnsw_threshold=threshold)
+    assert reloaded.sync(src).rebuilt is False and (reloaded.count, reloaded.tombstones) == (58, tombstones)
+    assert all(i not in (5, 30) for i, _ in reloaded.search(src.rows[4], 58)[0])
+
+
+def test_tombstones_past_their_share_compact_the_graph(tmp_path):
+    src = IdListingSource(n=50)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=10, max_tombstone_share=0.1)
+    index.sync(src)
+    for i in range(1, 5):
+        del src.rows[i]
+    index.sync(src)
+    assert (index.tombstones, index.count) == (4, 46)
+    for i in range(5, 8):
+        del src.rows[i]
+    index.sync(src)
+    assert (index.tombstones, index.count, index.kind) == (0, 43, "hnsw")
+    assert index.search(src.rows[9], 1)[0][0][0] == 9
+
+
+def test_reimport_after_deletions_is_caught_up_by_highest_id(tmp_path):
+    src = IdListingSource(n=30)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=10)
+    index.sync(src)
+    del src.rows[3]
+    src.add(5)  # a re-import adds rows under new ids
+    report = index.sync(src)
+    assert (report.rebuilt, report.added, report.removed, index.count) == (False, 5, 1, 34)
+    assert index.search(src.rows[35], 1)[0][0][0] == 35
+
+
+def test_remove_takes_ids_out_of_either_kind(tmp_path):
+    for threshold in (10, 10_000):
+        src = ListSource(n=20)
+        index = VectorIndex(tmp_path / str(threshold), "m", 8, hnsw_threshold=threshold)
+        index.sync(src)
+        revision = index.revision
+        assert index.remove(np.array([4, 4, 99])) == 1 and index.revision > revision
+        assert index.remove(np.array([4])) == 0
+        assert index.count == 19 and all(i != 4 for i, _ in index.search(src.rows[4], 19)[0])
+
+
+def test_deletions_from_a_source_that_cannot_list_ids_rebuild_the_graph(tmp_path):
+    src = ListSource(n=30)
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=10)
+    index.sync(src)
+    del src.rows[12]
+    report = index.sync(src)
+    assert report.rebuilt and (index.count, index.tombstones, index.kind) == (29, 0, "hnsw")
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda m: m.update(kind="flat"), "not of the flat kind"),
+        (lambda m: m.update(version=1), "manifest version 1"),
+        (lambda m: m.update(deleted=[1, 2]), "index holds 30 vectors"),
+    ],
+)
+def test_a_manifest_that_disagrees_with_the_graph_file_means_a_rebuild(tmp_path, edit, reason):
+    src = ListSource(n=30)
+    VectorIndex(tmp_path, "m", 8, hnsw_threshold=10).sync(src)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    edit(manifest)
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    index = VectorIndex(tmp_path, "m", 8, hnsw_threshold=10)
+    report = index.sync(src)
+    assert report.rebuilt and reason in report.reason and index.count == 30
+
+
+def test_an_unchanged_index_is_not_written_again(tmp_path):
+    src = ListSource(n=12)
+    VectorIndex(tmp_path, "m", 8).sync(src)
+    before = (tmp_path / "statements.faiss").stat().st_mtime_ns
+    index = VectorIndex(tmp_path, "m", 8)
+    index.sync(src)
+    index.save()
+    assert (tmp_path / "statements.faiss").stat().st_mtime_ns == before
+
+
+def test_bad_index_parameters_are_refused(tmp_path):
+    with pytest.raises(InvalidValueError, match="hnsw_threshold"):
+        VectorIndex(tmp_path, "m", 8, hnsw_threshold=0)
+    with pytest.raises(InvalidValueError, match="max_tombstone_share"):
+        VectorIndex(tmp_path, "m", 8, max_tombstone_share=1.5)
