@@ -27,6 +27,7 @@ import streamlit as st
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
 from claims.models import AuditEvent, Claim, Document, Match, Progress, ReviewEvent, Statement
+from claims.contradict import Hint
 from claims.users import User
 from claims.settings import Settings, load_settings
 from claims.workspace import Workspace
@@ -45,6 +46,7 @@ __all__ = [
     "claim",
     "visible_claim",
     "audit_trail",
+    "contradictions",
     "users",
     "matches",
     "history",
@@ -213,6 +215,11 @@ def claim(claim_id: int) -> Claim:
 def visible_claim(claim_id: int, viewer: str) -> Claim:
     """A claim as ``viewer`` may see it (others' verdicts hidden until theirs, with N >= 2)."""
     return _cached("visible_claim", claim_id, viewer)
+
+
+def contradictions(claim_id: int) -> list[Hint]:
+    """What says the opposite of a claim (a denial in its document, an earlier statement)."""
+    return _cached("contradictions", claim_id)
 
 
 def audit_trail(claim_id: int) -> list[AuditEvent]:

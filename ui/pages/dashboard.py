@@ -30,6 +30,7 @@ from ui.formatting import (
 MOST_BARS = 15  # documents and speakers per chart; the rest are named in a caption
 UNKNOWN_SPEAKER = "(speaker unknown)"
 RECENT_DAYS = 7
+_COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")  # counts: whole ticks only
 
 
 def _verdict_color() -> alt.Color:
@@ -47,8 +48,8 @@ def _stacked_bars(frame: pd.DataFrame, field: str, title: str, axis_title: str) 
     order = list(frame.groupby(field, sort=False)["claims"].sum().sort_values(ascending=False, kind="stable").index)
     return (alt.Chart(_verdict_order(frame), title=title)
             .mark_bar()
-            .encode(y=alt.Y(f"{field}:N", sort=order, title=axis_title, axis=alt.Axis(labelLimit=320)),
-                    x=alt.X("claims:Q", title="Claims", stack="zero"),
+            .encode(y=alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+                    x=alt.X("claims:Q", title="Claims", stack="zero", axis=_COUNT_AXIS),
                     color=_verdict_color(), order=alt.Order("rank:Q"),
                     tooltip=[alt.Tooltip(f"{field}:N", title=axis_title), "verdict:N", "claims:Q"]))
 
@@ -96,8 +97,8 @@ def verdicts_over_time(claims: list[Claim]) -> None:
                                          for (day, v), n in counts.items()]))
     chart = (alt.Chart(frame, title="Final verdicts per day (day of the final verdict, UTC)")
              .mark_bar()
-             .encode(x=alt.X("yearmonthdate(day):T", title="Day"),
-                     y=alt.Y("claims:Q", title="Claims", stack="zero"),
+             .encode(x=alt.X("yearmonthdate(day):O", title="Day", axis=alt.Axis(format="%Y-%m-%d", labelAngle=0)),
+                     y=alt.Y("claims:Q", title="Claims", stack="zero", axis=_COUNT_AXIS),
                      color=_verdict_color(), order=alt.Order("rank:Q"),
                      tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "verdict:N", "claims:Q"]))
     st.altair_chart(chart, width="stretch")
@@ -133,7 +134,7 @@ def reviewers_section(claims: list[Claim], users: list[User]) -> None:
         "reviewer": "Reviewer", "role": st.column_config.TextColumn("Role", width="small"),
         "verdicts": st.column_config.NumberColumn("Verdicts", help="Claims with this reviewer's verdict, standing"),
         "progress": st.column_config.ProgressColumn(
-            "Of all claims", min_value=0.0, max_value=1.0, format="percent",
+            "Of all claims", min_value=0.0, max_value=1.0, format="percent", color="blue",
             help=f"Share of the {plural(len(claims), 'claim')} that carry this reviewer's verdict"),
         "recent": st.column_config.NumberColumn(f"Last {RECENT_DAYS} days"),
         "per_day": st.column_config.NumberColumn("Per active day", format="%.1f",
@@ -147,9 +148,9 @@ def reviewers_section(claims: list[Claim], users: list[User]) -> None:
                           for (name, day), n in counts.items()])
     chart = (alt.Chart(frame, title="Throughput: verdicts per reviewer per day (UTC)")
              .mark_bar()
-             .encode(x=alt.X("yearmonthdate(day):T", title="Day"),
+             .encode(x=alt.X("yearmonthdate(day):O", title="Day", axis=alt.Axis(format="%Y-%m-%d", labelAngle=0)),
                      xOffset=alt.XOffset("reviewer:N"),
-                     y=alt.Y("verdicts:Q", title="Verdicts"),
+                     y=alt.Y("verdicts:Q", title="Verdicts", axis=_COUNT_AXIS),
                      color=alt.Color("reviewer:N", title="Reviewer"),
                      tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Day"), "reviewer:N", "verdicts:Q"]))
     st.altair_chart(chart, width="stretch")

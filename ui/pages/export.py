@@ -1,33 +1,54 @@
-"""Export: the verdict CSV, one row per claim with its verdict, note, evidence and top match."""
+"""Export: the chosen claims as the verdict CSV, JSON Lines or ClaimReview JSON-LD.
+
+The filters are those of ``claimdesk export`` (status, document, final verdict, reviewer, since),
+and the file is written by the same core code, so the page and the CLI give the same bytes. The
+preview shows each claim's status and every reviewer's verdict. A download is recorded in each
+written claim's audit trail (who, when, which format) by the button's callback: drawing the page
+records nothing.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 
 import pandas as pd
 import streamlit as st
 
 from claims.errors import ClaimdeskError
+from claims.export import ExportRow
 from claims.models import Verdict
-from ui import resources
+from ui import resources, state
 from ui.formatting import plural
 
-STATUSES = ("reviewed", "all", "supported", "disputed", "unverified", "unreviewed")
-STATUS_LABELS = {"reviewed": "Reviewed claims", "all": "All claims", "supported": "Supported",
-                 "disputed": "Disputed", "unverified": "Unverified", "unreviewed": "Unreviewed claims"}
+STATUSES = ("reviewed", "all", "supported", "disputed", "unverified", "unreviewed", "pending", "disagreement",
+            "agreed", "adjudicated")
+STATUS_LABELS = {"reviewed": "Reviewed claims (a final verdict)", "all": "All claims", "supported": "Supported",
+                 "disputed": "Disputed", "unverified": "Unverified", "unreviewed": "Unreviewed claims",
+                 "pending": "Waiting for more verdicts", "disagreement": "Reviewers disagree",
+                 "agreed": "Agreed", "adjudicated": "Adjudicated"}
+ANY = ""  # selectboxes read None as "nothing chosen", so "any" is a value of its own
 
+# format: (label, file name stem, extension, MIME type)
+FORMATS = {
+    "csv": ("CSV", "claimdesk-verdicts", "csv", "text/csv"),
+    "jsonl": ("JSON Lines", "claimdesk-verdicts", "jsonl", "application/jsonl"),
+    "claimreview": ("ClaimReview JSON-LD", "claimdesk-claimreview", "json", "application/ld+json"),
+}
+BUTTON_NAMES = {"csv": "verdict CSV", "jsonl": "JSON Lines", "claimreview": "ClaimReview JSON-LD"}
 
-# The preview leads with what a reviewer checks; the CSV keeps the core's column order.
-PREVIEW_COLUMNS = ("claim_id", "verdict", "text", "speaker", "reviewer", "reviewed_at", "note", "evidence_urls",
-                   "top_match_text", "top_match_similarity", "top_match_verdict", "top_match_source",
-                   "document_title", "source", "published", "url", "checkworthiness", "model")
+# The preview leads with what a reviewer checks; the files keep the core's column order.
+PREVIEW_COLUMNS = ("claim_id", "verdict", "status", "text", "reviewer_verdicts", "speaker", "reviewer", "reviewed_at",
+                   "note", "evidence_urls", "top_match_text", "top_match_similarity", "top_match_verdict",
+                   "top_match_source", "document_title", "source", "published", "url", "checkworthiness", "model")
 COLUMN_LABELS = {
     "claim_id": st.column_config.NumberColumn("Claim", format="%d", width="small"),
-    "verdict": st.column_config.TextColumn("Verdict", width="small"),
+    "verdict": st.column_config.TextColumn("Final verdict", width="small"),
+    "status": st.column_config.TextColumn("Status", width="small"),
     "text": st.column_config.TextColumn("Claim text", width="large"),
-    "speaker": "Speaker", "reviewer": "Reviewer", "reviewed_at": "Reviewed at", "note": "Note",
+    "reviewer_verdicts": st.column_config.TextColumn(
+        "Reviewers' verdicts", width="medium", help="Each reviewer's standing verdict: who · verdict · when · note"),
+    "speaker": "Speaker", "reviewer": "Final by", "reviewed_at": "Final at", "note": "Note",
     "evidence_urls": "Evidence",
     "top_match_text": st.column_config.TextColumn("Top match", width="large"),
     "top_match_similarity": "Similarity", "top_match_verdict": "Match verdict", "top_match_source": "Match source",
@@ -36,15 +57,48 @@ COLUMN_LABELS = {
 }
 
 
+def _filters(status: str, document_id: int, verdict: str, reviewer: str, since: dt.date | None) -> dict:
+    """The keyword arguments of the export's rows, from the widgets' values ("any" as None)."""
+    return {"status": None if status == "all" else status, "document_id": document_id or None,
+            "verdict": verdict or None, "reviewer": reviewer or None, "since": since}
+
+
+def in_file(rows: list[ExportRow], fmt: str, include_unverified: bool) -> list[ExportRow]:
+    """The rows the file holds: all of them, except that ClaimReview JSON-LD carries final supported and
+    disputed verdicts only (and unverified ones when asked)."""
+    if fmt != "claimreview":
+        return rows
+    wanted = {Verdict.SUPPORTED.value, Verdict.DISPUTED.value}
+    if include_unverified:
+        wanted.add(Verdict.UNVERIFIED.value)
+    return [r for r in rows if r.verdict in wanted]
+
+
+def record_download(rows: list[ExportRow], fmt: str) -> None:
+    """The download button's callback: note the export in the audit trail of each claim in the file
+    (the rows the file was written from, even if a colleague's verdict changed the choice since)."""
+    try:
+        resources.get_workspace().record_export(rows, fmt, state.reviewer())
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+
+
+def _preview(rows: list[ExportRow]) -> pd.DataFrame:
+    frame = pd.DataFrame([dataclasses.asdict(r) for r in rows])
+    for column in ("verdict", "top_match_verdict"):  # the UI shows verdicts capitalised; the files do not
+        frame[column] = frame[column].map(lambda v: Verdict(v).label if v else "")
+    return frame
+
+
 def export_page() -> None:
     st.title("Export")
-    st.caption("The verdict CSV: UTF-8, a header row, one row per claim with its verdict, reviewer, note, "
-               "evidence links and its closest earlier statement. Verdicts are written as supported, "
-               "disputed or unverified.")
+    st.caption("The chosen claims with their final verdict, status, each reviewer's verdict (who, when, why), "
+               "evidence links and closest earlier statement. The same filters and files as `claimdesk export`.")
     resources.wait_for_model()
     try:
         claims = resources.claims_queue()
         docs = resources.documents()
+        users = resources.users()
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
@@ -56,41 +110,58 @@ def export_page() -> None:
     for col, verdict in zip(cols[2:], Verdict):
         col.metric(verdict.label, counts[verdict])
 
-    status_col, doc_col = st.columns(2)
-    status = status_col.selectbox("Claims to export", STATUSES, format_func=STATUS_LABELS.__getitem__,
-                                  key="export-status")
+    first, second = st.columns(2)
+    status = first.selectbox("Claims to export", STATUSES, format_func=STATUS_LABELS.__getitem__,
+                             key="export-status")
     labels = {d.id: d.label for d in docs}
-    document_id = doc_col.selectbox("Document", [None, *labels], key="export-document",
-                                    format_func=lambda i: "All documents" if i is None else labels[i])
-    wanted = None if status == "all" else status
+    document_id = second.selectbox("Document", [0, *labels], key="export-document",
+                                   format_func=lambda i: "All documents" if not i else labels[i])
+    verdict_col, reviewer_col, since_col = st.columns(3)
+    verdict = verdict_col.selectbox("Final verdict", [ANY, *(v.value for v in Verdict)], key="export-verdict",
+                                    format_func=lambda v: Verdict(v).label if v else "Any verdict")
+    reviewer = reviewer_col.selectbox("Reviewer", [ANY, *(u.name for u in users)], key="export-reviewer",
+                                      format_func=lambda name: name or "Anyone",
+                                      help="Only claims this user gave a verdict on")
+    since = since_col.date_input("Verdict since", value=None, key="export-since", format="YYYY-MM-DD",
+                                 help="Only claims with a verdict on or after this day (UTC)")
+
+    fmt = st.radio("Format", list(FORMATS), format_func=lambda f: FORMATS[f][0], horizontal=True,
+                   key="export-format")
+    bom = include_unverified = False
+    if fmt == "csv":
+        bom = st.checkbox("Excel-friendly (UTF-8 BOM)", key="export-bom",
+                          help="Start the file with a byte-order mark, so Excel reads the text as UTF-8")
+    elif fmt == "claimreview":
+        include_unverified = st.checkbox("Include unverified", key="export-unverified",
+                                         help="ClaimReview markup is for published checks: supported and disputed "
+                                              "claims only, unless you include the unverified ones")
+
+    filters = _filters(status, document_id, verdict, reviewer, since)
     try:
-        rows = resources.export_rows(status=wanted, document_id=document_id)
-        csv_text = resources.export_csv(status=wanted, document_id=document_id)
+        rows = resources.chosen_export_rows(**filters)
+        text = resources.export_text(rows, fmt, bom=bom, include_unverified=include_unverified)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-
+    exported = in_file(rows, fmt, include_unverified)
+    written = len(exported)
+    what = plural(written, "reviewed claim" if fmt == "claimreview" else "claim")
+    _, stem, extension, mime = FORMATS[fmt]
     st.download_button(
-        f"Download verdict CSV ({plural(len(rows), 'claim')})", data=csv_text.encode("utf-8"),
-        file_name=f"claimdesk-verdicts-{dt.date.today():%Y%m%d}.csv", mime="text/csv",
-        key="export-download", type="primary", icon=":material/download:", on_click="ignore",
-        disabled=not rows)
-    reviews_json = io.StringIO()
-    n_reviews = resources.get_workspace().write_export(rows, reviews_json, "claimreview")
-    st.download_button(
-        f"Download ClaimReview JSON-LD ({plural(n_reviews, 'reviewed claim')})",
-        data=reviews_json.getvalue().encode("utf-8"),
-        file_name=f"claimdesk-claimreview-{dt.date.today():%Y%m%d}.json", mime="application/ld+json",
-        key="export-claimreview", icon=":material/data_object:", on_click="ignore", disabled=not n_reviews,
-        help="schema.org ClaimReview markup of the reviewed claims, for publishing and fact-check aggregators")
+        f"Download {BUTTON_NAMES[fmt]} ({what})", data=text.encode("utf-8"),
+        file_name=f"{stem}-{dt.date.today():%Y%m%d}.{extension}", mime=mime, key="export-download",
+        type="primary", icon=":material/download:", disabled=not written,
+        on_click=record_download, args=(exported, fmt))
+    if fmt == "claimreview" and written < len(rows):
+        kept = "supported, disputed or unverified" if include_unverified else "supported or disputed"
+        st.caption(f"ClaimReview leaves out {plural(len(rows) - written, 'claim')} of this choice: "
+                   f"it carries final {kept} verdicts only.")
     if not rows:
         st.info("No claims match this choice yet." if claims else "No claims yet: ingest an article first.",
                 icon=":material/inbox:")
         return
-    frame = pd.DataFrame([dataclasses.asdict(r) for r in rows])
-    for column in ("verdict", "top_match_verdict"):  # the UI shows verdicts capitalised; the CSV does not
-        frame[column] = frame[column].map(lambda v: Verdict(v).label if v else "")
-    st.dataframe(frame, hide_index=True, width="stretch", column_order=PREVIEW_COLUMNS, column_config=COLUMN_LABELS)
+    st.dataframe(_preview(rows), hide_index=True, width="stretch", column_order=PREVIEW_COLUMNS,
+                 column_config=COLUMN_LABELS)
 
 
 export_page()

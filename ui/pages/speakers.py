@@ -57,8 +57,8 @@ def _statements_frame(statements: list[Statement]) -> pd.DataFrame:
 
 
 def record_over_time(claims: list[Claim], counts: list[tuple]) -> None:
-    """The speaker's verdicts by the day they said it: claims (document date, else the day of the final
-    verdict) and archive statements (day stated); undated ones are counted in a caption."""
+    """The speaker's verdicts by the month they said it, claims here beside archive statements (a claim's
+    date is its document's, else the day of its final verdict); undated ones are counted in a caption."""
     rows: Counter[tuple[object, str, str]] = Counter()
     undated = 0
     for c in claims:
@@ -75,20 +75,22 @@ def record_over_time(claims: list[Claim], counts: list[tuple]) -> None:
     if not rows:
         st.info("Nothing this speaker said is dated, so there is no chart over time.", icon=":material/timeline:")
         return
-    frame = pd.DataFrame([{"day": pd.Timestamp(day), "verdict": v, "where": where, "statements": n}
-                          for (day, v, where), n in rows.items()])
-    chart = (alt.Chart(frame, title="Verdicts over time")
-             .mark_point(filled=True, opacity=0.85)
-             .encode(x=alt.X("yearmonthdate(day):T", title="Said on"),
-                     y=alt.Y("verdict:N", title=None, sort=list(VERDICT_CHART_DOMAIN),
-                             scale=alt.Scale(domain=list(VERDICT_CHART_DOMAIN))),
-                     color=alt.Color("verdict:N", title="Verdict", legend=None,
+    frame = pd.DataFrame([{"day": pd.Timestamp(day), "verdict": v, "where": where, "statements": n,
+                           "rank": VERDICT_CHART_DOMAIN.index(v)} for (day, v, where), n in rows.items()])
+    chart = (alt.Chart(frame, title="Verdicts over time", height=280)
+             .mark_bar()
+             .encode(x=alt.X("yearmonth(day):O", title="Month said", axis=alt.Axis(format="%Y-%m", labelAngle=0)),
+                     xOffset=alt.XOffset("where:N", sort=[HERE, ARCHIVE]),
+                     y=alt.Y("sum(statements):Q", title="Statements", stack="zero",
+                             axis=alt.Axis(tickMinStep=1, format="d")),
+                     color=alt.Color("verdict:N", title="Verdict", sort=list(VERDICT_CHART_DOMAIN),
                                      scale=alt.Scale(domain=list(VERDICT_CHART_DOMAIN),
                                                      range=list(VERDICT_CHART_RANGE))),
-                     shape=alt.Shape("where:N", title="Where", scale=alt.Scale(domain=[HERE, ARCHIVE])),
-                     size=alt.Size("statements:Q", title="Statements", scale=alt.Scale(range=[60, 400])),
-                     tooltip=[alt.Tooltip("yearmonthdate(day):T", title="Said on"), "verdict:N", "where:N",
-                              "statements:Q"]))
+                     opacity=alt.Opacity("where:N", title="Where", sort=[HERE, ARCHIVE],
+                                         scale=alt.Scale(domain=[HERE, ARCHIVE], range=[1.0, 0.55])),
+                     order=alt.Order("rank:Q"),
+                     tooltip=[alt.Tooltip("yearmonth(day):O", title="Month said", format="%Y-%m"), "where:N",
+                              "verdict:N", alt.Tooltip("sum(statements):Q", title="Statements")]))
     st.altair_chart(chart, width="stretch")
     if undated:
         st.caption(f"{plural(undated, 'undated statement')} not in the chart.")
