@@ -236,13 +236,20 @@ def match_cmd(state: CliContext, text: str, top_k: int | None, as_json: bool) ->
 @fail_cleanly
 def claims_cmd(state: CliContext, document_id: int | None, status: str | None, as_json: bool) -> None:
     """List claims with their ids, speakers and verdicts."""
-    claims = state.workspace.list_claims(document_id=document_id, status=status)
+    ws = state.workspace
+    claims = ws.list_claims(document_id=document_id, status=status)
     if as_json:
+        # Contradictions between claims of one document (a denial of an accusation); those with
+        # earlier statements need matching, and show on the Review page.
+        hints = {}
+        for doc_id in sorted({c.document_id for c in claims}):
+            hints.update(ws.document_contradictions(doc_id))
         click.echo(json.dumps([{
             "id": c.id, "document_id": c.document_id, "text": c.text, "speaker": c.speaker,
             "checkworthiness": round(c.checkworthiness, 4),
             "verdict": c.verdict.value if c.verdict else None, "status": c.status.value,
-            "reviewer_verdicts": [{"reviewer": v.reviewer, "verdict": v.verdict.value} for v in c.reviewer_verdicts]}
+            "reviewer_verdicts": [{"reviewer": v.reviewer, "verdict": v.verdict.value} for v in c.reviewer_verdicts],
+            "contradictions": [h.to_json() for h in hints.get(c.id, [])]}
             for c in claims], ensure_ascii=False, indent=2))
         return
     for c in claims:
@@ -468,6 +475,20 @@ def status_cmd(state: CliContext) -> None:
     click.echo(f"documents {status.documents}, sentences {status.sentences}, "
                f"earlier statements {status.statements}, review events {status.review_events}")
     click.echo(f"claims reviewed: {status.progress.reviewed} of {status.progress.total}")
+
+
+@main.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite OUT if it exists.")
+@pass_ctx
+@fail_cleanly
+def backup_cmd(state: CliContext, out: str, force: bool) -> None:
+    """Copy the SQLite workspace database to OUT while it is in use (PostgreSQL: use pg_dump).
+
+    OUT opens as a workspace of its own (``--db sqlite:///OUT``); the FAISS cache is rebuilt from it.
+    """
+    target = state.workspace.backup(out, overwrite=force)
+    click.echo(f"{target}: backup written ({target.stat().st_size:,} bytes)")
 
 
 def run() -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,7 +14,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from claims.errors import StoreError
+from claims.errors import InvalidValueError, StoreError
 from claims.models import Document
 from claims.store.documents import Documents
 from claims.store.embeddings import Embeddings
@@ -84,6 +87,9 @@ class Store:
                         conn.execute(meta_table.insert().values(key="schema_version", value=SCHEMA_VERSION))
         except sa.exc.ArgumentError as exc:
             raise StoreError(f"bad database URL {url!r}: {exc}") from exc
+        except ImportError as exc:
+            raise StoreError(f"no driver for the database URL {self.safe_url}: claimdesk runs on SQLite "
+                             "(sqlite:///…) or PostgreSQL (postgresql+psycopg://…)") from exc
         except sa.exc.SQLAlchemyError as exc:
             raise StoreError(f"cannot open the workspace database {self.safe_url}: {exc.__class__.__name__}: "
                              f"{str(exc).splitlines()[0]}") from exc
@@ -111,6 +117,59 @@ class Store:
     def dispose(self) -> None:
         """Close the engine's pooled connections."""
         self.engine.dispose()
+
+    def backup(self, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+        """Copy a SQLite workspace to ``path`` while it is in use (SQLite's online backup API).
+
+        The copy is a consistent snapshot of every committed transaction, written to a temporary
+        file beside ``path`` and renamed into place, so a failed backup leaves no half file. An
+        existing file is refused unless ``overwrite``; the workspace's own file always is. A
+        PostgreSQL workspace is backed up with ``pg_dump``. Returns the backup's path.
+        """
+        url = sa.engine.make_url(self.url)
+        if url.get_backend_name() != "sqlite":
+            raise StoreError(f"claimdesk backs up SQLite workspaces only; {self.safe_url} is "
+                             f"{url.get_backend_name()}: back it up with its own tools "
+                             "(PostgreSQL: pg_dump --format=custom DBNAME > claimdesk.dump)")
+        target = Path(path).absolute()
+        if target.is_dir():
+            raise InvalidValueError(f"the backup {target} is a folder: name a file, e.g. {target / 'claimdesk.db'}")
+        if url.database and url.database != ":memory:" and target.exists() and \
+                target.resolve() == Path(url.database).resolve():
+            raise InvalidValueError(f"the backup {target} is the workspace's own database file: name another file")
+        if target.exists() and not target.is_file():
+            raise InvalidValueError(f"the backup {target} exists and is not a regular file: name a new file")
+        if target.exists() and not overwrite:
+            raise InvalidValueError(f"the backup {target} already exists: name a new file, or overwrite it (--force)")
+        if not target.parent.is_dir():
+            raise InvalidValueError(f"the folder of the backup {target.parent} does not exist")
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as exc:
+            raise StoreError(f"cannot write the backup in {target.parent}: {exc.strerror or exc}") from exc
+        os.close(fd)
+        try:
+            raw = self.engine.raw_connection()
+            try:
+                source = raw.driver_connection
+                destination = sqlite3.connect(tmp)
+                try:
+                    source.backup(destination)
+                    # A single file that opens on its own: no -wal beside it to be forgotten.
+                    destination.execute("PRAGMA journal_mode=DELETE")
+                finally:
+                    destination.close()
+            finally:
+                raw.close()
+            with open(tmp, "rb") as fp:
+                os.fsync(fp.fileno())
+            os.replace(tmp, target)
+        except (sqlite3.Error, OSError, sa.exc.SQLAlchemyError) as exc:
+            raise StoreError(f"the backup to {target} failed: {exc}") from exc
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return target
 
     def revision(self) -> tuple[int, ...]:
         """The highest id of every append-only table, and of imports: changes on every write.

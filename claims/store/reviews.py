@@ -44,8 +44,14 @@ class Reviews(Part):
 
     def append_review(self, conn: Connection, *, claim_id: int, reviewer: str, action: ReviewAction | str,
                       verdict: Verdict | None, note: str | None, evidence: Sequence[str]) -> ReviewEvent:
-        """Append one event to a claim's log and update the claim's earlier statement to match."""
+        """Append one event to a claim's log and update the claim's earlier statement to match.
+
+        The claim's row is locked first (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite writers are
+        serialised anyway), so two reviewers labelling one claim at the same instant are applied one
+        after the other: both events kept, the archive row computed from both.
+        """
         action = ReviewAction(action)
+        conn.execute(sa.select(sentences.c.id).where(sentences.c.id == claim_id).with_for_update())
         now = utcnow()
         event_id = conn.execute(reviews.insert().values(
             claim_id=claim_id, reviewer=reviewer, action=action.value,
