@@ -26,6 +26,7 @@ import numpy as np
 
 from claims.archive import parse_verdict_map, read_statements
 from claims.agreement import Agreement, agreement
+from claims.contradict import Hint, denials_in_document, negation_flip
 from claims.errors import (
     EmptyInputError,
     IndexCacheError,
@@ -249,7 +250,9 @@ class Workspace:
     def embedder(self) -> TextEmbedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = Embedder(self.settings.model_path, batch_size=self.settings.batch_size)
+                self._embedder = Embedder(self.settings.model_path, batch_size=self.settings.batch_size,
+                                          backend=self.settings.embed_backend,
+                                          models_dir=self.settings.data_dir / "models")
             return self._embedder
 
     @property
@@ -529,15 +532,19 @@ class Workspace:
     def verifier(self) -> Verifier | None:
         """The same-claim verifier (``CLAIMDESK_VERIFIER``, default the shipped weights), loaded once per file.
 
-        None when the shipped file is absent: tiers then fall back to the cosine rule
-        (``CLAIMDESK_SAME_CLAIM``). A verifier file named in the settings must exist.
+        None when the shipped file is absent or was fitted on another embedding model's cosines: tiers
+        then fall back to the cosine rule (``CLAIMDESK_SAME_CLAIM``). A verifier file named in the
+        settings must exist.
         """
         path = self.settings.verifier_path
         if path is None:
             path = Path(__file__).resolve().parent / "weights" / VERIFIER_FILE
             if not path.exists():
                 return None
-        return load_verifier(path)
+        verifier = load_verifier(path)
+        if verifier.provenance.get("embedder") not in (None, self.embedder.name):
+            return None
+        return verifier
 
     def matcher(self) -> Matcher[Statement]:
         """The one matcher (``index.match``) over this workspace's archive, as the review screen, the
@@ -596,11 +603,8 @@ class Workspace:
         return [[self._as_match(c) for c in candidates] for candidates in found]
 
     def _as_match(self, candidate: Candidate[Statement]) -> Match:
-        extra = {}
-        if "probability" in Match.__dataclass_fields__:  # the fields the review screen shows, once Match has them
-            extra = {"probability": candidate.probability, "reason": candidate.reason or None}
         return Match(candidate.statement, candidate.cosine, self._tier(candidate.tier), score=candidate.score,
-                     **extra)
+                     probability=candidate.probability, reason=candidate.reason or None)
 
     def match_text(self, text: str, top_k: int | None = None) -> list[Match]:
         """The earlier statements closest to ``text``, best first."""
@@ -614,7 +618,12 @@ class Workspace:
             return {}
         for claim_id in claim_ids:
             _check_id(claim_id, "claim")
-        rows = {cid: self.store.documents.sentence(cid) for cid in dict.fromkeys(claim_ids)}
+        rows = {}
+        for cid in dict.fromkeys(claim_ids):
+            try:
+                rows[cid] = self.store.documents.sentence(cid)
+            except NotFoundError:
+                raise NotFoundError(f"no claim with id {cid}") from None
         return self._match_claim_texts(claim_ids, [rows[cid].text for cid in claim_ids], top_k,
                                        speakers=[rows[cid].speaker for cid in claim_ids])
 
@@ -815,6 +824,30 @@ class Workspace:
         order = {AuditKind.INGESTED: 0, AuditKind.MATCHED: 1}
         return sorted(events, key=lambda e: (e.at, order.get(e.event, 2)))
 
+    def document_contradictions(self, document_id: int) -> dict[int, list[Hint]]:
+        """Claims of one document that deny each other (no model needed): claim id -> its hints."""
+        _check_id(document_id, "document")
+        rows = self.store.documents.document_sentences(document_id)
+        return denials_in_document([(r.id, r.text, r.speaker, r.is_claim) for r in rows])
+
+    def contradictions(self, claim_id: int, matches: Sequence[Match] | None = None) -> list[Hint]:
+        """Everything that says the opposite of a claim: a denial in its document, an earlier
+        statement that negates it, and same-claim earlier statements whose verdicts disagree."""
+        claim = self.get_claim(claim_id)
+        hints = list(self.document_contradictions(claim.document_id).get(claim_id, []))
+        found = self.match_claim(claim_id) if matches is None else matches
+        for m in found:
+            if m.similarity >= self.settings.related_threshold and negation_flip(claim.text, m.statement.text):
+                hints.append(Hint("negation", m.statement.claim_id, m.statement.id, m.statement.text,
+                                  "says the opposite: only one of the two is negated"))
+        same = [m for m in found if m.tier is Tier.SAME_CLAIM and m.statement.verdict in
+                (Verdict.SUPPORTED, Verdict.DISPUTED)]
+        if len({m.statement.verdict for m in same}) > 1:
+            for m in same:
+                hints.append(Hint("opposite_verdicts", m.statement.claim_id, m.statement.id, m.statement.text,
+                                  f"earlier checks of this claim disagree: this one is {m.statement.verdict.value}"))
+        return hints
+
     def visible_claim(self, claim_id: int, viewer: str) -> Claim:
         """The claim as ``viewer`` may see it: with N >= 2 independent verdicts, the others' verdicts,
         notes and the final verdict stay hidden until the viewer has given theirs (or is an admin)."""
@@ -960,6 +993,13 @@ class Workspace:
     def export_file(self, path: str | Path, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
                     include_unverified: bool = False, **filters: Any) -> int:
         """Write the export to ``path`` all or nothing (a temporary file renamed into place)."""
+        target = Path(path)
+        if not str(path).strip():
+            raise InvalidValueError("the output file name is empty")
+        if target.exists() and not target.is_file():
+            raise InvalidValueError(f"{path}: not a regular file (a folder or a device); give a file name")
+        if not target.parent.is_dir():
+            raise InvalidValueError(f"{path}: the folder {str(target.parent)!r} does not exist")
         buffer = io.StringIO()
         rows = self.export_rows(**filters)
         count = self.write_export(rows, buffer, fmt, bom=bom, include_unverified=include_unverified)
@@ -1045,3 +1085,11 @@ class Workspace:
             rows = conn.execute(query).all()
         counts = [(day, Verdict(verdict) if verdict else None, int(n)) for day, verdict, n in rows]
         return sorted(counts, key=lambda c: (c[0] is None, c[0] or dt.date.min, c[1].value if c[1] else ""))
+
+    # -- backups ---------------------------------------------------------------------------------
+
+    def backup(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Copy the workspace database to ``path`` while it is in use (SQLite's online backup API);
+        an existing file only with ``overwrite``. PostgreSQL is refused with a pointer to ``pg_dump``;
+        the FAISS cache needs no backup (it is rebuilt from the database). Returns the backup's path."""
+        return self.store.backup(path, overwrite=overwrite)

@@ -42,8 +42,8 @@ def test_seed_article_becomes_claims_with_matches(workspace):
     assert matches[0].statement.text.startswith("Russia has failed to capture")
     assert matches[0].tier in (Tier.SAME_CLAIM, Tier.RELATED)
     assert matches[0].statement.verdict is Verdict.SUPPORTED
-    # Shown, suggested and exported in the order of the similarity on the cards.
-    assert [m.similarity for m in matches] == sorted((m.similarity for m in matches), reverse=True)
+    # Shown, suggested and exported in one order: the verifier's same-claim probability.
+    assert [m.probability for m in matches] == sorted((m.probability for m in matches), reverse=True)
     claim = workspace.get_claim(cities.id)
     assert claim.context_before and claim.context_after
 
@@ -331,8 +331,8 @@ def test_reimport_with_a_fuller_verdict_map_fills_the_gaps(workspace):
 
 @pytest.mark.slow
 def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
-    """Fusion of the FAISS and BM25 lists picks the statements; they are shown in the order of the
-    similarity they show; weight 0 gives the FAISS list."""
+    """Fusion of the FAISS and BM25 lists picks the statements; the cards are ordered by the verifier's
+    same-claim probability; weight 0 picks the FAISS list."""
     from index.fusion import weighted_score_fusion
     from index.lexical import LexicalIndex
 
@@ -345,14 +345,14 @@ def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     hybrid = workspace.match_text(query, top_k=5)
     assert {m.statement.id for m in hybrid} == set(expected)
     assert {m.statement.id for m in hybrid} != {sid for sid, _ in dense[:5]}  # BM25 brought in another one
-    similarities = [m.similarity for m in hybrid]
-    assert similarities == sorted(similarities, reverse=True)
+    probabilities = [m.probability for m in hybrid]
+    assert None not in probabilities and probabilities == sorted(probabilities, reverse=True)
     cosine = dict(dense)
     assert all(abs(m.similarity - cosine[m.statement.id]) < 1e-5 for m in hybrid)
 
     dense_only = Workspace(workspace.settings.with_overrides(lexical_weight=0.0), store=workspace.store,
                            embedder=workspace.embedder)
-    assert [m.statement.id for m in dense_only.match_text(query, top_k=5)] == [sid for sid, _ in dense[:5]]
+    assert {m.statement.id for m in dense_only.match_text(query, top_k=5)} == {sid for sid, _ in dense[:5]}
 
 
 # -- plumbing on a fake embedder (fast) -----------------------------------------------------------

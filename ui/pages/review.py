@@ -284,6 +284,24 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
                 st.markdown(describe_audit(event))
 
 
+def contradiction_hints(claim: Claim) -> None:
+    """What says the opposite of this claim, each with a way to the other side."""
+    try:
+        hints = resources.contradictions(claim.id)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    for i, hint in enumerate(hints):
+        with st.container(border=True):
+            where = f"claim #{hint.other_claim_id}" if hint.other_claim_id else f"earlier statement #{hint.other_statement_id}"
+            st.markdown(f":orange-badge[:material/compare_arrows: Contradiction] {md_plain(hint.reason)} · {where}")
+            st.markdown(f"“{md_plain(hint.other_text)}”")
+            if hint.other_claim_id is not None:
+                st.button(f"Go to claim #{hint.other_claim_id}", key=f"contradiction-{claim.id}-{i}",
+                          type="tertiary", icon=":material/arrow_forward:", on_click=go_to,
+                          args=(hint.other_claim_id,))
+
+
 def _blind(claim: Claim) -> bool:
     """True while this reviewer may not see the others' verdicts (N >= 2, theirs not given yet)."""
     needed = resources.get_workspace().settings.reviews_per_claim
@@ -369,6 +387,7 @@ def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], statu
             st.markdown(f"{len(claim.reviewer_verdicts)} of {needed} verdicts · "
                         f"{badge(claim.status.value.capitalize(), STATUS_COLORS[claim.status.value])}")
         adjudication_panel(claim)
+        contradiction_hints(claim)
         earlier_statements(claim.id, claim.text)
         unflagged_sentences(claim.document_id)
     with right:
