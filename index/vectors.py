@@ -38,7 +38,7 @@ import faiss
 import numpy as np
 
 from claims.errors import IndexCacheError, InvalidValueError
-from index.atomic import atomic_write, atomic_write_text
+from index.atomic import atomic_write, atomic_write_text, remove_stale_temporaries
 
 __all__ = ["VectorSource", "DeletionAwareSource", "Manifest", "VectorIndex", "SyncReport", "index_kind",
            "FLAT", "HNSW", "DEFAULT_HNSW_THRESHOLD"]
@@ -157,6 +157,8 @@ class VectorIndex:
         self._max_id = 0
         self._revision = 0
         self._saved_revision: int | None = None
+        if self.folder.is_dir():
+            remove_stale_temporaries(self.folder)  # left by a save that was killed
 
     def _empty(self, kind: str) -> faiss.IndexIDMap2:
         if kind == HNSW:

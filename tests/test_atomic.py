@@ -39,3 +39,19 @@ def test_a_failed_first_write_leaves_nothing(tmp_path):
 def test_a_missing_folder_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError):
         atomic_write_text(tmp_path / "nowhere" / "x.txt", "x")
+
+
+def test_stale_temporaries_of_a_killed_writer_are_removed_and_fresh_ones_kept(tmp_path):
+    import os
+    import time
+
+    from index.atomic import remove_stale_temporaries
+
+    stale, fresh, other = tmp_path / ".statements.faiss.abc.tmp", tmp_path / ".manifest.json.def.tmp", tmp_path / "keep.tmp"
+    for path in (stale, fresh, other):
+        path.write_bytes(b"x")
+    old = time.time() - 7200
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    assert remove_stale_temporaries(tmp_path) == 1
+    assert not stale.exists() and fresh.exists() and other.exists()  # only our hidden temporaries, only old ones

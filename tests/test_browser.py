@@ -372,6 +372,12 @@ def _open_review(page) -> None:
     wait_until_idle(page)
 
 
+def _sign_out(page) -> None:
+    page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in", exact=True).wait_for()
+
+
 def _press(page, key: str) -> None:
     """Press a shortcut once the verdict form of the claim in the URL is on screen."""
     claim_id = re.search(r"[?&]claim=(\d+)", page.url).group(1)
@@ -410,9 +416,7 @@ def test_a_team_reviews_blind_disagrees_and_an_admin_adjudicates(chromium, tmp_p
         assert claim_text(page) == second and page.get_by_label("Password", exact=True).count() == 0
         _press(page, "1")
         page.locator(".cd-claim-text").filter(has_not_text=second).first.wait_for()
-        page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as").click()
-        page.get_by_role("button", name="Sign out").click()
-        page.get_by_role("button", name="Sign in", exact=True).wait_for()
+        _sign_out(page)
 
         # Ben: blind to Ana's verdicts; supports both claims (a disagreement on the first).
         sign_in(page, base, "Ben Osei")
@@ -425,9 +429,7 @@ def test_a_team_reviews_blind_disagrees_and_an_admin_adjudicates(chromium, tmp_p
         page.locator(".cd-claim-text").filter(has_text=second).first.wait_for()
         _press(page, "1")
         page.locator(".cd-claim-text").filter(has_not_text=second).first.wait_for()
-        page.locator('[data-testid="stSidebar"]').get_by_text("Signed in as").click()
-        page.get_by_role("button", name="Sign out").click()
-        page.get_by_role("button", name="Sign in", exact=True).wait_for()
+        _sign_out(page)
 
         # Dana (admin): the disagreement, side by side; the final verdict with a reason.
         sign_in(page, base, "Dana Ortiz")
