@@ -27,6 +27,8 @@ removes deleted ids outright.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -45,7 +47,7 @@ __all__ = ["VectorSource", "DeletionAwareSource", "Manifest", "VectorIndex", "Sy
 
 INDEX_FILE = "statements.faiss"
 MANIFEST_FILE = "manifest.json"
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 
 FLAT = "flat"
 HNSW = "hnsw"
@@ -87,6 +89,15 @@ class DeletionAwareSource(Protocol):
         ...
 
 
+def _file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in 8 MB blocks (an index can be over a gigabyte)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fp:
+        for block in iter(lambda: fp.read(8 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What the saved index holds; compared with the database on every sync.
@@ -103,6 +114,8 @@ class Manifest:
     kind: str = FLAT
     deleted: tuple[int, ...] = ()
     version: int = MANIFEST_VERSION
+    sha256: str = ""
+    """Of the index file as written: a file changed since (even in place, at the same size) is rebuilt."""
 
     def to_json(self) -> str:
         values = dict(self.__dict__)
@@ -225,6 +238,11 @@ class VectorIndex:
         if manifest.kind not in (FLAT, HNSW):
             return f"unknown index kind {manifest.kind!r}"
         try:
+            if _file_sha256(self.index_path) != manifest.sha256:
+                return "the index file changed since its manifest was written (checksum)"
+        except OSError as exc:
+            return f"unreadable index file ({exc.__class__.__name__})"
+        try:
             index = faiss.read_index(str(self.index_path))
         except Exception as exc:  # faiss raises RuntimeError with a C++ message
             return f"unreadable index file ({str(exc).splitlines()[0][:80]})"
@@ -257,8 +275,15 @@ class VectorIndex:
                 return
             try:
                 self.folder.mkdir(parents=True, exist_ok=True)
-                atomic_write(self.index_path, lambda tmp: faiss.write_index(self._index, tmp))
-                atomic_write_text(self.manifest_path, self.manifest().to_json())
+                digest: list[str] = []
+
+                def write_index(tmp: str) -> None:
+                    faiss.write_index(self._index, tmp)
+                    digest.append(_file_sha256(Path(tmp)))
+
+                atomic_write(self.index_path, write_index)
+                manifest = dataclasses.replace(self.manifest(), sha256=digest[0])
+                atomic_write_text(self.manifest_path, manifest.to_json())
             except OSError as exc:
                 raise IndexCacheError(f"cannot write the index to {self.folder}: {exc}") from exc
             self._saved_revision = self._revision

@@ -76,9 +76,9 @@ def test_saved_index_reloads_and_catches_up(tmp_path):
     [
         (lambda d: (d / "statements.faiss").unlink(), "no saved index"),
         (lambda d: (d / "manifest.json").unlink(), "no saved index"),
-        (lambda d: (d / "statements.faiss").write_bytes(b"garbage"), "unreadable index file"),
+        (lambda d: (d / "statements.faiss").write_bytes(b"garbage"), "changed since its manifest"),
         (lambda d: (d / "statements.faiss").write_bytes((d / "statements.faiss").read_bytes()[:100]),
-         "unreadable index file"),
+         "changed since its manifest"),
         (lambda d: (d / "manifest.json").write_text("{not json"), "unreadable manifest"),
         (lambda d: (d / "manifest.json").write_text(
             (d / "manifest.json").read_text().replace('"count": 6', '"count": 4')), "index holds 6 vectors"),
@@ -259,3 +259,40 @@ def test_bad_index_parameters_are_refused(tmp_path):
         VectorIndex(tmp_path, "m", 8, hnsw_threshold=0)
     with pytest.raises(InvalidValueError, match="max_tombstone_share"):
         VectorIndex(tmp_path, "m", 8, max_tombstone_share=1.5)
+
+
+def test_an_index_file_changed_in_place_at_the_same_size_is_rebuilt(tmp_path):
+    """The manifest holds the index file's SHA-256: a file edited in place is not trusted."""
+    import numpy as np
+
+    from index.vectors import VectorIndex
+
+    class Source:
+        def __init__(self, ids, vectors):
+            self.ids, self.vectors = ids, vectors
+
+        def statement_vectors(self, model, after_id=0, batch_size=50_000):
+            keep = [i for i, sid in enumerate(self.ids) if sid > after_id]
+            if keep:
+                yield np.asarray([self.ids[i] for i in keep], dtype=np.int64), self.vectors[keep]
+
+        def count_statements_upto(self, max_id):
+            return sum(1 for sid in self.ids if sid <= max_id)
+
+        def statement_stats(self):
+            return len(self.ids), max(self.ids)
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(20, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    source = Source(list(range(1, 21)), vectors)
+    index = VectorIndex(tmp_path, "m", 8)
+    index.sync(source)
+    data = bytearray(index.index_path.read_bytes())
+    data[-5] ^= 0xFF  # flip bits near the end: same size, other vectors
+    index.index_path.write_bytes(bytes(data))
+    reopened = VectorIndex(tmp_path, "m", 8)
+    report = reopened.sync(source)
+    assert report.rebuilt and "checksum" in (report.reason or "")
+    top = reopened.search(vectors[:1], 1)[0]
+    assert top[0][0] == 1 and abs(top[0][1] - 1.0) < 1e-5
