@@ -851,13 +851,17 @@ class Workspace:
     def visible_claim(self, claim_id: int, viewer: str) -> Claim:
         """The claim as ``viewer`` may see it: with N >= 2 independent verdicts, the others' verdicts,
         notes and the final verdict stay hidden until the viewer has given theirs (or is an admin)."""
-        claim = self.get_claim(claim_id)
-        if self.settings.reviews_per_claim < 2 or claim.status is ReviewStatus.ADJUDICATED:
+        return self._as_seen_by(self.get_claim(claim_id), viewer)
+
+    def _as_seen_by(self, claim: Claim, viewer: str | None, is_admin: bool | None = None) -> Claim:
+        """``claim`` with what ``viewer`` may not see yet blanked (blind review; see :meth:`visible_claim`)."""
+        if viewer is None or self.settings.reviews_per_claim < 2 or claim.status is ReviewStatus.ADJUDICATED:
             return claim
-        user = self.store.users.by_name((viewer or "").strip())
-        if user is not None and user.is_admin:
-            return claim
-        if any(v.reviewer == (viewer or "").strip() for v in claim.reviewer_verdicts):
+        name = (viewer or "").strip()
+        if is_admin is None:
+            user = self.store.users.by_name(name)
+            is_admin = user is not None and user.is_admin
+        if is_admin or any(v.reviewer == name for v in claim.reviewer_verdicts):
             return claim
         return dataclasses.replace(claim, verdict=None, reviewer=None, reviewed_at=None, note=None, evidence=(),
                                    reviewer_verdicts=(), status=ReviewStatus.UNREVIEWED)
@@ -936,11 +940,12 @@ class Workspace:
 
     def export_rows(self, *, status: str | None = None, document_id: int | None = None,
                     verdict: str | None = None, reviewer: str | None = None,
-                    since: dt.date | None = None) -> list[ExportRow]:
+                    since: dt.date | None = None, viewer: str | None = None) -> list[ExportRow]:
         """The export's rows, one per chosen claim, with its top match now.
 
         ``status`` as in :meth:`list_claims`; ``verdict``: the final verdict; ``reviewer``: claims
-        this user gave a verdict on; ``since``: claims with a verdict on or after that day (UTC).
+        this user gave a verdict on; ``since``: claims with a verdict on or after that day (UTC);
+        ``viewer``: the user who exports, under blind review (N >= 2) shown only what they may see.
         """
         if document_id is not None:
             _check_id(document_id, "document")
@@ -954,6 +959,9 @@ class Workspace:
         if since is not None:
             claims = [c for c in claims if any(v.at.date() >= since for v in c.reviewer_verdicts)
                       or (c.reviewed_at is not None and c.reviewed_at.date() >= since)]
+        if viewer is not None and self.settings.reviews_per_claim >= 2:
+            user = self.store.users.by_name(viewer.strip())
+            claims = [self._as_seen_by(c, viewer, is_admin=user is not None and user.is_admin) for c in claims]
         matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1)
         return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
 

@@ -567,3 +567,19 @@ def test_two_independent_verdicts_blind_review_and_adjudication(settings, store,
                      ("adjudicate", "admin")]
     result = ws.agreement(doc.id)
     assert (result.n_items, result.n_reviewers, result.percent_agreement) == (2, 2, 0.5)
+
+
+def test_an_export_under_blind_review_shows_a_reviewer_only_what_they_may_see(settings, store, fake_embedder):
+    ws = Workspace(settings.with_overrides(reviews_per_claim=2), store=Store(settings.db_url, reviews_per_claim=2),
+                   embedder=fake_embedder)
+    doc = ingest_demo(ws).document
+    claim = ws.list_claims(document_id=doc.id)[0]
+    ws.label(claim.id, "disputed", "ana", note="ana's reasons")
+
+    def row_for(viewer):
+        return next(r for r in ws.export_rows(viewer=viewer) if r.claim_id == claim.id)
+
+    assert row_for("ben").reviewer_verdicts == "" and row_for("ben").status == "unreviewed"
+    assert "ana · disputed" in row_for("ana").reviewer_verdicts
+    assert "ana's reasons" in row_for("admin").reviewer_verdicts  # admins see everything
+    assert "ana · disputed" in row_for(None).reviewer_verdicts  # the CLI's export is the desk's

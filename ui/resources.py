@@ -322,11 +322,13 @@ def speaker_verdict_counts(speaker: str) -> list[tuple[dt.date | None, Verdict |
 
 
 def chosen_export_rows(*, status: str | None = None, document_id: int | None = None, verdict: str | None = None,
-                       reviewer: str | None = None, since: dt.date | None = None) -> list[ExportRow]:
+                       reviewer: str | None = None, since: dt.date | None = None,
+                       viewer: str | None = None) -> list[ExportRow]:
     """The export's rows for the filters of ``claimdesk export`` (status, document, final verdict,
-    reviewer, since), each with its top match now; matched once per change of the workspace."""
+    reviewer, since), each with its top match now, as ``viewer`` may see them (blind review);
+    matched once per change of the workspace."""
     return _cached("export_rows", status=status, document_id=document_id, verdict=verdict, reviewer=reviewer,
-                   since=since)
+                   since=since, viewer=viewer)
 
 
 def export_text(rows: list[ExportRow], fmt: str, *, bom: bool = False, include_unverified: bool = False) -> str:

@@ -138,7 +138,7 @@ def export_page() -> None:
 
     filters = _filters(status, document_id, verdict, reviewer, since)
     try:
-        rows = resources.chosen_export_rows(**filters)
+        rows = resources.chosen_export_rows(**filters, viewer=state.reviewer())
         text = resources.export_text(rows, fmt, bom=bom, include_unverified=include_unverified)
     except ClaimdeskError as exc:
         resources.show_error(exc)
