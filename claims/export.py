@@ -170,9 +170,15 @@ def export_jsonl(rows: Iterable[ExportRow], fp: TextIO) -> int:
     return count
 
 
-def claim_review(row: ExportRow, *, include_unverified: bool = False) -> dict[str, Any] | None:
+def claim_review(row: ExportRow, *, include_unverified: bool = False, review_url: str = "") -> dict[str, Any] | None:
     """The schema.org ClaimReview of a claim with a final verdict; None for a claim without one, and
-    for an unverified claim unless ``include_unverified`` (an unverified claim is no published check)."""
+    for an unverified claim unless ``include_unverified`` (an unverified claim is no published check).
+
+    Google's fact-check markup requires ``claimReviewed``, ``reviewRating`` (with its
+    ``alternateName``) and ``url``, the page where the desk publishes the check: ``review_url`` is
+    its template, with ``{claim_id}`` for the claim's id (setting ``CLAIMDESK_REVIEW_URL``); without
+    one the markup has no ``url`` and must get it where it is published.
+    """
     if not row.verdict or (row.verdict == "unverified" and not include_unverified):
         return None
     claim: dict[str, Any] = {"@type": "Claim"}
@@ -195,6 +201,8 @@ def claim_review(row: ExportRow, *, include_unverified: bool = False) -> dict[st
                          "worstRating": 1, "alternateName": row.verdict.capitalize()},
         "identifier": f"claimdesk-claim-{row.claim_id}",
     }
+    if review_url:
+        review["url"] = review_url.replace("{claim_id}", str(row.claim_id))
     if row.note:
         review["reviewBody"] = row.note
     if row.evidence:
@@ -202,11 +210,12 @@ def claim_review(row: ExportRow, *, include_unverified: bool = False) -> dict[st
     return review
 
 
-def export_claimreview_json(rows: Iterable[ExportRow], fp: TextIO, *, include_unverified: bool = False) -> int:
+def export_claimreview_json(rows: Iterable[ExportRow], fp: TextIO, *, include_unverified: bool = False,
+                            review_url: str = "") -> int:
     """Write a JSON array of ClaimReview objects for the rows with a final supported or disputed verdict
     (unverified too with ``include_unverified``); returns how many."""
-    reviews = [r for r in (claim_review(row, include_unverified=include_unverified) for row in rows)
-               if r is not None]
+    reviews = [r for r in (claim_review(row, include_unverified=include_unverified, review_url=review_url)
+                           for row in rows) if r is not None]
     json.dump(reviews, fp, ensure_ascii=False, indent=2)
     fp.write("\n")
     return len(reviews)

@@ -64,6 +64,9 @@ SETTINGS: tuple[Setting, ...] = (
             "paste or file is refused with a message saying so, nothing is stored"),
     Setting("max_sentences", "CLAIMDESK_MAX_SENTENCES", 3_000, int,
             "Most sentences accepted in one document; a longer one is refused, nothing is stored"),
+    Setting("review_url", "CLAIMDESK_REVIEW_URL", "", str,
+            "Where the desk publishes each check, with {claim_id}: the ClaimReview url Google requires "
+            "(e.g. https://factcheck.example.org/claims/{claim_id})"),
     Setting("reviews_per_claim", "CLAIMDESK_REVIEWS_PER_CLAIM", 1, int,
             "Independent verdicts a claim needs (N). With N >= 2 reviewers do not see each other's verdicts "
             "before giving their own; agreeing verdicts become final, differing ones go to an admin"),
@@ -101,6 +104,7 @@ class Settings:
     batch_size: int
     max_document_chars: int = 200_000
     max_sentences: int = 3_000
+    review_url: str = ""
     reviews_per_claim: int = 1
     verifier_path: Path | None = None
     same_claim_probability: float | None = None
@@ -162,6 +166,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
     probability = values["same_claim_probability"]
     if probability is not None and not 0.0 <= probability <= 1.0:
         raise InvalidValueError(f"setting same_claim_probability must lie between 0 and 1, got {probability}")
+    if values["review_url"] and (not values["review_url"].startswith(("https://", "http://"))
+                                 or "{claim_id}" not in values["review_url"]):
+        raise InvalidValueError("setting review_url must be an http(s) address with {claim_id} in it, "
+                                f"got {values['review_url']!r}")
     for name in ("max_document_chars", "max_sentences", "reviews_per_claim"):
         if values[name] < 1:
             raise InvalidValueError(f"setting {name} must be at least 1, got {values[name]}")

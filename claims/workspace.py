@@ -969,8 +969,7 @@ class Workspace:
         """Write the verdict CSV to ``fp``; returns the number of claims written."""
         return export_verdicts_csv(self.export_rows(status=status, document_id=document_id), fp)
 
-    @staticmethod
-    def write_export(rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv", *, bom: bool = False,
+    def write_export(self, rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv", *, bom: bool = False,
                      include_unverified: bool = False) -> int:
         """Write already chosen rows as the verdict CSV (``csv``; ``bom`` for Excel), JSON Lines
         (``jsonl``) or ClaimReview JSON-LD (``claimreview``: final supported/disputed verdicts, and
@@ -980,7 +979,8 @@ class Workspace:
         if fmt == "jsonl":
             return export_jsonl(rows, fp)
         if fmt == "claimreview":
-            return export_claimreview_json(rows, fp, include_unverified=include_unverified)
+            return export_claimreview_json(rows, fp, include_unverified=include_unverified,
+                                           review_url=self.settings.review_url)
         raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
 
     def record_export(self, rows: Sequence[ExportRow], fmt: str, actor: str | None) -> None:

@@ -257,3 +257,12 @@ def test_claimreview_leaves_out_unverified_claims_unless_asked():
     row = export_row(make_claim(verdict=Verdict.UNVERIFIED), None, "m")
     assert claim_review(row) is None
     assert claim_review(row, include_unverified=True)["reviewRating"]["alternateName"] == "Unverified"
+
+
+def test_claimreview_has_google_s_required_fields():
+    """Google's fact-check markup requires claimReviewed, reviewRating with alternateName, and url."""
+    row = export_row(make_claim(), None, "m")
+    review = claim_review(row, review_url="https://fc.example.org/claims/{claim_id}")
+    assert review["claimReviewed"] and review["reviewRating"]["alternateName"] == "Disputed"
+    assert review["url"] == "https://fc.example.org/claims/7"
+    assert "url" not in claim_review(row)  # no template: the publisher adds it
