@@ -174,7 +174,8 @@ def claimreview_records(data: bytes, origin: str) -> tuple[list[str], list[tuple
 
 
 def read_statements(data: bytes, origin: str,
-                    overrides: Mapping[str, Verdict] | None = None) -> ArchiveRows:
+                    overrides: Mapping[str, Verdict] | None = None, *,
+                    max_statement_chars: int = MAX_STATEMENT_CHARS) -> ArchiveRows:
     """The statements in an archive file, each with its verdict mapped; all rows or an error.
 
     The error names the file and the line: a bad record, an unknown verdict, a statement longer
@@ -199,9 +200,9 @@ def read_statements(data: bytes, origin: str,
         text = _clean(record.get(text_col))
         if text is None:
             raise BadRecordError(f"the {text_col!r} value is empty", source=origin, line=line)
-        if len(text) > MAX_STATEMENT_CHARS:
+        if len(text) > max_statement_chars:
             raise BadRecordError(f"the statement has {len(text):,} characters; an archive statement may have at "
-                                 f"most {MAX_STATEMENT_CHARS:,}", source=origin, line=line)
+                                 f"most {max_statement_chars:,}", source=origin, line=line)
         rating = _clean(record.get(rating_col)) if rating_col else None
         verdict_word = _clean(record.get(verdict_col)) if verdict_col else None
         verdict = map_rating(verdict_word, overrides) if verdict_word else None

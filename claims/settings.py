@@ -82,6 +82,13 @@ SETTINGS: tuple[Setting, ...] = (
             "How the model runs: torch (sentence-transformers, fp32), onnx (ONNX Runtime, fp32) or "
             "onnx-int8 (ONNX Runtime, int8 weights); the ONNX file is exported once into data/models. "
             "Each backend keeps its own vectors and FAISS cache"),
+    Setting("max_file_mb", "CLAIMDESK_MAX_FILE_MB", 50, int,
+            "Largest file accepted for ingest or import, in MB (at most 50); a larger one is refused "
+            "before it is read"),
+    Setting("max_statement_chars", "CLAIMDESK_MAX_STATEMENT_CHARS", 5_000, int,
+            "Longest archive statement, in characters; a file with a longer one is refused whole"),
+    Setting("max_note_chars", "CLAIMDESK_MAX_NOTE_CHARS", 20_000, int,
+            "Longest reviewer note, in characters (long material belongs in an evidence link)"),
 )
 
 
@@ -110,6 +117,9 @@ class Settings:
     same_claim_probability: float | None = None
     verify_depth: int = 20
     embed_backend: str = "torch"
+    max_file_mb: int = 50
+    max_statement_chars: int = 5_000
+    max_note_chars: int = 20_000
 
     def with_overrides(self, **values: Any) -> Settings:
         """A copy with some values replaced (None values are ignored)."""
@@ -170,7 +180,10 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
                                  or "{claim_id}" not in values["review_url"]):
         raise InvalidValueError("setting review_url must be an http(s) address with {claim_id} in it, "
                                 f"got {values['review_url']!r}")
-    for name in ("max_document_chars", "max_sentences", "reviews_per_claim"):
+    if not 1 <= values["max_file_mb"] <= 50:
+        raise InvalidValueError(f"setting max_file_mb must lie between 1 and 50, got {values['max_file_mb']}")
+    for name in ("max_document_chars", "max_sentences", "reviews_per_claim", "max_statement_chars",
+                 "max_note_chars"):
         if values[name] < 1:
             raise InvalidValueError(f"setting {name} must be at least 1, got {values[name]}")
     if values["top_k"] < 1:

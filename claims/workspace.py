@@ -95,9 +95,6 @@ DEMO_ARTICLE = "article.txt"
 
 logger = logging.getLogger(__name__)
 
-MAX_NOTE_CHARS = 20_000
-"""Longest reviewer note: several pages of reasoning, well inside a spreadsheet cell."""
-
 # Ids are 64-bit integers in both databases; a larger number cannot name anything.
 _MAX_ID = 2**63 - 1
 
@@ -358,6 +355,7 @@ class Workspace:
                     actor: str | None = None) -> list[IngestResult]:
         """Ingest every document of one file, all or nothing (see :meth:`ingest_documents`)."""
         url = _web_address(url)
+        self._check_file_size(data, origin)
         if len(data) > 4 * self.settings.max_document_chars and not origin.lower().endswith((".csv", ".jsonl")):
             # Refused before decoding: a UTF-8 character takes at most four bytes.
             raise InputTooLargeError(
@@ -366,6 +364,12 @@ class Workspace:
                 source=origin)
         docs = read_documents(data, origin, source=source, url=url, published=published)
         return self.ingest_documents(docs, allow_duplicate_text=allow_duplicate_text, actor=actor)
+
+    def _check_file_size(self, data: bytes, origin: str) -> None:
+        limit = self.settings.max_file_mb * 1024 * 1024
+        if len(data) > limit:
+            raise InputTooLargeError(f"the file has {len(data):,} bytes; files of at most {self.settings.max_file_mb} MB "
+                                     "are read (setting CLAIMDESK_MAX_FILE_MB). Split it into parts", source=origin)
 
     def _check_size(self, doc: SourceText, sentences: Sequence[ExtractedSentence] | None = None) -> None:
         """Refuse a document over the size limits before anything is stored (nothing half-written)."""
@@ -483,7 +487,8 @@ class Workspace:
         """
         if verdict_map:
             overrides = {**(overrides or {}), **parse_verdict_map(verdict_map)}
-        parsed = read_statements(data, origin, overrides)
+        self._check_file_size(data, origin)
+        parsed = read_statements(data, origin, overrides, max_statement_chars=self.settings.max_statement_chars)
         embed_cached([r["text"] for r in parsed.rows], self.embedder, self._vectors)
         with self.store.transaction() as conn:
             added, skipped, updated = self.store.statements.add_statements(
@@ -699,9 +704,10 @@ class Workspace:
         user = self.require_user(reviewer)
         urls = _check_urls(evidence)
         note = (note or "").strip() or None
-        if note is not None and len(note) > MAX_NOTE_CHARS:
+        if note is not None and len(note) > self.settings.max_note_chars:
             raise InvalidValueError(f"the note has {len(note):,} characters; a note may have at most "
-                                    f"{MAX_NOTE_CHARS:,}: put long material in an evidence link")
+                                    f"{self.settings.max_note_chars:,} (setting CLAIMDESK_MAX_NOTE_CHARS): "
+                                    "put long material in an evidence link")
         return self._append_verdict(claim_id, user.name, ReviewAction.LABEL, verdict, note, urls)
 
     def _append_verdict(self, claim_id: int, reviewer: str, action: ReviewAction, verdict: Verdict,

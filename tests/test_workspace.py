@@ -7,7 +7,7 @@ from collections import Counter
 
 import pytest
 
-from claims.errors import EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
+from claims.errors import BadRecordError, EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
 from claims.models import Origin, Progress, SentenceRow, Tier, Verdict
 from claims.readers import pasted_document
 from claims.store import Store
@@ -583,3 +583,17 @@ def test_an_export_under_blind_review_shows_a_reviewer_only_what_they_may_see(se
     assert "ana · disputed" in row_for("ana").reviewer_verdicts
     assert "ana's reasons" in row_for("admin").reviewer_verdicts  # admins see everything
     assert "ana · disputed" in row_for(None).reviewer_verdicts  # the CLI's export is the desk's
+
+
+def test_file_statement_and_note_limits_are_settings(settings, store, fake_embedder):
+    small = Workspace(settings.with_overrides(max_file_mb=1, max_statement_chars=40, max_note_chars=10), store=store,
+                      embedder=fake_embedder)
+    with pytest.raises(InputTooLargeError, match=r"big\.csv: the file has 1,100,000 bytes; files of at most 1 MB"):
+        small.import_statements(b"text\n" + b"x" * 1_099_995, "big.csv")
+    with pytest.raises(BadRecordError, match=r"long\.csv, line 2: the statement has 60 characters; .* at most 40"):
+        small.import_statements(b"text\n" + b"y" * 60 + b"\n", "long.csv")
+    doc = ingest_demo(small).document
+    claim = small.list_claims(document_id=doc.id)[0]
+    with pytest.raises(InvalidValueError, match=r"the note has 11 characters; a note may have at most 10"):
+        small.label(claim.id, "supported", "ana", note="x" * 11)
+    assert small.store.count_rows()["statements"] == 0 and small.history(claim.id) == []

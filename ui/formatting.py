@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from claims.agreement import Agreement
 from claims.models import AuditEvent, Claim, Match, Origin, ReviewAction, ReviewEvent, Statement, Tier, Verdict
 
 __all__ = [
@@ -374,7 +375,6 @@ def best_same_claim(matches: Iterable[Match]) -> Match | None:
 
 # -- charts and figures of the dashboard and the speaker page ------------------------------
 
-from claims.agreement import Agreement  # noqa: E402  (the figures below read it)
 
 NO_VERDICT = "No verdict"
 

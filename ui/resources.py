@@ -16,20 +16,23 @@ next read miss the cache.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import json
 import threading
+import time
 import weakref
 from typing import Any
 
 import streamlit as st
 
+from claims.agreement import Agreement
+from claims.contradict import Hint
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
-from claims.models import AuditEvent, Claim, Document, Match, Progress, ReviewEvent, Statement
-from claims.contradict import Hint
-from claims.users import User
+from claims.models import AuditEvent, Claim, Document, Match, Progress, ReviewEvent, Statement, Verdict
 from claims.settings import Settings, load_settings
+from claims.users import User
 from claims.workspace import Workspace
 
 __all__ = [
@@ -89,6 +92,10 @@ def get_workspace() -> Workspace:
     return _open_workspace(_settings_key(settings), settings)
 
 
+WARM_UP_DELAY_S = 1.5
+"""Seconds the background load waits, so the page that started it reaches the browser first."""
+
+
 class WarmUp:
     """The background load of one workspace's model, FAISS cache, detector and demo archive."""
 
@@ -100,6 +107,9 @@ class WarmUp:
         self._thread.start()
 
     def _run(self, workspace: Workspace) -> None:
+        # Importing torch and loading the model hold the interpreter for seconds at a time: let the
+        # first page be drawn and sent before that starts.
+        time.sleep(WARM_UP_DELAY_S)
         try:
             workspace.index  # noqa: B018  (load the model and catch the FAISS cache up, once)
             workspace.scorer  # noqa: B018
@@ -290,10 +300,6 @@ def export_csv(*, status: str | None = None, document_id: int | None = None) -> 
 
 # -- the dashboard, the speaker page and the export's filters -----------------------------------
 
-import datetime as dt  # noqa: E402  (for the reads below)
-
-from claims.agreement import Agreement  # noqa: E402
-from claims.models import Verdict  # noqa: E402
 
 
 def agreement(document_id: int | None = None) -> Agreement:
