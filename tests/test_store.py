@@ -259,3 +259,14 @@ def test_a_store_still_serves_the_flat_names_callers_outside_the_core_use(any_st
     doc = add_doc(any_store, "Claim A is 5.")
     assert [d.id for d in any_store.list_documents()] == [doc]
     assert any_store.feedback_examples() == []
+
+
+def test_archive_search_takes_percent_and_underscore_literally(any_store):
+    rows = [statement_row(t) for t in ["Inflation hit 9% in June.", "Inflation hit 95 in June.", "The a_b test",
+                                       "The axb test", "A back\\slash"]]
+    with any_store.transaction() as conn:
+        any_store.statements.add_statements(conn, origin="a.csv", content_hash="x", rows=rows)
+    assert [s.text for s in any_store.statements.search_statements("9%")[0]] == ["Inflation hit 9% in June."]
+    assert [s.text for s in any_store.statements.search_statements("a_b")[0]] == ["The a_b test"]
+    assert any_store.statements.search_statements("%")[1] == 1
+    assert [s.text for s in any_store.statements.search_statements("k\\s")[0]] == ["A back\\slash"]

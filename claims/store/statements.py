@@ -128,10 +128,13 @@ class Statements(Part):
         """
         query = sa.select(statements)
         if text:
-            pattern = f"%{text.lower()}%"
-            query = query.where(sa.or_(sa.func.lower(statements.c.text).like(pattern),
-                                       sa.func.lower(sa.func.coalesce(statements.c.speaker, "")).like(pattern),
-                                       sa.func.lower(sa.func.coalesce(statements.c.source, "")).like(pattern)))
+            # The user's text is matched literally: %, _ and the escape character itself are escaped.
+            literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            pattern = f"%{literal}%"
+            query = query.where(sa.or_(
+                sa.func.lower(statements.c.text).like(pattern, escape="\\"),
+                sa.func.lower(sa.func.coalesce(statements.c.speaker, "")).like(pattern, escape="\\"),
+                sa.func.lower(sa.func.coalesce(statements.c.source, "")).like(pattern, escape="\\")))
         if verdict:
             query = query.where(statements.c.verdict == Verdict.parse(verdict).value)
         if origin in {o.value for o in Origin}:
