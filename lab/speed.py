@@ -280,8 +280,11 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _import_child(folder: str, backend: str, models_dir: str, data: bytes, out: Any) -> None:
-    """In a fresh process: import the archive into the workspace in ``folder``; send seconds and peak RSS."""
+IMPORT_TIMEOUT_S = 3600.0
+
+
+def _import_child(folder: str, backend: str, models_dir: str, archive: str, out: Any) -> None:
+    """In a fresh process: import the archive file into the workspace in ``folder``; send seconds and peak RSS."""
     from claims.settings import load_settings
     from claims.workspace import Workspace
     from index.embed import Embedder
@@ -290,6 +293,7 @@ def _import_child(folder: str, backend: str, models_dir: str, data: bytes, out: 
     embedder = Embedder(settings.model_path, batch_size=settings.batch_size, backend=backend,
                         models_dir=Path(models_dir))
     ws = Workspace(settings, embedder=embedder)
+    data = Path(archive).read_bytes()
     started = time.perf_counter()
     result = ws.import_statements(data, "archive.jsonl")
     seconds = time.perf_counter() - started
@@ -300,13 +304,26 @@ def _import_child(folder: str, backend: str, models_dir: str, data: bytes, out: 
 
 def measure_import(folder: Path, backend: str, models_dir: Path, data: bytes) -> dict[str, Any]:
     """``Workspace.import_statements`` in a child process: statements per second and its peak memory."""
+    # The archive travels as a file: pickled into the child's start-up pipe, megabytes of it could block
+    # the parent for good if the child died first (a pipe another process still holds is never closed).
+    archive = Path(folder).parent / f"{Path(folder).name}-archive.jsonl"
+    archive.write_bytes(data)
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_import_child, args=(str(folder), backend, str(models_dir), data, send))
+    child = context.Process(target=_import_child, args=(str(folder), backend, str(models_dir), str(archive), send))
     child.start()
     send.close()
-    result = receive.recv()
-    child.join()
+    try:
+        deadline = time.monotonic() + IMPORT_TIMEOUT_S
+        while not receive.poll(1.0):
+            if not child.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"the import process ended without a result (exit code {child.exitcode})")
+        result = receive.recv()
+    finally:
+        child.join(timeout=30)
+        if child.is_alive():
+            child.kill()
+        archive.unlink(missing_ok=True)
     return {"import_n": result["added"], "import_per_s": round(result["added"] / result["seconds"], 1),
             "import_s": round(result["seconds"], 1), "peak_rss_mb": round(result["peak_rss_mb"], 1)}
 
