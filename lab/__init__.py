@@ -2,8 +2,9 @@
 
 - :mod:`lab.bench`: the claim-retrieval benchmark (the CLEF CheckThat! formats, the official
   scorer, a runner over the product's own matcher) and training the re-ranker;
-- :mod:`lab.rerank`: the learned re-ranker, its features, and its shipped weights
-  (``lab/data/rankers.json``, each ranker with its provenance);
+- :mod:`lab.rerank`: the learned re-ranker and its features, trained with ``claimdesk train ranker``
+  (no weights ship: it did not beat the product's verifier order on held-out queries);
+- :mod:`lab.speed`: ``claimdesk bench speed`` (embedding backends, search, ingest, clicks, export, first page);
 - :mod:`lab.checkworthiness`: labelled check-worthiness files, F1 and thresholds, training the
   detector that :mod:`claims.detector` scores with, and scoring a labelled file;
 - :mod:`lab.newsset`: the project's news-domain check-worthiness set (its labels in

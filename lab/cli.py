@@ -269,7 +269,8 @@ def train_detector_cmd(state: CliContext, train_path: str, dev_path: str, out: s
 @click.option("--dev-ids-from", type=click.Path(dir_okay=False),
               help="Leave out the queries whose ids appear in this file (the carved dev split).")
 @click.option("--transcripts", type=click.Path(file_okay=False), help="Debate transcripts folder (context).")
-@click.option("--cache", "cache_path", type=click.Path(dir_okay=False), help="SQLite embedding cache.")
+@click.option("--cache", "cache_path", type=click.Path(file_okay=False),
+              help="Folder of the benchmark workspace (its SQLite database holds the embedding cache).")
 @pass_ctx
 @fail_cleanly
 def train_ranker_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, out: str, name: str,
