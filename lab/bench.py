@@ -758,6 +758,19 @@ def _resolve_ranker(ranker: LinearRanker | str | Path | None) -> LinearRanker | 
     return LinearRanker.load(ranker)
 
 
+def _load_and_import(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
+                     embedder: TextEmbedder, workspace: str | Path | None, transcripts: str | Path | None,
+                     query_ids: Collection[str] | None, collection_sample: int | None,
+                     settings: Mapping[str, Any] | None) -> tuple[Any, Any]:
+    """The benchmark's files read, and its collection (or a sample of it) imported through the product."""
+    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
+    claims = bench.claims if collection_sample is None else sample_collection(bench.claims, bench.qrels,
+                                                                              collection_sample)
+    archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path),
+                           settings=settings)
+    return bench, archive
+
+
 def run_retrieval_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
                             embedder: TextEmbedder, method: str = "product", top_k: int = 5,
                             workspace: str | Path | None = None, verifier: str | Path | None = None,
@@ -775,11 +788,9 @@ def run_retrieval_benchmark(vclaims_path: str | Path, queries_path: str | Path, 
     ``seconds_import``, ``seconds_match`` and ``matcher`` (its settings).
     """
     started = time.perf_counter()
-    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
-    claims = bench.claims if collection_sample is None else sample_collection(bench.claims, bench.qrels,
-                                                                              collection_sample)
-    archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path),
-                           settings=settings)
+    bench, archive = _load_and_import(vclaims_path, queries_path, qrels_path, embedder=embedder, workspace=workspace,
+                                      transcripts=transcripts, query_ids=query_ids,
+                                      collection_sample=collection_sample, settings=settings)
     try:
         matched = time.perf_counter()
         found = rank_benchmark(archive, bench_queries(bench), method=method, top_k=top_k, verifier=verifier,
@@ -916,11 +927,9 @@ def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrel
     meets the targets); ``outcomes`` lists each query's top cards.
     """
     started = time.perf_counter()
-    bench = load_benchmark(vclaims_path, queries_path, qrels_path, transcripts=transcripts, query_ids=query_ids)
-    claims = bench.claims if collection_sample is None else sample_collection(bench.claims, bench.qrels,
-                                                                              collection_sample)
-    archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path),
-                           settings=settings)
+    bench, archive = _load_and_import(vclaims_path, queries_path, qrels_path, embedder=embedder, workspace=workspace,
+                                      transcripts=transcripts, query_ids=query_ids,
+                                      collection_sample=collection_sample, settings=settings)
     try:
         matcher = method_matcher(archive.workspace, method, verifier=verifier)
         outcomes = tier_outcomes(bench, archive, method=method, top_k=top_k, verifier=verifier)
