@@ -30,7 +30,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -283,8 +282,8 @@ def _peak_rss_mb() -> float:
 IMPORT_TIMEOUT_S = 3600.0
 
 
-def _import_child(folder: str, backend: str, models_dir: str, archive: str, out: Any) -> None:
-    """In a fresh process: import the archive file into the workspace in ``folder``; send seconds and peak RSS."""
+def _import_child(folder: str, backend: str, models_dir: str, archive: str) -> dict[str, Any]:
+    """In a fresh process: import the archive file into the workspace in ``folder``; seconds and peak RSS."""
     from claims.settings import load_settings
     from claims.workspace import Workspace
     from index.embed import Embedder
@@ -298,32 +297,28 @@ def _import_child(folder: str, backend: str, models_dir: str, archive: str, out:
     result = ws.import_statements(data, "archive.jsonl")
     seconds = time.perf_counter() - started
     ws.close()
-    out.send({"seconds": seconds, "added": result.added, "peak_rss_mb": _peak_rss_mb()})
-    out.close()
+    return {"seconds": seconds, "added": result.added, "peak_rss_mb": _peak_rss_mb()}
 
 
 def measure_import(folder: Path, backend: str, models_dir: Path, data: bytes) -> dict[str, Any]:
-    """``Workspace.import_statements`` in a child process: statements per second and its peak memory."""
-    # The archive travels as a file: pickled into the child's start-up pipe, megabytes of it could block
-    # the parent for good if the child died first (a pipe another process still holds is never closed).
+    """``Workspace.import_statements`` in a child process: statements per second and its peak memory.
+
+    The child is a plain ``python -c`` (not multiprocessing's spawn, which re-runs whatever module is
+    ``__main__`` in the parent: under pytest after AppTest that is the Streamlit app), and the archive
+    reaches it as a file.
+    """
     archive = Path(folder).parent / f"{Path(folder).name}-archive.jsonl"
     archive.write_bytes(data)
-    context = multiprocessing.get_context("spawn")
-    receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_import_child, args=(str(folder), backend, str(models_dir), str(archive), send))
-    child.start()
-    send.close()
+    code = ("import json, sys; from lab.speed import _import_child; "
+            "print(json.dumps(_import_child(*sys.argv[1:5])))")
     try:
-        deadline = time.monotonic() + IMPORT_TIMEOUT_S
-        while not receive.poll(1.0):
-            if not child.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"the import process ended without a result (exit code {child.exitcode})")
-        result = receive.recv()
+        done = subprocess.run([sys.executable, "-c", code, str(folder), backend, str(models_dir), str(archive)],
+                              cwd=REPO, capture_output=True, text=True, timeout=IMPORT_TIMEOUT_S)
     finally:
-        child.join(timeout=30)
-        if child.is_alive():
-            child.kill()
         archive.unlink(missing_ok=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"the import process failed (exit {done.returncode}): {done.stderr[-2000:]}")
+    result = json.loads(done.stdout.strip().splitlines()[-1])
     return {"import_n": result["added"], "import_per_s": round(result["added"] / result["seconds"], 1),
             "import_s": round(result["seconds"], 1), "peak_rss_mb": round(result["peak_rss_mb"], 1)}
 
