@@ -120,6 +120,8 @@ def user_sidebar(user) -> None:
     with st.sidebar:
         with st.popover(f"Signed in as **{user.name}**", icon=":material/person:", width="stretch"):
             st.caption(f"Role: {user.role.value}")
+            st.caption("The address in your browser holds your sign-in: to point a colleague at a claim, "
+                       "give them its number (#id), not the address.")
             st.button("Sign out", key="sign-out", on_click=_sign_out, icon=":material/logout:")
 
 

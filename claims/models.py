@@ -224,9 +224,9 @@ class Document:
 
     @property
     def label(self) -> str:
-        """Title · source · date · #id: tells apart documents that share a title."""
-        parts = [self.title, self.source, self.published.isoformat() if self.published else None,
-                 f"#{self.id}"]
+        """#id · title · source · date: tells apart documents that share a title, the id first so that
+        a narrow select box, which cuts the end off, still shows it."""
+        parts = [f"#{self.id}", self.title, self.source, self.published.isoformat() if self.published else None]
         return " · ".join(p for p in parts if p)
 
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlparse
 
 import numpy as np
 
@@ -143,15 +142,16 @@ def demo_bytes(name: str) -> bytes:
 
 
 def _check_urls(urls: Iterable[str]) -> tuple[str, ...]:
+    """Evidence links as stored: each an http(s) address by the one rule of :func:`claims.safety.safe_url`."""
     cleaned = []
     for url in urls:
         url = url.strip()
         if not url:
             continue
-        parsed = urlparse(url)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        checked = safe_url(url)
+        if checked is None:
             raise InvalidValueError(f"evidence {url!r} is not a web address (http:// or https://)")
-        cleaned.append(url)
+        cleaned.append(checked)
     return tuple(cleaned)
 
 
@@ -968,7 +968,8 @@ class Workspace:
         if viewer is not None and self.settings.reviews_per_claim >= 2:
             user = self.store.users.by_name(viewer.strip())
             claims = [self._as_seen_by(c, viewer, is_admin=user is not None and user.is_admin) for c in claims]
-        matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1)
+        matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1,
+                                          speakers=[c.speaker for c in claims])
         return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
 
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:

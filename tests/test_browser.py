@@ -296,7 +296,7 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
         options.first.wait_for()
         labels = [options.nth(i).inner_text() for i in range(options.count())]
         assert len(labels) == 3 and len(set(labels)) == 3, labels
-        newest = max(labels[1:], key=lambda label: int(label.rsplit("#", 1)[1]))
+        newest = max(labels[1:], key=lambda label: int(re.match(r"#(\d+) · ", label).group(1)))
         page.get_by_role("option", name=newest).click()
         wait_until_idle(page)
         page.get_by_role("heading", name="Review", exact=True).wait_for()

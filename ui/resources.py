@@ -38,7 +38,6 @@ from claims.workspace import Workspace
 __all__ = [
     "get_workspace",
     "warm_up",
-    "model_ready",
     "wait_until_warm",
     "wait_for_model",
     "show_error",
@@ -52,15 +51,12 @@ __all__ = [
     "contradictions",
     "users",
     "matches",
-    "history",
     "progress",
     "document_progress",
     "document_sentences",
     "archive_origins",
     "search_archive",
     "match_text",
-    "export_rows",
-    "export_csv",
 ]
 
 # (settings as text, store revision): what every cached read is keyed on.
@@ -144,10 +140,6 @@ def wait_until_warm(timeout: float) -> bool:
     return all(handle.done.wait(timeout) for handle in handles)
 
 
-def model_ready() -> bool:
-    """True once the model, the FAISS cache and the demo archive are loaded."""
-    handle = warm_up()
-    return handle.done.is_set() and handle.error is None
 
 
 @st.fragment(run_every=1.0)
@@ -247,9 +239,6 @@ def matches(claim_id: int, top_k: int | None = None) -> list[Match]:
     return _cached("match_claim", claim_id, top_k=top_k)
 
 
-def history(claim_id: int) -> list[ReviewEvent]:
-    """Every review event of a claim, oldest first."""
-    return _cached("history", claim_id)
 
 
 def document_sentences(document_id: int) -> list[Any]:
@@ -283,19 +272,8 @@ def match_text(text: str, top_k: int | None = None) -> list[Match]:
     return _cached("match_text", text, top_k=top_k)
 
 
-def export_rows(*, status: str | None = None, document_id: int | None = None) -> list[ExportRow]:
-    """The verdict CSV's rows for the chosen claims."""
-    return _cached("export_rows", status=status, document_id=document_id)
 
 
-def export_csv(*, status: str | None = None, document_id: int | None = None) -> str:
-    """The verdict CSV itself (header row, then one row per claim), as the CLI writes it.
-
-    Written from the same cached rows the preview shows, so claims are matched once per change.
-    """
-    buffer = io.StringIO()
-    get_workspace().write_export(export_rows(status=status, document_id=document_id), buffer, "csv")
-    return buffer.getvalue()
 
 
 # -- the dashboard, the speaker page and the export's filters -----------------------------------

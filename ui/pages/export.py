@@ -112,27 +112,27 @@ def export_page() -> None:
 
     first, second = st.columns(2)
     status = first.selectbox("Claims to export", STATUSES, format_func=STATUS_LABELS.__getitem__,
-                             key="export-status")
+                             key="export-status", persist_state="session")
     labels = {d.id: d.label for d in docs}
-    document_id = second.selectbox("Document", [0, *labels], key="export-document",
+    document_id = second.selectbox("Document", [0, *labels], key="export-document", persist_state="session",
                                    format_func=lambda i: "All documents" if not i else labels[i])
     verdict_col, reviewer_col, since_col = st.columns(3)
-    verdict = verdict_col.selectbox("Final verdict", [ANY, *(v.value for v in Verdict)], key="export-verdict",
+    verdict = verdict_col.selectbox("Final verdict", [ANY, *(v.value for v in Verdict)], key="export-verdict", persist_state="session",
                                     format_func=lambda v: Verdict(v).label if v else "Any verdict")
-    reviewer = reviewer_col.selectbox("Reviewer", [ANY, *(u.name for u in users)], key="export-reviewer",
+    reviewer = reviewer_col.selectbox("Reviewer", [ANY, *(u.name for u in users)], key="export-reviewer", persist_state="session",
                                       format_func=lambda name: name or "Anyone",
                                       help="Only claims this user gave a verdict on")
-    since = since_col.date_input("Verdict since", value=None, key="export-since", format="YYYY-MM-DD",
+    since = since_col.date_input("Verdict since", value=None, key="export-since", persist_state="session", format="YYYY-MM-DD",
                                  help="Only claims with a verdict on or after this day (UTC)")
 
     fmt = st.radio("Format", list(FORMATS), format_func=lambda f: FORMATS[f][0], horizontal=True,
-                   key="export-format")
+                   key="export-format", persist_state="session")
     bom = include_unverified = False
     if fmt == "csv":
-        bom = st.checkbox("Excel-friendly (UTF-8 BOM)", key="export-bom",
+        bom = st.checkbox("Excel-friendly (UTF-8 BOM)", key="export-bom", persist_state="session",
                           help="Start the file with a byte-order mark, so Excel reads the text as UTF-8")
     elif fmt == "claimreview":
-        include_unverified = st.checkbox("Include unverified", key="export-unverified",
+        include_unverified = st.checkbox("Include unverified", key="export-unverified", persist_state="session",
                                          help="ClaimReview markup is for published checks: supported and disputed "
                                               "claims only, unless you include the unverified ones")
 

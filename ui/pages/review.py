@@ -439,7 +439,11 @@ def review_page() -> None:
             resources.show_error(exc)
             return
     if claim is None and queue_ids:
-        claim = resources.visible_claim(queue_ids[0], viewer)
+        try:
+            claim = resources.visible_claim(queue_ids[0], viewer)
+        except ClaimdeskError as exc:
+            resources.show_error(exc)
+            return
     state.set_current_claim(claim.id if claim else None)
     if claim is None:
         queue_done(status)
