@@ -8,7 +8,10 @@ The model runs on one of three backends (:data:`BACKENDS`): ``torch`` (sentence-
 is), ``onnx`` (the same weights exported to ONNX Runtime, fp32) and ``onnx-int8`` (the export with
 weights dynamically quantised to int8; :mod:`index.onnx`). Each backend's vectors carry their own
 name (``all-MiniLM-L6-v2+onnx-int8``), so the embedding cache and the FAISS manifest, both keyed by
-that name, never mix vectors of two backends.
+that name, never mix vectors of two backends. What is fitted on the vectors (the check-worthiness
+detector, the same-claim verifier) names the model it was fitted on, and :func:`same_model` accepts
+that model through any backend: int8 vectors were measured to keep both at their figures
+(docs/BENCHMARKS.md, "Speed").
 
 The cache is keyed by (model name, text hash): :func:`embed_cached` never sends a text to the
 model twice, across documents, imports and sessions.
@@ -27,6 +30,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from claims.errors import InvalidValueError, ModelError
+from claims.settings import Settings
 
 # Nothing may reach a model hub at run time; set before sentence-transformers is imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -47,6 +51,7 @@ __all__ = [
     "text_hash",
     "normalise_text",
     "embed_cached",
+    "same_model",
 ]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -120,12 +125,24 @@ def _load_model(path: str) -> Any:
         raise ModelError(f"cannot load the model from {path}: {exc}") from exc
 
 
-@functools.lru_cache(maxsize=4)
-def _load_onnx(onnx_file: str, model_path: str, mtime_ns: int) -> Any:
-    """One ONNX Runtime session per exported file and process (``mtime_ns``: a re-export loads anew)."""
+_ONNX_SESSIONS: dict[tuple[str, str], Any] = {}
+_ONNX_SESSIONS_LOCK = threading.Lock()
+
+
+def _load_onnx(onnx_file: Path, model_path: Path) -> Any:
+    """One ONNX Runtime session per exported model and process, keyed by the file's sha256.
+
+    Copies of one export in several models folders (a process that opens several workspaces, a
+    test run) share a session; a re-export with other bytes loads anew.
+    """
     from index.onnx import OnnxRuntimeEncoder
 
-    return OnnxRuntimeEncoder(Path(onnx_file), Path(model_path))
+    stat = onnx_file.stat()
+    key = (_sha256_cached(str(onnx_file.resolve()), stat.st_size, stat.st_mtime_ns), str(model_path.resolve()))
+    with _ONNX_SESSIONS_LOCK:
+        if key not in _ONNX_SESSIONS:
+            _ONNX_SESSIONS[key] = OnnxRuntimeEncoder(onnx_file, model_path)
+        return _ONNX_SESSIONS[key]
 
 
 def verify_model(path: Path, expected_sha256: str = MODEL_SHA256) -> None:
@@ -152,7 +169,10 @@ class Embedder:
 
     ``backend`` is ``torch`` (sentence-transformers), ``onnx`` or ``onnx-int8`` (ONNX Runtime; the
     export is made on first use into ``models_dir`` and reused while the source weights keep their
-    sha256). ``name`` is the model's name, followed by ``+backend`` for the ONNX ones.
+    sha256). The product runs the backend its settings name (``CLAIMDESK_EMBED_BACKEND``, default
+    ``onnx-int8``): :meth:`from_settings`; a bare ``Embedder()`` is sentence-transformers itself, the
+    reference the benchmarks compare with. ``name`` is the model's name, followed by ``+backend`` for
+    the ONNX ones; ``base_name`` is the model's name alone.
 
     ``encode`` is thread-safe (Streamlit shares one instance across sessions) and counts the
     texts it embeds, so tests can prove the cache works.
@@ -183,13 +203,22 @@ class Embedder:
 
             onnx_file = export_onnx(self.path, Path(models_dir), model_name=self.base_name,
                                     variant="int8" if backend == "onnx-int8" else "fp32")
-            self._model = _load_onnx(str(onnx_file.resolve()), str(self.path.resolve()), onnx_file.stat().st_mtime_ns)
+            self._model = _load_onnx(onnx_file, self.path)
             dim = self._model.dim
             self.name = f"{self.base_name}+{backend}"
         self.dim = int(dim)
         self.batch_size = batch_size
         self.texts_encoded = 0
         self._lock = _MODEL_LOCK
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        """The embedder a workspace with ``settings`` uses: its model, batch size, backend and models folder.
+
+        ``Embedder.from_settings(load_settings())`` is the model as the product runs it.
+        """
+        return cls(settings.model_path, batch_size=settings.batch_size, backend=settings.embed_backend,
+                   models_dir=settings.models_folder)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text."""
@@ -204,6 +233,21 @@ class Embedder:
                 vectors = self._model.encode(normalised, self.batch_size)
             self.texts_encoded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def same_model(trained_on: str | None, embedder: Any) -> bool:
+    """Whether weights fitted on the vectors of model ``trained_on`` may read ``embedder``'s vectors.
+
+    True for the exact name, and for the same base model run on another backend (``trained_on``
+    ``all-MiniLM-L6-v2``, embedder ``all-MiniLM-L6-v2+onnx-int8``): a backend computes the same
+    function with other arithmetic, and the detector and the verifier keep their measured quality
+    on int8 vectors. Vectors are still cached under the full name: only this compatibility rule
+    looks through the backend. A ``trained_on`` of None (weights that do not say) is accepted.
+    """
+    if trained_on is None:
+        return True
+    name = getattr(embedder, "name", None)
+    return trained_on == name or trained_on == getattr(embedder, "base_name", name)
 
 
 def embed_cached(texts: Sequence[str], embedder: TextEmbedder, cache: EmbeddingCache) -> np.ndarray:

@@ -6,7 +6,10 @@ mask, then L2 normalisation, as the sentence-transformers pipeline of all-MiniLM
 (attention, layer norms, GELU) and, for the ``int8`` variant, quantises its weights dynamically. The
 file goes to ``<models_dir>/<model>-<variant>.onnx`` beside a manifest (``.json``) that holds the
 sha256 of the source weights, the sha256 of the ONNX file and the export recipe; a changed model,
-a damaged file or a new recipe means a fresh export. Both files are written atomically.
+a damaged file or a new recipe means a fresh export. Both files are written atomically, under a
+lock file beside them (``<model>-<variant>.onnx.lock``), so processes that start together (the app's
+replicas, the CLI beside the app) export once and the others wait and reuse it. Within one process an
+export already made for the same source and recipe in another models folder is copied, not redone.
 
 :class:`OnnxRuntimeEncoder` runs it with the model's own tokenizer (``tokenizer.json`` through the
 ``tokenizers`` library, truncated at the model's ``max_seq_length``). It needs neither torch nor
@@ -15,11 +18,13 @@ transformers at run time; only the export does.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,9 @@ RECIPE = 1
 OPSET = 17
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _EXPORT_LOCK = threading.Lock()
+# (source sha256, variant, recipe) -> an export this process made or checked: copied into another
+# models folder instead of being traced again (a process that opens several workspaces).
+_KNOWN_EXPORTS: dict[tuple[str, str, int], Path] = {}
 
 
 @dataclass(frozen=True)
@@ -116,11 +124,47 @@ def _saved_manifest(onnx_file: Path, source: str) -> ExportManifest | None:
     return manifest
 
 
+@contextlib.contextmanager
+def _export_lock(target: Path) -> Iterator[None]:
+    """Hold the lock file of ``target`` (an exclusive ``flock``) so only one process exports it.
+
+    Where ``fcntl`` is missing (Windows) only the threads of this process are kept apart; the
+    atomic writes still leave a whole file, at worst exported twice.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    lock_file = target.with_name(target.name + ".lock")
+    try:
+        fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ModelError(f"cannot create the lock file {lock_file}: {exc}") from exc
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock; the file stays, removing it would race
+
+
+def _copy_known_export(key: tuple[str, str, int], target: Path, source: str) -> bool:
+    """Copy an export this process already holds for ``key`` to ``target``; False when there is none."""
+    known = _KNOWN_EXPORTS.get(key)
+    if known is None or known == target or _saved_manifest(known, source) is None:
+        return False
+    atomic_write(target, lambda tmp: shutil.copyfile(known, tmp))
+    atomic_write(_manifest_file(target), lambda tmp: shutil.copyfile(_manifest_file(known), tmp))
+    return _saved_manifest(target, source) is not None
+
+
 def export_onnx(model_path: Path, models_dir: Path, *, model_name: str, variant: str = "int8") -> Path:
     """The ONNX file of the model in ``model_path`` for ``variant``, exported now unless a valid one is saved.
 
     Nothing is downloaded: the model, its tokenizer and its config are read from the local folder.
-    Raises ModelError when the export cannot be made (the message says why).
+    The first call for a models folder exports (about 15 s); later calls, in this process or
+    another, check the saved file's sha256 and return it. Raises ModelError when the export cannot
+    be made (the message says why).
     """
     if variant not in VARIANTS:
         raise ModelError(f"unknown ONNX variant {variant!r}; choose one of {', '.join(VARIANTS)}")
@@ -128,34 +172,47 @@ def export_onnx(model_path: Path, models_dir: Path, *, model_name: str, variant:
     _check_mean_pooling(model_path)
     source = source_sha256(model_path)
     target = onnx_model_file(models_dir, model_name, variant)
+    key = (source, variant, RECIPE)
     with _EXPORT_LOCK:
         if _saved_manifest(target, source) is not None:
+            _KNOWN_EXPORTS.setdefault(key, target)
             return target
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ModelError(f"cannot create the models folder {target.parent}: {exc}") from exc
-        try:
-            with tempfile.TemporaryDirectory(prefix=".export-", dir=target.parent) as work:
-                traced = Path(work) / "traced.onnx"
-                dim = _trace(model_path, traced)
-                fused = _fuse(traced, Path(work) / "fused.onnx", model_path, dim)
-                source_file = fused or traced
-                if variant == "int8":
-                    atomic_write(target, lambda tmp: _quantise(source_file, Path(tmp)))
-                else:
-                    atomic_write(target, lambda tmp: Path(tmp).write_bytes(source_file.read_bytes()))
-        except ModelError:
-            raise
-        except Exception as exc:  # torch, onnx and onnxruntime raise many types
-            raise ModelError(f"cannot export {model_path} to ONNX ({variant}): {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else ''} (the torch backend still works: "
-                             "CLAIMDESK_EMBED_BACKEND=torch)") from exc
-        manifest = ExportManifest(source_sha256=source, onnx_sha256=_sha256(target), variant=variant,
-                                  recipe=RECIPE, dim=dim, max_seq_length=_max_seq_length(model_path),
-                                  fused=fused is not None)
-        atomic_write_text(_manifest_file(target), manifest.to_json())
-        return target
+        with _export_lock(target):
+            # Another process may have exported while this one waited for the lock.
+            if _saved_manifest(target, source) is not None or _copy_known_export(key, target, source):
+                _KNOWN_EXPORTS.setdefault(key, target)
+                return target
+            _export(model_path, target, source, variant)
+            _KNOWN_EXPORTS[key] = target
+            return target
+
+
+def _export(model_path: Path, target: Path, source: str, variant: str) -> None:
+    """Trace, fuse and (int8) quantise the model into ``target``, then write its manifest; both atomically."""
+    try:
+        with tempfile.TemporaryDirectory(prefix=".export-", dir=target.parent) as work:
+            traced = Path(work) / "traced.onnx"
+            dim = _trace(model_path, traced)
+            fused = _fuse(traced, Path(work) / "fused.onnx", model_path, dim)
+            source_file = fused or traced
+            if variant == "int8":
+                atomic_write(target, lambda tmp: _quantise(source_file, Path(tmp)))
+            else:
+                atomic_write(target, lambda tmp: Path(tmp).write_bytes(source_file.read_bytes()))
+    except ModelError:
+        raise
+    except Exception as exc:  # torch, onnx and onnxruntime raise many types
+        raise ModelError(f"cannot export {model_path} to ONNX ({variant}): {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0] if str(exc) else ''} (the torch backend still works: "
+                         "CLAIMDESK_EMBED_BACKEND=torch)") from exc
+    manifest = ExportManifest(source_sha256=source, onnx_sha256=_sha256(target), variant=variant,
+                              recipe=RECIPE, dim=dim, max_seq_length=_max_seq_length(model_path),
+                              fused=fused is not None)
+    atomic_write_text(_manifest_file(target), manifest.to_json())
 
 
 def _trace(model_path: Path, out: Path) -> int:

@@ -820,11 +820,14 @@ def bench_retrieval(vclaims: str | Path, queries: str | Path, qrels: str | Path,
     ``qrels`` (:func:`carve_dev_ids`; the CLEF 2021/2022 carved dev); ``carve`` (``train`` or
     ``dev``) keeps one side of :func:`carve_split`. Returns the :data:`JSON_KEYS`.
     """
+    from claims.settings import load_settings
     from index.embed import Embedder
 
     for path in (vclaims, queries, qrels):
         _require_file(Path(path))  # before the model loads
-    result = run_retrieval_benchmark(vclaims, queries, qrels, embedder=Embedder(model_path), method=method,
+    # The product's backend (CLAIMDESK_EMBED_BACKEND), so the figures are those of the product.
+    embedder = Embedder.from_settings(load_settings({"model_path": model_path}))
+    result = run_retrieval_benchmark(vclaims, queries, qrels, embedder=embedder, method=method,
                                      top_k=top_k, workspace=workspace, verifier=verifier, ranker=ranker,
                                      transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve))
     return {key: result[key] for key in JSON_KEYS}
@@ -956,6 +959,7 @@ def bench_tiers(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, 
 
     Returns the :data:`TIERS_JSON_KEYS`.
     """
+    from claims.settings import load_settings
     from index.embed import Embedder
 
     if method == "rerank":
@@ -963,7 +967,9 @@ def bench_tiers(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, 
                                 "hybrid or dense")
     for path in (vclaims, queries, qrels):
         _require_file(Path(path))  # before the model loads
-    result = run_tiers_benchmark(vclaims, queries, qrels, embedder=Embedder(model_path), method=method,
+    # The product's backend (CLAIMDESK_EMBED_BACKEND), so the figures are those of the product.
+    embedder = Embedder.from_settings(load_settings({"model_path": model_path}))
+    result = run_tiers_benchmark(vclaims, queries, qrels, embedder=embedder, method=method,
                                  threshold=threshold, workspace=workspace, verifier=verifier,
                                  transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve))
     return {key: result[key] for key in TIERS_JSON_KEYS}

@@ -139,6 +139,53 @@ def test_score_rejects_another_embedding_model(shipped: Detector, fake_embedder)
         shipped.score(["Taxes rose."], embedder=fake_embedder)
 
 
+class NamedZeros:
+    """An embedder that only has a name (and a base name): what the compatibility rule reads."""
+
+    dim = 384
+
+    def __init__(self, name: str, base_name: str) -> None:
+        self.name, self.base_name = name, base_name
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), self.dim), dtype=np.float32)
+
+
+def test_the_same_model_through_another_backend_keeps_the_detector(shipped: Detector) -> None:
+    int8 = NamedZeros("all-MiniLM-L6-v2+onnx-int8", "all-MiniLM-L6-v2")
+    scorer = detector_module.build_scorer(int8)
+    assert isinstance(scorer, DetectorScorer) and not scorer.fallback
+    assert shipped.score(["Taxes rose."], embedder=int8).shape == (1,)
+
+
+def test_another_model_on_any_backend_gets_the_heuristic(shipped: Detector,
+                                                          caplog: pytest.LogCaptureFixture) -> None:
+    other = NamedZeros("other-model+onnx-int8", "other-model")
+    with caplog.at_level(logging.WARNING):
+        scorer = detector_module.build_scorer(other)
+    assert isinstance(scorer, HeuristicScorer) and scorer.fallback
+    assert "trained on all-MiniLM-L6-v2 embeddings, the workspace embeds with other-model+onnx-int8" in scorer.reason
+    with pytest.raises(ModelError, match="trained on all-MiniLM-L6-v2 embeddings, not 'other-model\\+onnx-int8'"):
+        shipped.score(["Taxes rose."], embedder=other)
+
+
+@pytest.mark.slow
+def test_int8_and_torch_vectors_flag_the_same_sentences(shipped: Detector, tmp_path: Path) -> None:
+    # The shipped weights were fitted on torch vectors; int8 vectors must not move a clear decision.
+    # (On the dev sets the F1 moves by under 0.01: docs/BENCHMARKS.md, "Speed".)
+    import os
+
+    from index.embed import Embedder
+
+    torch_embedder = Embedder(backend="torch")
+    int8 = Embedder(backend="onnx-int8", models_dir=Path(os.environ.get("CLAIMDESK_MODELS_DIR") or tmp_path))
+    texts = CLAIMS + NOT_CLAIMS
+    by_torch = shipped.score(texts, embedder=torch_embedder)
+    by_int8 = shipped.score(texts, embedder=int8)
+    assert ((by_int8 >= 0.5) == (by_torch >= 0.5)).all()
+    assert np.abs(by_int8 - by_torch).max() < 0.1
+
+
 def test_scoring_needs_numpy_only() -> None:
     code = ("import sys, numpy as np; from claims.detector import Detector; d = Detector.load(); "
             "s = d.score(['Taxes rose 5 percent.'], np.zeros((1, 384))); "

@@ -1,10 +1,12 @@
+import os
 import shutil
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from claims.errors import ModelError
-from index.embed import MODEL_NAME, Embedder, bundled_model_path, embed_cached, text_hash, verify_model
+from index.embed import MODEL_NAME, Embedder, bundled_model_path, embed_cached, same_model, text_hash, verify_model
 
 
 class DictCache:
@@ -30,7 +32,9 @@ def test_text_hash_differs_for_different_text():
 
 @pytest.mark.slow
 def test_real_model_gives_unit_vectors_that_rank_paraphrases_first(embedder):
-    assert (embedder.name, embedder.dim) == (MODEL_NAME, 384)
+    # Whatever backend the run uses (CLAIMDESK_EMBED_BACKEND), it is the bundled model, named by it.
+    assert (embedder.base_name, embedder.dim) == (MODEL_NAME, 384)
+    assert embedder.name == (MODEL_NAME if embedder.backend == "torch" else f"{MODEL_NAME}+{embedder.backend}")
     vectors = embedder.encode([
         "Russia has not captured any of Ukraine's ten largest cities.",
         "None of Ukraine's biggest ten cities has fallen to Russian forces.",
@@ -81,3 +85,37 @@ def test_missing_model_is_refused(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ModelError, match="model.safetensors are missing"):
         verify_model(tmp_path / "empty")
+
+
+@pytest.mark.parametrize(
+    ("trained_on", "name", "base_name", "accepted"),
+    [
+        (MODEL_NAME, MODEL_NAME, MODEL_NAME, True),
+        (MODEL_NAME, f"{MODEL_NAME}+onnx-int8", MODEL_NAME, True),  # the same model through another backend
+        (MODEL_NAME, f"{MODEL_NAME}+onnx", MODEL_NAME, True),
+        (f"{MODEL_NAME}+onnx-int8", f"{MODEL_NAME}+onnx-int8", MODEL_NAME, True),
+        (f"{MODEL_NAME}+onnx-int8", MODEL_NAME, MODEL_NAME, False),  # fitted on int8: only int8 vectors
+        (MODEL_NAME, "other-model+onnx-int8", "other-model", False),
+        (MODEL_NAME, "hash-embedder", None, False),  # no base name: the name alone decides
+        (None, "hash-embedder", None, True),  # weights that name no model
+    ],
+)
+def test_same_model_looks_through_the_backend_only(trained_on, name, base_name, accepted):
+    embedder = SimpleNamespace(name=name) if base_name is None else SimpleNamespace(name=name, base_name=base_name)
+    assert same_model(trained_on, embedder) is accepted
+
+
+@pytest.mark.slow
+def test_the_cache_keeps_each_backends_vectors_apart(embedder, tmp_path):
+    from claims.settings import load_settings
+
+    models = os.environ.get("CLAIMDESK_MODELS_DIR") or str(tmp_path / "models")  # a shared export when the run has one
+    other = Embedder.from_settings(load_settings(
+        {"embed_backend": "torch" if embedder.backend != "torch" else "onnx-int8", "models_dir": models},
+        environ={}))
+    assert other.base_name == embedder.base_name and other.name != embedder.name
+    cache = DictCache()
+    mine = embed_cached(["Unemployment fell to 3.7% in 2019."], embedder, cache)
+    theirs = embed_cached(["Unemployment fell to 3.7% in 2019."], other, cache)
+    assert {model for model, _ in cache.data} == {embedder.name, other.name}
+    assert float(mine[0] @ theirs[0]) > 0.97 and not np.array_equal(mine, theirs)
