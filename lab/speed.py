@@ -19,6 +19,11 @@ re-implementation of it:
   (``Workspace.label``) plus the next claim's matches (``Workspace.match_claim``), server side;
   ``export_100k_s`` the CSV export of every claim, extrapolated linearly from the claims there
   (``export_measured_n``) to 100,000.
+- **lexical**: :class:`index.lexical.LexicalIndex` over ``lexical_n`` synthetic short texts (words drawn
+  with the frequencies of the CLEF fact-checks' words, plus 400,000 rare tokens), built once; then
+  ``lexical_add_ms``, adding one statement (what a verdict costs it), and ``lexical_query_ms``, one BM25
+  search (k = 100, the matcher's depth) for real claim texts, medians; ``lexical_mb`` is the build's growth
+  of resident memory.
 - **first page**: seconds from ``streamlit run app.py`` answering ``/_stcore/health`` to the sign-in
   form shown in headless Chromium (None without ``/usr/bin/chromium`` or Playwright).
 
@@ -72,12 +77,13 @@ class SpeedSizes:
     ingests: int
     clicks: int
     quality: bool
+    lexical_n: int = 1_000_000
 
 
 FULL = SpeedSizes(encode_n=2000, encode_rounds=3, search_n=1_000_000, search_queries=500, import_n=19_250,
                   ingests=3, clicks=15, quality=True)
 QUICK = SpeedSizes(encode_n=200, encode_rounds=2, search_n=20_000, search_queries=100, import_n=400,
-                   ingests=1, clicks=3, quality=False)
+                   ingests=1, clicks=3, quality=False, lexical_n=20_000)
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -264,6 +270,79 @@ def measure_search(anchors: np.ndarray, queries: np.ndarray, n: int, folder: Pat
             "search_p50_ms": round(float(np.percentile(ms, 50)), 3), "search_p99_ms": round(float(np.percentile(ms, 99)), 3),
             "search_recall_at_10": round(recall, 4), "search_build_s": round(build_s, 1),
             "index_save_s": round(save_s, 1), "index_mb": round(index.index_path.stat().st_size / 2**20, 1)}
+
+
+# -- lexical: BM25 at archive scale ----------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    """This process's resident memory now (``VmRSS``), in MiB."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def synthetic_statements(words: Sequence[str], n: int, *, seed: int = 5) -> list[str]:
+    """``n`` short texts (8 to 30 words) drawn with the frequencies of ``words`` (a real text's tokens, repeats
+    kept), one word in five replaced by one of 400,000 rare tokens (names, numbers), so the vocabulary is an
+    archive's size (a few hundred thousand terms) rather than the sample's."""
+    rng = np.random.default_rng(seed)
+    vocabulary, counts = np.unique(np.asarray(words, dtype=object).astype(str), return_counts=True)
+    cumulative = np.cumsum(counts / counts.sum())
+    texts = []
+    for start in range(0, n, 65536):
+        m = min(65536, n - start)
+        lengths = rng.integers(8, 31, m)
+        picks = np.minimum(np.searchsorted(cumulative, rng.random(int(lengths.sum()))), len(vocabulary) - 1)
+        chosen = vocabulary[picks].astype(object)
+        rare = rng.random(len(chosen)) < 1 / 5
+        chosen[rare] = [f"x{v:x}" for v in rng.integers(0, 400_000, int(rare.sum())).tolist()]
+        ends = np.cumsum(lengths)
+        texts.extend(" ".join(chosen[e - k:e]) for e, k in zip(ends, lengths))
+    return texts
+
+
+def measure_lexical(words: Sequence[str], queries: Sequence[str], n: int, *, adds: int = 50) -> dict[str, Any]:
+    """Build the product's BM25 index over ``n`` synthetic texts; time adding one text and one search (k = 100)."""
+    import gc
+
+    from index.lexical import LexicalIndex
+
+    texts = synthetic_statements(words, n + adds)
+    extra = texts[n:]
+    del texts[n:]
+    gc.collect()
+    before = _rss_mb()
+    started = time.perf_counter()
+    lexical = LexicalIndex(np.arange(1, n + 1), texts)
+    build_s = time.perf_counter() - started
+    del texts
+    gc.collect()
+    grown = _rss_mb() - before
+    for query in queries[:5]:  # warm-up
+        lexical.search([query], 100)
+    add_ms, query_ms = [], []
+    for i, (text, query) in enumerate(zip(extra, queries)):
+        started = time.perf_counter()
+        lexical.add([n + 1 + i], [text])
+        add_ms.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        lexical.search([query], 100)
+        query_ms.append((time.perf_counter() - started) * 1000)
+    for query in queries[len(extra):]:
+        started = time.perf_counter()
+        lexical.search([query], 100)
+        query_ms.append((time.perf_counter() - started) * 1000)
+    started = time.perf_counter()
+    lexical.remove([1])
+    remove_ms = (time.perf_counter() - started) * 1000
+    return {"lexical_n": n, "lexical_build_s": round(build_s, 1), "lexical_add_ms": round(statistics.median(add_ms), 3),
+            "lexical_query_ms": round(statistics.median(query_ms), 2),
+            "lexical_query_p99_ms": round(float(np.percentile(query_ms, 99)), 2),
+            "lexical_remove_ms": round(remove_ms, 3), "lexical_queries": len(query_ms),
+            "lexical_mb": round(grown, 1), "lexical_arrays_mb": round(lexical.memory_bytes() / 2**20, 1)}
 
 
 # -- the workspace: import, ingest, click, export ------------------------------------------------
@@ -480,6 +559,9 @@ def bench_speed(*, quick: bool = False, bench_dir: str | Path = REPO.parent / "s
         out.update(measure_search(vectors, embedder.encode(queries), sizes.search_n, work / "search-index"))
         out["search_data"] = ("synthetic: real MiniLM vectors of fact-checks plus Gaussian noise of their "
                               "covariance, renormalised; queries are real vectors of other texts")
+        say(f"lexical: BM25 over {sizes.lexical_n:,} synthetic short texts, one add and one search")
+        words = " ".join(bench_texts(Path(bench_dir), sizes.encode_n + 200)).split()
+        out.update(measure_lexical(words, queries, sizes.lexical_n))
     finally:
         if own_tmp:
             shutil.rmtree(work, ignore_errors=True)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from lab.speed import SPEED_KEYS, ArraySource, _exact_top, measure_search, synthetic_vectors
+from lab.speed import (SPEED_KEYS, ArraySource, _exact_top, measure_lexical, measure_search, synthetic_statements,
+                       synthetic_vectors)
 
 from conftest import BENCH
 
@@ -42,6 +43,25 @@ def test_measure_search_reports_the_kind_and_its_recall(tmp_path, threshold, kin
     assert (result["search_ef"] is None) == (kind == "flat")
 
 
+WORDS = "the senator said taxes rose by ten percent in the state while jobs fell said said".split()
+
+
+def test_synthetic_statements_are_short_reproducible_and_grow_the_vocabulary():
+    texts = synthetic_statements(WORDS, 500)
+    assert texts == synthetic_statements(WORDS, 500) and len(texts) == 500
+    assert all(8 <= len(t.split()) <= 30 for t in texts)
+    words = [w for t in texts for w in t.split()]
+    assert set(WORDS) <= set(words) and len({w for w in words if w.startswith("x")}) > 100
+    assert words.count("said") > words.count("jobs")  # the sample's frequencies carry over
+
+
+def test_measure_lexical_adds_one_and_searches_on_the_product_index():
+    result = measure_lexical(WORDS, ["taxes rose in the state", "jobs fell"] * 10, 3000, adds=5)
+    assert (result["lexical_n"], result["lexical_queries"]) == (3000, 20)
+    assert 0 < result["lexical_add_ms"] and 0 < result["lexical_query_ms"] <= result["lexical_query_p99_ms"]
+    assert result["lexical_arrays_mb"] > 0
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not (BENCH / "clef2020-t2-en-tweets").is_dir(), reason="../shared/bench is absent")
 def test_quick_run_reports_every_key_with_its_type(tmp_path):
@@ -57,3 +77,4 @@ def test_quick_run_reports_every_key_with_its_type(tmp_path):
     for key in ("first_page_s", "click_ms", "export_100k_s"):
         assert result[key] is None or isinstance(result[key], float)
     assert result["mode"] == "quick" and result["embedder"] == "all-MiniLM-L6-v2+onnx-int8"
+    assert result["lexical_n"] == 20_000 and result["lexical_add_ms"] > 0

@@ -296,3 +296,42 @@ def test_an_index_file_changed_in_place_at_the_same_size_is_rebuilt(tmp_path):
     assert report.rebuilt and "checksum" in (report.reason or "")
     top = reopened.search(vectors[:1], 1)[0]
     assert top[0][0] == 1 and abs(top[0][1] - 1.0) < 1e-5
+
+
+class CountingSource(IdListingSource):
+    """Counts the full-table counts a sync asks for."""
+
+    counts = 0
+
+    def count_statements_upto(self, max_id):
+        self.counts += 1
+        return super().count_statements_upto(max_id)
+
+
+def test_catch_up_adds_new_rows_by_id_and_counts_the_table_only_once_a_while(tmp_path):
+    src = CountingSource(n=10)
+    index = VectorIndex(tmp_path, "m", 8)
+    index.sync(src)
+    counted = src.counts
+    src.add(3)
+    report = index.catch_up(src, verify_every_s=3600)
+    assert (report.added, index.count, src.counts) == (3, 13, counted)  # no count of the table
+    (hits,) = index.search(src.rows[13], 1)
+    assert hits[0][0] == 13
+    del src.rows[2]  # a deletion (or a row committed late under a lower id) waits for the full check
+    assert index.catch_up(src, verify_every_s=3600).removed == 0 and index.count == 13
+    report = index.catch_up(src, verify_every_s=0)  # the full check is due
+    assert src.counts > counted and report.removed == 1 and index.count == 12
+
+
+def test_a_single_query_search_leaves_faiss_threads_as_they_were(tmp_path):
+    import faiss
+
+    src = ListSource(n=30)
+    index = VectorIndex(tmp_path, "m", 8)
+    index.sync(src)
+    before = faiss.omp_get_max_threads()
+    (one,) = index.search(src.rows[5], 3)
+    many = index.search(np.stack([src.rows[i] for i in range(1, 11)]), 3)
+    assert faiss.omp_get_max_threads() == before
+    assert one[0][0] == 5 and [hits[0][0] for hits in many] == list(range(1, 11))

@@ -21,7 +21,8 @@ def _statement_from_row(row: Any) -> Statement:
     return Statement(
         id=row.id, text=row.text, speaker=row.speaker, date=row.stated_on, source=row.source,
         url=row.url, verdict=Verdict(row.verdict) if row.verdict else None, rating=row.rating,
-        origin=Origin(row.origin), claim_id=row.claim_id, metadata=json.loads(row.extra or "{}"),
+        origin=Origin(row.origin), claim_id=row.claim_id,
+        metadata=json.loads(row.extra) if row.extra and row.extra != "{}" else {},
     )
 
 
@@ -155,6 +156,44 @@ class Statements(Part):
             rows = conn.execute(sa.select(statements.c.id, statements.c.text, statements.c.speaker)
                                 .order_by(statements.c.id)).all()
         return [r.id for r in rows], [f"{r.text} {r.speaker}" if r.speaker else r.text for r in rows]
+
+    def lexical_rows(self, after_id: int = 0, ids: Sequence[int] | None = None
+                     ) -> list[tuple[int, str, str | None, str | None]]:
+        """(id, text, speaker, fact-check title or None) of the statements with id > ``after_id``
+        (or of ``ids`` that exist), in id order: what the BM25 index holds of each.
+
+        A statement's text, speaker and title never change after it is stored (a review statement's
+        update touches only its verdict and reviewer details), so an index catches up by id alone.
+        """
+        columns = sa.select(statements.c.id, statements.c.text, statements.c.speaker, statements.c.extra)
+        with self.engine.connect() as conn:
+            if ids is None:
+                rows = conn.execute(columns.where(statements.c.id > after_id).order_by(statements.c.id)).all()
+            else:
+                rows = [r for chunk in chunked(sorted(set(ids)))
+                        for r in conn.execute(columns.where(statements.c.id.in_(chunk)).order_by(statements.c.id))]
+        out = []
+        for r in rows:
+            title = None
+            if r.extra and '"title"' in r.extra:  # most rows have no title: skip parsing their JSON
+                found = json.loads(r.extra).get("title")
+                title = found if isinstance(found, str) else None
+            out.append((int(r.id), r.text, r.speaker, title))
+        return out
+
+    def statement_ids(self, after_id: int = 0) -> np.ndarray:
+        """The ids (int64) of the statements with id > ``after_id``, ascending: a range of the primary
+        key, so asking for the newest few costs no more than they are, whatever the archive's size."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(statements.c.id).where(statements.c.id > after_id)
+                                 .order_by(statements.c.id)).scalars().all()
+        return np.asarray(found, dtype=np.int64)
+
+    def statement_count(self) -> int:
+        """How many statements there are, by a bare ``count(*)`` (SQLite counts it off its smallest index;
+        :meth:`statement_stats`, count and highest id in one scan, costs about 20 times as much at 1M rows)."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(statements)).scalar_one())
 
     def texts_without_vectors(self, model: str) -> list[str]:
         """One text per statement text hash that has no vector for ``model`` yet."""
