@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: app test test-fast chromium bench clean-data
+.PHONY: app test test-fast test-pg chromium bench clean-data
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,6 +26,12 @@ test: $(STAMP) chromium
 ## fails a test not marked slow that loads the real embedding model).
 test-fast: $(STAMP)
 	HF_HUB_OFFLINE=1 $(PY) -m pytest -q -m "not slow and not browser"
+
+## The tests whose workspace comes from the fixtures (settings, store, workspace), again on PostgreSQL:
+## the server at 127.0.0.1:5432, database test (CLAIMDESK_TEST_PG names another), a fresh schema per
+## test. A server that does not answer fails the run. CI runs it after `make test`.
+test-pg: $(STAMP)
+	CLAIMDESK_TEST_DB=postgresql HF_HUB_OFFLINE=1 $(PY) -m pytest -ra -m "not browser"
 
 ## Debian's Chromium for the browser test (needs root; the test skips, saying why, without it).
 chromium:

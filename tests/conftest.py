@@ -4,6 +4,13 @@ The real embedding model is for tests marked ``slow`` only: ``make test-fast`` r
 ``-m "not slow and not browser"`` and must load no model. The hooks at the end enforce it: a test
 not marked slow (or browser) fails if it asks for the ``embedder`` fixture or constructs
 ``index.embed.Embedder``.
+
+The workspace database of the ``settings`` / ``store`` / ``workspace`` fixtures is a SQLite file in
+``tmp_path``; with ``CLAIMDESK_TEST_DB=postgresql`` (``make test-pg``) it is a fresh schema of the
+PostgreSQL server at ``CLAIMDESK_TEST_PG`` instead, for every test that uses them, and a server that
+does not answer fails those tests rather than skipping them. The tests that use none of these
+fixtures (no database, or a SQLite file of their own: backups, WAL, the CLI's data folder) would
+repeat the SQLite pass word for word, so a run on PostgreSQL deselects them and says how many.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import functools
 import hashlib
 import os
 import uuid
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -28,7 +36,23 @@ from claims.store import Store  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 BENCH = SHARED / "bench"
+# One ONNX export for the whole run (and kept between runs), not one per temporary workspace.
+os.environ.setdefault("CLAIMDESK_MODELS_DIR", str(REPO / ".claimdesk" / "models"))
+MODEL_ENV = ("CLAIMDESK_EMBED_BACKEND", "CLAIMDESK_MODELS_DIR")
+
+
+def model_environ() -> dict[str, str]:
+    """The environment's model settings (backend, export folder), for settings built with an explicit
+    ``environ``: ``CLAIMDESK_EMBED_BACKEND=torch make test`` runs everything on torch."""
+    return {name: os.environ[name] for name in MODEL_ENV if name in os.environ}
+
+
 PG_URL = os.environ.get("CLAIMDESK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+TEST_DB = os.environ.get("CLAIMDESK_TEST_DB", "sqlite").strip().lower() or "sqlite"
+if TEST_DB not in ("sqlite", "postgresql"):
+    raise pytest.UsageError(f"CLAIMDESK_TEST_DB must be sqlite or postgresql, got {TEST_DB!r}")
+ON_POSTGRES = TEST_DB == "postgresql"
+"""The run's workspace fixtures use PostgreSQL (``CLAIMDESK_TEST_DB=postgresql``)."""
 
 
 class HashEmbedder:
@@ -54,10 +78,10 @@ class HashEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    """The real all-MiniLM-L6-v2 on the configured backend (``onnx-int8`` by default), loaded once for the run."""
     from index.embed import Embedder
 
-    return Embedder()
+    return Embedder.from_settings(load_settings({}, environ=model_environ()))
 
 
 @pytest.fixture
@@ -66,9 +90,19 @@ def fake_embedder() -> HashEmbedder:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings({"db_url": f"sqlite:///{tmp_path / 'ws.db'}", "index_dir": str(tmp_path / "index")},
-                         environ={})
+def workspace_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database of this test's workspace: ``ws.db`` in tmp_path, or a fresh PostgreSQL schema
+    when the run is on PostgreSQL (``CLAIMDESK_TEST_DB=postgresql``)."""
+    if ON_POSTGRES:
+        return request.getfixturevalue("pg_url")
+    return f"sqlite:///{tmp_path / 'ws.db'}"
+
+
+@pytest.fixture
+def settings(workspace_db_url: str, tmp_path: Path) -> Settings:
+    """The settings of this test's workspace; the FAISS cache is always in tmp_path."""
+    return load_settings({"db_url": workspace_db_url, "index_dir": str(tmp_path / "index")},
+                         environ=model_environ())
 
 
 # The users every workspace fixture knows: verdicts are signed by users (claims.users).
@@ -122,20 +156,74 @@ def fake_workspace(settings: Settings, store: Store, fake_embedder: HashEmbedder
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL schema for one test; skipped when no server answers."""
+    """A fresh PostgreSQL schema for one test (its URL sets ``search_path``), dropped afterwards.
+
+    Skipped when no server answers, except in a run on PostgreSQL, where that is a failure.
+    """
     import sqlalchemy as sa
 
     schema = f"claimdesk_test_{uuid.uuid4().hex[:10]}"
     try:
-        engine = sa.create_engine(PG_URL)
+        engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
         with engine.begin() as conn:
             conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
     except Exception as exc:  # no server, no driver: this test cannot run here
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}")
+        message = f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        if ON_POSTGRES:
+            pytest.fail(f"CLAIMDESK_TEST_DB=postgresql, but {message}", pytrace=False)
+        pytest.skip(message)
     yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    # A connection a test left open inside a transaction would block the drop for ever: wait a
+    # little, then leave the schema (its name says it is a test's) rather than hang the run.
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    except sa.exc.OperationalError as exc:
+        warnings.warn(f"left the test schema {schema} behind: {str(exc).splitlines()[0]}", stacklevel=1)
+    finally:
+        engine.dispose()
+
+
+_FOLDER_SCHEMAS: dict[str, str] = {}
+
+
+def database_url_for(folder: Path) -> str | None:
+    """On PostgreSQL: the URL of a fresh schema that stands for the workspace in ``folder`` (the app's
+    or the CLI's data folder), the same for every call with that folder; on SQLite: None, the folder's
+    own ``claimdesk.db``. The schemas are dropped at the end of the run."""
+    if not ON_POSTGRES:
+        return None
+    key = str(Path(folder).resolve())
+    if key not in _FOLDER_SCHEMAS:
+        import sqlalchemy as sa
+
+        schema = f"claimdesk_test_{uuid.uuid4().hex[:10]}"
+        engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        finally:
+            engine.dispose()
+        _FOLDER_SCHEMAS[key] = schema
+    return f"{PG_URL}?options=-csearch_path%3D{_FOLDER_SCHEMAS[key]}"
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not _FOLDER_SCHEMAS:
+        return
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+            for schema in _FOLDER_SCHEMAS.values():
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    except sa.exc.SQLAlchemyError as exc:
+        warnings.warn(f"left test schemas behind: {str(exc).splitlines()[0]}", stacklevel=1)
+    finally:
+        engine.dispose()
 
 
 @functools.cache
@@ -178,6 +266,45 @@ def _count_real_model_loads() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     _count_real_model_loads()
+
+
+# Fixtures through which a test's workspace database is chosen by CLAIMDESK_TEST_DB.
+_DATABASE_FIXTURES = frozenset({"workspace_db_url", "pg_url"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL: run the tests whose database the fixtures choose; the others would only repeat
+    the SQLite pass word for word (they use no database, or make their own SQLite file), so they
+    are deselected, and the header says how many."""
+    if not ON_POSTGRES:
+        return
+    kept, repeated = [], []
+    for item in items:
+        follows = not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ())) \
+            or item.get_closest_marker("workspace_db") is not None
+        (kept if follows else repeated).append(item)
+    if repeated:
+        config.hook.pytest_deselected(items=repeated)
+        items[:] = kept
+    config.stash[_repeated_key] = len(repeated)
+
+
+_repeated_key = pytest.StashKey[int]()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if not ON_POSTGRES:
+        return "workspace fixtures on: sqlite (CLAIMDESK_TEST_DB=postgresql for PostgreSQL)"
+    return (f"workspace fixtures on: postgresql ({PG_URL}); tests that use no workspace fixture "
+            "are deselected (they ran in the SQLite pass)")
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int,
+                            config: pytest.Config) -> None:
+    repeated = config.stash.get(_repeated_key, 0)
+    if ON_POSTGRES and repeated:
+        terminalreporter.write_line(f"PostgreSQL pass: {repeated} tests use no workspace fixture and were "
+                                    "deselected (same as the SQLite pass)")
 
 
 def _may_load_the_model(item: pytest.Item) -> bool:

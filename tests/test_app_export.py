@@ -13,7 +13,7 @@ from test_app_shell import REVIEWER, open_app, workspace_for
 
 from claims.export import EXPORT_COLUMNS
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.workspace_db]
 PAGE = "ui/pages/export.py"
 TODAY = f"{dt.date.today():%Y%m%d}"
 CSV_NAME = f"claimdesk-verdicts-{TODAY}.csv"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_app_shell import open_app, texts, workspace_for
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.workspace_db]
 PAGE = "ui/pages/ingest.py"
 
 ARTICLE = (

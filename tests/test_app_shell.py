@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import database_url_for, model_environ
+
 APP = Path(__file__).resolve().parent.parent / "app.py"
 REVIEWER = "Dana Ortiz"
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.workspace_db]
 
 
 def use_data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
@@ -25,6 +27,9 @@ def use_data_dir(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
     for name in ("CLAIMDESK_DB", "CLAIMDESK_INDEX_DIR", "CLAIMDESK_TOP_K", "CLAIMDESK_SAME_CLAIM",
                  "CLAIMDESK_RELATED", "CLAIMDESK_CLAIM_THRESHOLD", "CLAIMDESK_CONTEXT"):
         monkeypatch.delenv(name, raising=False)
+    url = database_url_for(folder)  # the PostgreSQL pass: the folder's workspace lives in a schema
+    if url:
+        monkeypatch.setenv("CLAIMDESK_DB", url)
 
 
 def open_app(monkeypatch: pytest.MonkeyPatch, folder: Path, page: str | None = None, *,
@@ -62,7 +67,9 @@ def workspace_for(folder: Path):
     from claims.workspace import Workspace
     from conftest import add_test_users
 
-    ws = Workspace(load_settings({"data_dir": str(folder)}, environ={}))
+    url = database_url_for(folder)
+    ws = Workspace(load_settings({"data_dir": str(folder), **({"db_url": url} if url else {})},
+                                 environ=model_environ()))
     add_test_users(ws.store)
     return ws
 

@@ -11,7 +11,7 @@ from test_app_shell import REVIEWER, open_app, texts, workspace_for
 from claims.errors import InvalidValueError
 from claims.models import Origin, Verdict
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.workspace_db]
 PAGE = "ui/pages/speakers.py"
 SPEAKER_BOX = "_w_speaker_page_speaker"  # the selectbox, bound to a value kept across pages (ui.state.bind)
 

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import MODEL_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -51,7 +52,7 @@ def streamlit_server(data_dir: Path, log_path: Path, extra_env: dict[str, str] |
     The server is always terminated, also when the test fails.
     """
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMDESK_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLAIMDESK_") or k in MODEL_ENV}
     env.update(CLAIMDESK_DATA=str(data_dir), HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1", **(extra_env or {}))
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
                "--server.port", str(port), "--server.address", "127.0.0.1",

@@ -18,7 +18,8 @@ from test_newsset import write_articles
 
 def test_the_lab_registers_bench_and_train(cli):
     registered = {entry.name: entry.value for entry in entry_points(group="claimdesk.commands")}
-    assert registered == {"bench": "lab.cli:bench_group", "train": "lab.cli:train_group"}
+    assert registered == {"bench": "lab.cli:bench_group", "train": "lab.cli:train_group",
+                          "db": "claims.dbcli:db_group"}
     listed = [line.split()[0] for line in cli("--help").output.split("Commands:\n")[1].splitlines()]
     assert {"bench", "train", "extract", "ingest"} <= set(listed) and listed == sorted(listed)
 

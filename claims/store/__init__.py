@@ -13,8 +13,10 @@ screen are derived from it.
     store.embeddings   embeddings.py   vectors by model and text hash (EmbeddingCache)
     store.users        users.py        users (role, Argon2 hash) and their sessions
     store.audit        audit.py        ingested / matched / exported events per claim
+    store.judgements   judgements.py   reviewers' "same claim?" answers on match cards
+    store.match_cache  matchcache.py   each claim's top card as last ranked (a cache the export reads)
 
-The tables are in ``schema.py``; ``base.py`` holds what the parts share (:func:`chunked` for
+The tables are in ``schema.py``, their migrations in ``migrations/`` (Alembic); ``base.py`` holds what the parts share (:func:`chunked` for
 ``IN (...)`` lists, UTC times).
 """
 
@@ -27,6 +29,8 @@ from claims.store.schema import SCHEMA_VERSION, metadata
 from claims.store.statements import Statements
 from claims.store.users import Users
 from claims.store.audit import Audit
+from claims.store.judgements import Judgements
+from claims.store.matchcache import MatchCache
 
 __all__ = [
     "Store",
@@ -36,6 +40,8 @@ __all__ = [
     "Embeddings",
     "Users",
     "Audit",
+    "Judgements",
+    "MatchCache",
     "metadata",
     "SCHEMA_VERSION",
     "IN_LIST_CHUNK",

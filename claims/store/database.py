@@ -18,17 +18,18 @@ from claims.errors import InvalidValueError, StoreError
 from claims.models import Document
 from claims.store.documents import Documents
 from claims.store.embeddings import Embeddings
+from claims.store.matchcache import MatchCache
+from claims.store.judgements import Judgements
 from claims.store.reviews import Reviews
 from claims.store.audit import Audit
+from claims.store.migrations import ensure_schema
 from claims.store.schema import (
-    SCHEMA_VERSION,
     audit,
     documents,
     embeddings,
     feedback,
     imports,
-    meta_table,
-    metadata,
+    match_judgements,
     reviews,
     sentences,
     statements,
@@ -37,7 +38,7 @@ from claims.store.schema import (
 from claims.store.statements import Statements
 from claims.store.users import Users
 
-__all__ = ["Store"]
+__all__ = ["Store", "open_engine", "database_errors", "safe_url"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,6 +61,38 @@ def _make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def safe_url(url: str) -> str:
+    """A database URL with any password hidden, for messages."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "<unparseable URL>"
+
+
+@contextmanager
+def database_errors(url: str) -> Iterator[None]:
+    """Turn what opening the database at ``url`` can raise into a :class:`StoreError` that says why."""
+    try:
+        yield
+    except sa.exc.ArgumentError as exc:
+        raise StoreError(f"bad database URL {url!r}: {exc}") from exc
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] in ("alembic", "mako"):
+            raise StoreError(f"claimdesk's schema migrations need {exc.name}: install requirements.txt") from exc
+        raise StoreError(f"no driver for the database URL {safe_url(url)}: claimdesk runs on SQLite "
+                         "(sqlite:///…) or PostgreSQL (postgresql+psycopg://…)") from exc
+    except sa.exc.SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the workspace database {safe_url(url)}: {exc.__class__.__name__}: "
+                         f"{str(exc).splitlines()[0]}") from exc
+
+
+def open_engine(url: str) -> Engine:
+    """The engine for a workspace URL, opened as a Store opens it but without the schema check
+    (``claimdesk db`` makes its own). Raises :class:`StoreError` for a bad URL or a missing driver."""
+    with database_errors(url):
+        return _make_engine(url)
+
+
 class Store:
     """A claimdesk workspace database. Thread-safe: each call checks out its own connection.
 
@@ -77,36 +110,24 @@ class Store:
 
     def __init__(self, url: str, *, create: bool = True, reviews_per_claim: int = 1) -> None:
         self.url = url
-        try:
+        with database_errors(url):
             self.engine: Engine = _make_engine(url)
-            if create:
-                metadata.create_all(self.engine)
-                with self.engine.begin() as conn:
-                    if conn.execute(sa.select(meta_table.c.value).where(
-                            meta_table.c.key == "schema_version")).first() is None:
-                        conn.execute(meta_table.insert().values(key="schema_version", value=SCHEMA_VERSION))
-        except sa.exc.ArgumentError as exc:
-            raise StoreError(f"bad database URL {url!r}: {exc}") from exc
-        except ImportError as exc:
-            raise StoreError(f"no driver for the database URL {self.safe_url}: claimdesk runs on SQLite "
-                             "(sqlite:///…) or PostgreSQL (postgresql+psycopg://…)") from exc
-        except sa.exc.SQLAlchemyError as exc:
-            raise StoreError(f"cannot open the workspace database {self.safe_url}: {exc.__class__.__name__}: "
-                             f"{str(exc).splitlines()[0]}") from exc
+            # A new database is created, an older one upgraded (or adopted), a newer one refused;
+            # without ``create`` nothing is written (claims.store.migrations says how).
+            ensure_schema(self.engine, create=create, where=self.safe_url)
         self.embeddings = Embeddings(self.engine)
         self.statements = Statements(self.engine)
         self.reviews = Reviews(self.engine, self.statements, required=reviews_per_claim)
         self.documents = Documents(self.engine, self.reviews)
         self.users = Users(self.engine)
         self.audit = Audit(self.engine)
+        self.judgements = Judgements(self.engine)
+        self.match_cache = MatchCache(self.engine)
 
     @property
     def safe_url(self) -> str:
         """The URL with any password hidden, for messages."""
-        try:
-            return sa.engine.make_url(self.url).render_as_string(hide_password=True)
-        except Exception:
-            return "<unparseable URL>"
+        return safe_url(self.url)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -178,7 +199,7 @@ class Store:
         ``imports`` row, a claim flag changed by a reviewer adds a feedback row, a review
         statement's verdict changes with a review event.)
         """
-        tables = (documents, sentences, statements, imports, reviews, feedback, users, audit)
+        tables = (documents, sentences, statements, imports, reviews, feedback, users, audit, match_judgements)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(*(
                 sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()
@@ -188,7 +209,8 @@ class Store:
         """Rows per table: used by tests and `status` to show nothing was half-written."""
         with self.engine.connect() as conn:
             return {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one())
-                    for t in (documents, sentences, statements, imports, embeddings, reviews, feedback)}
+                    for t in (documents, sentences, statements, imports, embeddings, reviews, feedback,
+                              match_judgements)}
 
     # -- kept for callers outside the core that use the flat names ------------------------------
 

@@ -7,6 +7,11 @@ Which part of :class:`~claims.store.Store` writes which tables:
 - ``imports``, ``statements``: :class:`~claims.store.statements.Statements` (the archive of earlier
   statements; a reviewed claim's row has ``origin = review`` and its ``claim_id``);
 - ``reviews``, ``detector_feedback``: :class:`~claims.store.reviews.Reviews` (append-only logs);
+- ``match_judgements``: :class:`~claims.store.judgements.Judgements` (append-only: a reviewer's
+  "same claim?" yes/no on one card of a claim, with the tier, P(same claim) and cosine the card showed);
+- ``claim_matches``: :class:`~claims.store.matchcache.MatchCache` (a cache, not a record: each claim's
+  top earlier statement as the matcher ranked it, with the archive's highest statement id and the
+  matcher's settings key at that time, so an export reuses it until the archive changes near the claim);
 - ``embeddings``: :class:`~claims.store.embeddings.Embeddings` (float32 bytes by model and text hash);
 - ``users``, ``user_sessions``: :class:`~claims.store.users.Users` (who may sign in; session tokens as
   SHA-256 digests);
@@ -29,6 +34,8 @@ __all__ = [
     "embeddings",
     "reviews",
     "feedback",
+    "match_judgements",
+    "claim_matches",
     "users",
     "user_sessions",
     "audit",
@@ -134,6 +141,36 @@ feedback = sa.Table(
     sa.Column("reviewer", sa.Text, nullable=False),
     sa.Column("is_claim", sa.Boolean, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+match_judgements = sa.Table(
+    "match_judgements", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("claim_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("reviewer", sa.Text, nullable=False),
+    sa.Column("same", sa.Boolean, nullable=False),
+    sa.Column("tier", sa.String(16), nullable=False),  # a Tier word: what the card said
+    sa.Column("probability", sa.Float),  # P(same claim) on the card; None under the cosine rule
+    sa.Column("cosine", sa.Float, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+claim_matches = sa.Table(
+    "claim_matches", metadata,
+    sa.Column("claim_id", sa.Integer, sa.ForeignKey("sentences.id", ondelete="CASCADE"), primary_key=True),
+    # None: no earlier statement matched at all. A deleted statement deletes the row (recomputed).
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id", ondelete="CASCADE")),
+    sa.Column("cosine", sa.Float),
+    sa.Column("probability", sa.Float),
+    sa.Column("tier", sa.String(16)),
+    sa.Column("score", sa.Float),
+    sa.Column("reason", sa.Text),
+    sa.Column("archive_max_id", sa.Integer, nullable=False),  # the highest statement id ranked against
+    sa.Column("reviews_max_id", sa.Integer, nullable=False),  # the last review event then (verdicts show/hide)
+    sa.Column("matcher_key", sa.String(64), nullable=False),  # model, match settings, verifier
 )
 
 users = sa.Table(
