@@ -178,21 +178,42 @@ def ingest_cmd(state: CliContext, files: tuple[str, ...], source: str | None, ur
 
 
 @main.command("import-statements")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("--verdict-map", metavar="RATING=VERDICT,...",
               help="Map rating words to verdicts, e.g. 'half true=disputed,satire=disputed'.")
 @pass_ctx
 @fail_cleanly
-def import_cmd(state: CliContext, file: str, verdict_map: str | None) -> None:
-    """Add earlier statements from a CSV or JSONL archive (text required; speaker, date,
+def import_cmd(state: CliContext, files: tuple[str, ...], verdict_map: str | None) -> None:
+    """Add earlier statements from CSV or JSONL archives (text required; speaker, date,
     source, url, verdict, rating optional; other columns kept as metadata), or from schema.org
-    ClaimReview JSON-LD (a .json/.jsonld file, as fact-checkers publish it and `export` writes it)."""
-    result = state.workspace.import_statements(_read_file(file), file, verdict_map=verdict_map)
-    filled = f" ({result.updated} given a verdict they lacked)" if result.updated else ""
-    click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive{filled}")
-    if result.unmapped_ratings:
-        words = ", ".join(repr(w) for w in result.unmapped_ratings)
-        click.echo(f"{file}: ratings with no verdict (add them with --verdict-map): {words}")
+    ClaimReview JSON-LD (a .json/.jsonld file, as fact-checkers publish it and `export` writes it).
+
+    Each file is imported all or nothing, in the order given, with a progress bar while its
+    statements are embedded. A large archive goes in as several files (each at most
+    CLAIMDESK_MAX_FILE_MB): run the same command again after an interruption and the files already
+    in are skipped, and the texts embedded before it stopped are not embedded again.
+    """
+    for file in files:
+        data = _read_file(file)
+        if verdict_map is None and state.workspace.archive_file_imported(data):
+            click.echo(f"{file}: already imported (same content), skipped")
+            continue
+        if not sys.stderr.isatty():  # a script or a log: the summary line below is enough
+            result = state.workspace.import_statements(data, file, verdict_map=verdict_map)
+        else:
+            with click.progressbar(length=1, label=f"{file}: embedding", file=sys.stderr, show_pos=True) as bar:
+
+                def advance(done: int, total: int, bar=bar) -> None:
+                    bar.length = max(total, 1)
+                    bar.update(done - bar.pos)
+
+                result = state.workspace.import_statements(data, file, verdict_map=verdict_map,
+                                                           progress=advance)
+        filled = f" ({result.updated} given a verdict they lacked)" if result.updated else ""
+        click.echo(f"{file}: {result.added} statements added, {result.skipped} already in the archive{filled}")
+        if result.unmapped_ratings:
+            words = ", ".join(repr(w) for w in result.unmapped_ratings)
+            click.echo(f"{file}: ratings with no verdict (add them with --verdict-map): {words}")
 
 
 @main.command("load-demo")
@@ -288,6 +309,90 @@ def undo_cmd(state: CliContext, claim_id: int, reviewer: str | None) -> None:
     claim = state.workspace.get_claim(claim_id)
     now = claim.verdict.value if claim.verdict else "no verdict"
     click.echo(f"claim {claim_id}: undone; now {now}")
+
+
+@main.command("judge")
+@click.argument("claim_id", type=int)
+@click.argument("statement_id", type=int)
+@click.argument("answer", type=click.Choice(["yes", "no"], case_sensitive=False))
+@click.option("--reviewer", envvar="CLAIMDESK_REVIEWER", help="Who answers (env CLAIMDESK_REVIEWER).")
+@pass_ctx
+@fail_cleanly
+def judge_cmd(state: CliContext, claim_id: int, statement_id: int, answer: str, reviewer: str | None) -> None:
+    """Answer "same claim?" for the card of earlier statement STATEMENT_ID under CLAIM_ID: yes or no.
+
+    The answer is stored with the tier, P(same claim) and cosine the card shows now (the ids are
+    those of `claimdesk claims` and `claimdesk match`); a later answer replaces yours. `claimdesk
+    calibrate` proposes thresholds from the answers.
+    """
+    if not reviewer:
+        raise InvalidValueError("say who answers with --reviewer NAME (or set CLAIMDESK_REVIEWER)")
+    judged = state.workspace.judge_match(claim_id, statement_id, answer.lower() == "yes", reviewer)
+    probability = f", P(same claim) {judged.probability:.2f}" if judged.probability is not None else ""
+    click.echo(f"claim {claim_id}, statement {statement_id}: {'same claim' if judged.same else 'not the same claim'} "
+               f"by {judged.reviewer} (the card said {judged.tier.value}, cosine {judged.cosine:.3f}{probability})")
+
+
+def _rate(value: float | None, percent: bool = False) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.1%}" if percent else f"{value:.3f}"
+
+
+@main.command("calibrate")
+@click.option("--target", type=click.FloatRange(0.0, 1.0, min_open=True), default=0.95, show_default=True,
+              help="The precision \"same claim\" must reach.")
+@click.option("--min-answers", type=click.IntRange(min=1), default=30, show_default=True,
+              help="Refuse to propose from fewer answers than this.")
+@click.option("--rule", type=click.Choice(["probability", "cosine"]), default=None,
+              help="Calibrate the verifier's P(same claim) (CLAIMDESK_SAME_CLAIM_P) or the cosine rule "
+                   "(CLAIMDESK_SAME_CLAIM); default the rule of the latest answer.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+@fail_cleanly
+def calibrate_cmd(state: CliContext, target: float, min_answers: int, rule: str | None, as_json: bool) -> None:
+    """Propose a "same claim" threshold from the reviewers' yes/no answers on match cards.
+
+    Shows precision per tier (the share of answers that said "same claim" on cards shown as same
+    claim, related, distant), then, per threshold, the precision and recall of "same claim" and the
+    share of "no" answers it would call same, and the lowest threshold whose precision reaches
+    --target: the value to set. Reads the stored answers only; loads no model.
+    """
+    ws = state.workspace
+    summary = ws.judgement_summary()
+    result = ws.calibrate(target=target, min_answers=min_answers, rule=rule)
+    if as_json:
+        click.echo(json.dumps({**result.to_json(), "by_tier": [t.to_json() for t in summary.tiers]}, indent=2))
+        return
+    reviewers = f"{summary.reviewers} reviewer{'' if summary.reviewers == 1 else 's'}"
+    click.echo(f"\"Same claim?\" answers by the tier the card showed ({summary.answered} answers, {reviewers}; "
+               "each reviewer's latest per card):")
+    click.echo(f"  {'tier':<12}{'answered':>9}{'yes':>6}{'precision':>11}")
+    for t in summary.tiers:
+        click.echo(f"  {t.tier.value:<12}{t.answered:>9}{t.yes:>6}{_rate(t.precision):>11}")
+    scored_by = "P(same claim)" if result.rule == "probability" else "cosine"
+    left_out = f"; {result.left_out} given under the cosine rule left out" if result.left_out else ""
+    now = f"{result.current:g}" if result.current is not None else "unknown"
+    click.echo("")
+    click.echo(f"Thresholds on {scored_by} over {result.answers} answers ({result.yes} yes){left_out}; "
+               f"now {result.setting}={now}:")
+    marks = {}
+    if result.at_current is not None:
+        marks[result.at_current.threshold] = "now"
+    if result.proposed is not None:
+        marks[result.proposed.threshold] = (marks.get(result.proposed.threshold, "") + " proposed").strip()
+    rows = list(result.by_threshold)
+    if len(rows) > 25:  # the fixed steps, and the rows that matter
+        rows = [p for p in rows if abs(p.threshold * 20 - round(p.threshold * 20)) < 1e-9 or p.threshold in marks]
+    if result.at_current is not None and result.at_current.threshold not in {p.threshold for p in rows}:
+        rows = sorted([*rows, result.at_current], key=lambda p: p.threshold)
+    click.echo(f"  {'threshold':>9}{'called same':>13}{'precision':>11}{'recall':>8}{'no called same':>16}")
+    for p in rows:
+        mark = f"  <- {marks[p.threshold]}" if p.threshold in marks else ""
+        click.echo(f"  {p.threshold:>9.4f}{p.called_same:>13}{_rate(p.precision):>11}{_rate(p.recall):>8}"
+                   f"{_rate(p.false_same_rate, percent=True):>16}{mark}")
+    click.echo("")
+    click.echo(result.message)
 
 
 @main.command("sentences")
@@ -475,6 +580,8 @@ def status_cmd(state: CliContext) -> None:
     click.echo(f"documents {status.documents}, sentences {status.sentences}, "
                f"earlier statements {status.statements}, review events {status.review_events}")
     click.echo(f"claims reviewed: {status.progress.reviewed} of {status.progress.total}")
+    answers = state.workspace.judgement_summary()
+    click.echo(f"\"same claim?\" answers: {answers.answered} (claimdesk calibrate proposes thresholds from them)")
 
 
 @main.command("backup")

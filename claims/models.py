@@ -362,3 +362,79 @@ class ImportResult:
     skipped: int
     updated: int = 0
     unmapped_ratings: tuple[str, ...] = ()
+
+
+# -- "same claim?" answers on match cards ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatchJudgement:
+    """A reviewer's answer to "same claim?" on one earlier-statement card of a claim.
+
+    ``tier``, ``probability`` (P(same claim); None under the cosine rule) and ``cosine`` are what
+    the card showed when the reviewer answered, so the answers measure the matcher as it was seen.
+    """
+
+    id: int
+    claim_id: int
+    statement_id: int
+    reviewer: str
+    same: bool
+    tier: Tier
+    probability: float | None
+    cosine: float
+    created_at: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``claimdesk judge --json`` would print: plain values, times in UTC."""
+        return {"claim_id": self.claim_id, "statement_id": self.statement_id, "reviewer": self.reviewer,
+                "same": self.same, "tier": self.tier.value,
+                "probability": round(self.probability, 4) if self.probability is not None else None,
+                "cosine": round(self.cosine, 4),
+                "at": self.created_at.isoformat(timespec="seconds").replace("+00:00", "Z")}
+
+
+@dataclass(frozen=True)
+class TierPrecision:
+    """The answers given on cards of one tier: how many, how many said "same claim", and the share."""
+
+    tier: Tier
+    answered: int
+    yes: int
+
+    @property
+    def precision(self) -> float | None:
+        """Share of the answers that said "same claim" (None before any answer): for the *same claim*
+        tier, how often that label was right."""
+        return self.yes / self.answered if self.answered else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tier": self.tier.value, "answered": self.answered, "yes": self.yes,
+                "precision": round(self.precision, 4) if self.precision is not None else None}
+
+
+@dataclass(frozen=True)
+class JudgementSummary:
+    """Precision per tier over every reviewer's latest answer on each card (same claim, related, distant)."""
+
+    tiers: tuple[TierPrecision, ...]
+    reviewers: int = 0
+
+    @property
+    def answered(self) -> int:
+        return sum(t.answered for t in self.tiers)
+
+    @property
+    def yes(self) -> int:
+        return sum(t.yes for t in self.tiers)
+
+    def tier(self, tier: Tier) -> TierPrecision:
+        """The figures of one tier (zeros when no card of it was answered)."""
+        return next((t for t in self.tiers if t.tier is tier), TierPrecision(tier, 0, 0))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"answered": self.answered, "yes": self.yes, "reviewers": self.reviewers,
+                "tiers": [t.to_json() for t in self.tiers]}
+
+
+__all__ += ["MatchJudgement", "TierPrecision", "JudgementSummary"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from test_app_shell import REVIEWER, open_app, texts, workspace_for
@@ -12,7 +13,9 @@ from claims.agreement import Agreement
 from ui.formatting import agreement_figure, distinct_speakers, speaker_key
 
 PAGE = "ui/pages/dashboard.py"
-slow = pytest.mark.slow
+def slow(test):
+    """A test that runs the app (the real model) on the workspace's database, also in the PostgreSQL pass."""
+    return pytest.mark.workspace_db(pytest.mark.slow(test))
 
 
 def charts(at) -> dict:
@@ -131,6 +134,49 @@ def test_agreement_says_why_it_is_not_available(tmp_path, monkeypatch):
     assert "Alpha n/a: undefined: every verdict given is the same" in shown
     why = frame_with(at, "why")["why"][0]
     assert "kappa: Cohen's kappa compares exactly two reviewers" in why and "alpha: undefined" in why
+
+
+@slow
+def test_dashboard_shows_precision_per_tier_from_same_claim_answers(tmp_path, monkeypatch):
+    from claims.models import Tier
+
+    ws = workspace_for(tmp_path)
+    try:
+        ws.load_demo_archive()
+        ws.ingest_demo_article()
+        claim = ws.list_claims()[0].id
+        answers = [(1, "ana", True, Tier.SAME_CLAIM), (2, "ana", True, Tier.SAME_CLAIM),
+                   (3, "ana", False, Tier.SAME_CLAIM), (3, "ben", True, Tier.SAME_CLAIM),
+                   (4, "ana", False, Tier.RELATED), (4, "ana", True, Tier.RELATED)]  # ana changed her mind on 4
+        with ws.store.transaction() as conn:
+            for statement, reviewer, same, tier in answers:
+                ws.store.judgements.record(conn, claim_id=claim, statement_id=statement, reviewer=reviewer,
+                                           same=same, tier=tier, probability=0.5, cosine=0.6)
+    finally:
+        ws.close()
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    assert not at.exception
+    assert "Same-claim answers" in [h.value for h in at.subheader]
+    table = frame_with(at, "precision").set_index("tier")
+    assert list(table.index) == ["Same claim", "Related", "Distant"]
+    assert (table.loc["Same claim", "answered"], table.loc["Same claim", "yes"]) == (4, 3)
+    assert table.loc["Same claim", "precision"] == pytest.approx(0.75)
+    assert (table.loc["Related", "answered"], table.loc["Related", "yes"]) == (1, 1)  # the latest answer counts
+    assert table.loc["Distant", "answered"] == 0 and pd.isna(table.loc["Distant", "precision"])
+    shown = texts(at)
+    assert "5 answers from 2 reviewers" in shown and "`claimdesk calibrate`" in shown
+
+
+@slow
+def test_dashboard_says_how_to_answer_before_any_answer(tmp_path, monkeypatch):
+    ws = workspace_for(tmp_path)
+    try:
+        ws.ingest_demo_article()
+    finally:
+        ws.close()
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    assert not at.exception
+    assert "No answers yet. On the Review page every earlier-statement card asks “Same claim?”" in texts(at)
 
 
 @pytest.mark.parametrize(("agreement", "measure", "expected"), [

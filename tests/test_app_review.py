@@ -9,7 +9,7 @@ from test_app_shell import REVIEWER, html_blocks, open_app, texts, workspace_for
 
 from claims.models import Verdict
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.workspace_db]
 PAGE = "ui/pages/review.py"
 
 
@@ -202,3 +202,75 @@ def test_dismiss_and_promote_change_the_queue_and_are_logged(demo_folder, monkey
     finally:
         ws.close()
     assert [flag for _, flag in calls] == [False, True]
+
+
+def same_claim_buttons(at, claim_id: int) -> list[int]:
+    """The statement ids of the cards that ask "Same claim?" for ``claim_id``, in page order."""
+    prefix = f"same-yes-{claim_id}-"
+    return [int(b.key[len(prefix):]) for b in at.button if b.key and b.key.startswith(prefix)]
+
+
+def test_yes_on_a_card_stores_the_answer_for_that_cards_statement(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    claim_id = current_claim(at)
+    statements = same_claim_buttons(at, claim_id)
+    assert len(statements) >= 2
+    second = statements[1]  # not the top card: the answer must land on the card that was clicked
+    at.button(key=f"same-yes-{claim_id}-{second}").click().run()
+    assert not at.exception and not at.error
+    assert current_claim(at) == claim_id  # an answer does not move the claim
+    assert any(f"#{second} is the same claim" in t.value for t in at.toast)
+
+    ws = workspace_for(demo_folder)
+    try:
+        (answer,) = ws.judgements(claim_id)
+        card = next(m for m in ws.match_claim(claim_id, ws.settings.top_k * 3) if m.statement.id == second)
+    finally:
+        ws.close()
+    assert (answer.statement_id, answer.same, answer.reviewer) == (second, True, REVIEWER)
+    assert answer.tier is card.tier and answer.cosine == pytest.approx(card.similarity)
+    assert answer.probability == (pytest.approx(card.probability) if card.probability is not None else None)
+    # The answer shows on its card only.
+    assert at.button(key=f"same-yes-{claim_id}-{second}").proto.type == "primary"
+    assert at.button(key=f"same-yes-{claim_id}-{statements[0]}").proto.type == "secondary"
+    assert "Same claim? · you said **yes**" in [c.value for c in at.caption]
+
+    at.button(key=f"same-no-{claim_id}-{second}").click().run()  # a change of mind: the latest counts
+    ws = workspace_for(demo_folder)
+    try:
+        assert [(j.statement_id, j.same) for j in ws.judgements(claim_id)] == [(second, False)]
+        assert ws.store.count_rows()["match_judgements"] == 2
+    finally:
+        ws.close()
+    assert at.button(key=f"same-no-{claim_id}-{second}").proto.type == "primary"
+
+
+def test_only_the_top_card_answers_to_y_and_x(demo_folder, monkeypatch):
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    claim_id = current_claim(at)
+    top, *rest = same_claim_buttons(at, claim_id)
+    assert at.button(key=f"same-yes-{claim_id}-{top}").proto.shortcut.upper() == "Y"
+    assert at.button(key=f"same-no-{claim_id}-{top}").proto.shortcut.upper() == "X"
+    assert all(not at.button(key=f"same-{answer}-{claim_id}-{sid}").proto.shortcut
+               for sid in rest for answer in ("yes", "no"))
+    shortcuts = [b.proto.shortcut.upper() for b in at.button if b.proto.shortcut]
+    assert len(shortcuts) == len(set(shortcuts))  # no key does two things
+
+
+def test_a_contradiction_shows_on_both_claims_with_a_way_to_the_other(demo_folder, monkeypatch):
+    ws = workspace_for(demo_folder)
+    try:
+        hints = {cid: ws.contradictions(cid) for cid in (c.id for c in ws.list_claims())}
+    finally:
+        ws.close()
+    pairs = [(cid, h.other_claim_id) for cid, found in hints.items() for h in found if h.other_claim_id in hints]
+    assert pairs, "the seed article's denial is linked to the claim it denies"
+    accusation, denial = pairs[0]
+    at = open_app(monkeypatch, demo_folder, PAGE, claim=accusation)
+    assert current_claim(at) == accusation
+    assert "Contradiction" in texts(at)
+    go = next(b for b in at.button if b.label == f"Go to claim #{denial}")
+    go.click().run()
+    assert current_claim(at) == denial
+    assert "Contradiction" in texts(at)
+    assert any(b.label == f"Go to claim #{accusation}" for b in at.button)

@@ -18,7 +18,8 @@ def test_core_never_imports_streamlit():
     "module",
     ["claims", "claims.errors", "claims.models", "claims.settings", "claims.store", "claims.review",
      "claims.readers", "claims.archive", "claims.export", "claims.workspace", "claims.segment",
-     "claims.detect", "claims.detector", "claims.speakers", "claims.extract", "claims.safety", "index", "index.embed",
+     "claims.detect", "claims.detector", "claims.speakers", "claims.extract", "claims.safety", "claims.calibration",
+     "claims.store.matchcache", "claims.store.judgements", "index", "index.embed",
      "index.vectors", "index.lexical", "index.fusion", "lab", "lab.bench", "lab.rerank", "lab.newsset",
      "lab.checkworthiness", "lab.cli"],
 )

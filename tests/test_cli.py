@@ -8,13 +8,15 @@ import pytest
 from click.testing import CliRunner
 
 from claims.cli import main
-from conftest import TEST_PASSWORD, add_test_users
+from conftest import ON_POSTGRES, TEST_PASSWORD, add_test_users, database_url_for
 from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, demo_bytes
 
+pytestmark = pytest.mark.workspace_db  # the CLI's data folder follows CLAIMDESK_TEST_DB (conftest)
+
 COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
             "sentences", "mark", "export", "adjudicate", "agreement", "history", "users", "users add",
-            "users list", "users password", "rebuild-index", "status"]
+            "users list", "users password", "rebuild-index", "status", "judge", "calibrate"]
 
 
 @pytest.fixture
@@ -22,6 +24,9 @@ def cli(tmp_path, monkeypatch):
     for var in ("CLAIMDESK_DB", "CLAIMDESK_INDEX_DIR", "CLAIMDESK_MODEL_PATH", "CLAIMDESK_REVIEWER"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("CLAIMDESK_DATA", str(tmp_path / "data"))
+    url = database_url_for(tmp_path / "data")  # the PostgreSQL pass: the workspace lives in a schema
+    if url:
+        monkeypatch.setenv("CLAIMDESK_DB", url)
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
 
@@ -31,7 +36,7 @@ def cli(tmp_path, monkeypatch):
             assert result.exit_code == 0, result.output
         return result
 
-    run.db_url = f"sqlite:///{tmp_path / 'data' / 'claimdesk.db'}"
+    run.db_url = url or f"sqlite:///{tmp_path / 'data' / 'claimdesk.db'}"
     store = Store(run.db_url)
     add_test_users(store)  # ana, ben, cai (reviewers), admin (admin): verdicts are signed by users
     store.dispose()
@@ -199,9 +204,10 @@ def test_extract_opens_no_database_and_honours_the_global_model_path(cli, tmp_pa
 
 def test_status_of_an_empty_workspace(cli):
     out = cli("status").output.splitlines()
-    assert out[0].startswith("database: sqlite:///")
+    assert out[0].startswith("database: postgresql" if ON_POSTGRES else "database: sqlite:///")
     assert out[2:] == ["documents 0, sentences 0, earlier statements 0, review events 0",
-                       "claims reviewed: 0 of 0"]
+                       "claims reviewed: 0 of 0",
+                       "\"same claim?\" answers: 0 (claimdesk calibrate proposes thresholds from them)"]
 
 
 def test_users_add_list_and_refuse_unknown_names(cli):
@@ -270,3 +276,125 @@ def test_agreement_of_two_reviewers(cli, tmp_path, monkeypatch):
     assert list(result["by_document"].values())[0]["n_items"] == 4
     disagreement = json.loads(cli("claims", "--json").output)
     assert [c["verdict"] for c in disagreement[:4]] == ["supported", "disputed", None, "unverified"]
+
+
+# -- "same claim?" answers and calibrate ------------------------------------------------------------
+
+
+def seed_answers(cli, tmp_path, scores):
+    """The demo article matched with the hash embedder (no model) in the CLI's workspace, then one
+    stored answer per ``(probability, same)``, each on its own card; returns the first claim's id."""
+    from conftest import HashEmbedder
+
+    from claims.models import Tier
+    from claims.settings import load_settings
+    from claims.workspace import Workspace
+
+    ws = Workspace(load_settings({"db_url": cli.db_url, "index_dir": str(tmp_path / "hash-index")}, environ={}),
+                   embedder=HashEmbedder())
+    try:
+        ws.load_demo_archive()
+        claim_id = ws.ingest_demo_article()[0].document.id and ws.list_claims()[0].id
+        with ws.store.transaction() as conn:
+            for i, (p, same) in enumerate(scores):
+                ws.store.judgements.record(conn, claim_id=claim_id, statement_id=i + 1, reviewer="ana", same=same,
+                                           tier=Tier.SAME_CLAIM if p >= 0.5 else Tier.RELATED, probability=p,
+                                           cosine=p)
+    finally:
+        ws.close()
+    return claim_id
+
+
+def test_calibrate_proposes_a_threshold_from_stored_answers(cli, tmp_path):
+    # 40 answers: P = 0.025 … 1.0, "yes" from 0.6 on, and one "no" at 0.8.
+    scores = [((i + 1) / 40, (i + 1) / 40 >= 0.6 and i + 1 != 32) for i in range(40)]
+    seed_answers(cli, tmp_path, scores)
+    out = cli("calibrate").output
+    lines = out.splitlines()
+    assert lines[0] == "\"Same claim?\" answers by the tier the card showed (40 answers, 1 reviewer; " \
+                       "each reviewer's latest per card):"
+    assert lines[2] == "  same claim         21    16      0.762"
+    assert lines[3] == "  related            19     0      0.000"
+    assert "Thresholds on P(same claim) over 40 answers (16 yes); now CLAIMDESK_SAME_CLAIM_P=" in out
+    assert "     0.8250            8      1.000   0.500            0.0%  <- proposed" in lines
+    assert lines[-1] == ("Set CLAIMDESK_SAME_CLAIM_P=0.825: on these 40 answers, precision 1.00, recall 50.0%, "
+                         "and 0% of the \"no\" answers called same claim.")
+    result = json.loads(cli("calibrate", "--json", "--target", "0.9").output)
+    assert (result["threshold"], result["setting"], result["answers"], result["yes"]) == (
+        0.6, "CLAIMDESK_SAME_CLAIM_P", 40, 16)
+    assert result["precision"] == round(16 / 17, 4) and result["recall"] == 1.0
+    assert result["false_same_rate"] == round(1 / 24, 4)
+    assert [t["tier"] for t in result["by_tier"]] == ["same claim", "related", "distant"]
+    assert result["by_threshold"][0]["threshold"] == 0.025
+    cosine = json.loads(cli("calibrate", "--json", "--rule", "cosine").output)
+    assert cosine["setting"] == "CLAIMDESK_SAME_CLAIM" and cosine["current"] == 0.65
+
+
+def test_calibrate_refuses_too_few_answers_without_loading_the_model(cli, tmp_path):
+    seed_answers(cli, tmp_path, [(0.9, True)] * 12)
+    result = cli("calibrate", ok=False)
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        "Error: calibrating needs at least 30 \"same claim?\" answers on cards scored by the verifier's "
+        "P(same claim); there are 12, so 18 more are needed (Yes / No on the Review page's earlier-statement "
+        "cards, or claimdesk judge)")
+    assert json.loads(cli("calibrate", "--min-answers", "12", "--json").output)["threshold"] == 0.9
+    bad = cli("calibrate", "--target", "1.5", ok=False)
+    assert bad.exit_code == 2 and "1.5 is not in the range" in bad.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["judge", "1", "2", "yes"], "Error: say who answers with --reviewer NAME (or set CLAIMDESK_REVIEWER)"),
+    (["judge", "1", "2", "yes", "--reviewer", "mallory"], "Error: 'mallory' is not a user of this workspace"),
+    (["judge", HUGE, "2", "no", "--reviewer", "ana"], f"Error: no claim with id {HUGE}"),
+    (["judge", "5", "0", "no", "--reviewer", "ana"], "Error: no earlier statement with id 0"),
+    (["judge", "5", "2", "no", "--reviewer", "ana"], "Error: no claim with id 5"),
+])
+def test_judge_refuses_before_any_matching(cli, args, message):
+    result = cli(*args, ok=False)
+    assert result.exit_code == 1
+    assert result.output.startswith(message), result.output
+
+
+def test_judge_takes_yes_or_no_only(cli):
+    result = cli("judge", "1", "2", "maybe", "--reviewer", "ana", ok=False)
+    assert result.exit_code == 2 and "'maybe' is not one of 'yes', 'no'" in result.output
+
+
+@pytest.mark.slow  # matches with the real model
+def test_judge_records_the_card_as_shown(cli, tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_bytes(demo_bytes(DEMO_ARTICLE))
+    cli("load-demo")
+    cli("ingest", str(article))
+    claim = json.loads(cli("claims", "--json").output)[0]
+    shown = json.loads(cli("match", claim["text"], "--json", "--top-k", "1").output)[0]
+    out = cli("judge", str(claim["id"]), str(shown["statement_id"]), "YES", "--reviewer", "ana").output
+    cli("judge", str(claim["id"]), str(shown["statement_id"]), "no", "--reviewer", "ben")
+    store = Store(cli.db_url)
+    try:
+        answers = store.judgements.latest()
+    finally:
+        store.dispose()
+    assert [(j.reviewer, j.same, j.statement_id) for j in answers] == [("ana", True, shown["statement_id"]),
+                                                                       ("ben", False, shown["statement_id"])]
+    ana = answers[0]
+    assert ana.cosine == pytest.approx(shown["similarity"], abs=1e-3)  # its tier may weigh the claim's speaker
+    probability = f", P(same claim) {ana.probability:.2f}" if ana.probability is not None else ""
+    assert out == (f"claim {claim['id']}, statement {shown['statement_id']}: same claim by ana (the card said "
+                   f"{ana.tier.value}, cosine {ana.cosine:.3f}{probability})\n")
+    assert "\"same claim?\" answers: 2 " in cli("status").output
+
+
+@pytest.mark.slow
+def test_import_takes_several_files_and_a_rerun_skips_those_already_in(cli, tmp_path):
+    (tmp_path / "a.jsonl").write_text('{"text": "The toll doubled in 2019.", "rating": "False"}\n', encoding="utf-8")
+    (tmp_path / "b.csv").write_text("text,rating\nThe bridge cost 40 million dollars.,wobbly\n", encoding="utf-8")
+    first = cli("import-statements", "a.jsonl", "b.csv").output.splitlines()
+    assert first[0] == "a.jsonl: 1 statements added, 0 already in the archive"
+    assert first[1] == "b.csv: 1 statements added, 0 already in the archive"
+    again = cli("import-statements", "a.jsonl", "b.csv").output.splitlines()
+    assert again[:2] == ["a.jsonl: already imported (same content), skipped",
+                         "b.csv: already imported (same content), skipped"]
+    mapped = cli("import-statements", "b.csv", "--verdict-map", "wobbly=disputed").output.splitlines()
+    assert mapped[0] == "b.csv: 0 statements added, 1 already in the archive (1 given a verdict they lacked)"

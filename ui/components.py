@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from claims.models import Match, Statement, Tier
@@ -19,9 +21,12 @@ from ui.formatting import (
 __all__ = ["match_card", "statement_card"]
 
 
-def match_card(match: Match, compared_with: str) -> None:
+def match_card(match: Match, compared_with: str, actions: Callable[[], None] | None = None) -> None:
     """An earlier statement close to ``compared_with``: verdict chip, tier, similarity, the text
-    with the numbers and negations that differ marked, then speaker, date, source and link."""
+    with the numbers and negations that differ marked, then speaker, date, source and link.
+
+    ``actions`` draws the card's own buttons at its foot, inside the card (the Review page's
+    "Same claim?" Yes / No), so each button sits with the statement it is about."""
     s = match.statement
     with st.container(border=True):
         chips = [verdict_badge(s.verdict, s.rating), tier_badge(match.tier),
@@ -37,6 +42,8 @@ def match_card(match: Match, compared_with: str) -> None:
         if diff:
             st.caption(f":material/compare_arrows: Differs: {diff.summary()}")
         st.caption(statement_meta(s))
+        if actions is not None:
+            actions()
 
 
 def statement_card(statement: Statement) -> None:

@@ -30,7 +30,8 @@ from claims.agreement import Agreement
 from claims.contradict import Hint
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
-from claims.models import AuditEvent, Claim, Document, Match, Progress, ReviewEvent, Statement, Verdict
+from claims.models import (AuditEvent, Claim, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
+                           Statement, Verdict)
 from claims.settings import Settings, load_settings
 from claims.users import User
 from claims.workspace import Workspace
@@ -191,6 +192,16 @@ def _cached(method: str, *args: Any, **kwargs: Any) -> Any:
     """``Workspace.<method>(*args, **kwargs)``, cached until anything is written."""
     workspace = get_workspace()
     return _read(workspace, state_key(workspace), method, args, tuple(sorted(kwargs.items())))
+
+
+def judgements(claim_id: int, reviewer: str | None = None) -> list[MatchJudgement]:
+    """The latest "same claim?" answers on a claim's cards (one reviewer's, or everyone's)."""
+    return _cached("judgements", claim_id, reviewer)
+
+
+def judgement_summary() -> JudgementSummary:
+    """The answers so far as precision per tier (stored rows only: no model)."""
+    return _cached("judgement_summary")
 
 
 def documents() -> list[Document]:

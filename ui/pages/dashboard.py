@@ -1,8 +1,10 @@
-"""Dashboard: where the desk stands, who reviewed what, how the verdicts fall, and how far reviewers agree.
+"""Dashboard: where the desk stands, who reviewed what, how the verdicts fall, how far reviewers agree,
+and how often "same claim" was right.
 
-Everything here is read from the cached claim list, users and agreement figures (no matching, no
-model), so the page answers at once, also while the model is still loading. Per reviewer, the
-counts are of verdicts that stand (an undone verdict does not count).
+Everything here is read from the cached claim list, users, agreement figures and stored "same
+claim?" answers (no matching, no model), so the page answers at once, also while the model is
+still loading. Per reviewer, the counts are of verdicts that stand (an undone verdict does not
+count); per tier, of each reviewer's latest answer per card.
 """
 
 from __future__ import annotations
@@ -195,6 +197,32 @@ def agreement_section(docs: list[Document]) -> None:
         })
 
 
+def same_claim_section() -> None:
+    """Precision per tier: of the cards shown as same claim, related or distant, how many reviewers
+    answered "Same claim?" and how many said yes; ``claimdesk calibrate`` turns them into a threshold."""
+    st.subheader("Same-claim answers")
+    summary = resources.judgement_summary()  # stored rows only: no model
+    if summary.answered == 0:
+        st.caption("No answers yet. On the Review page every earlier-statement card asks “Same claim?” "
+                   "(Yes / No; keys Y / X on the top card). The answers show here as precision per tier, "
+                   "and `claimdesk calibrate` proposes the same-claim threshold from them.")
+        return
+    st.caption(f"{plural(summary.answered, 'answer')} from {plural(summary.reviewers, 'reviewer')}, each "
+               "reviewer's latest per card. Precision: the share of answers that said “same claim”; for the "
+               "*same claim* tier, how often that label was right (the aim is 0.95). `claimdesk calibrate` "
+               "proposes the threshold that reaches it.")
+    frame = pd.DataFrame([{"tier": t.tier.value.capitalize(), "answered": t.answered, "yes": t.yes,
+                           "precision": t.precision} for t in summary.tiers],
+                         columns=["tier", "answered", "yes", "precision"])
+    st.dataframe(frame, hide_index=True, width="content", column_config={
+        "tier": st.column_config.TextColumn("Tier", help="What the card said when the reviewer answered"),
+        "answered": st.column_config.NumberColumn("Answered"),
+        "yes": st.column_config.NumberColumn("Yes", help="Answers that said: the same claim"),
+        "precision": st.column_config.NumberColumn("Precision", format="%.2f",
+                                                   help="Yes / answered (empty before any answer)"),
+    })
+
+
 def dashboard_page() -> None:
     st.title("Dashboard")
     try:
@@ -241,6 +269,7 @@ def dashboard_page() -> None:
             with over_time:
                 verdicts_over_time(claims)
             agreement_section(docs)
+            same_claim_section()
         except ClaimdeskError as exc:
             resources.show_error(exc)
 

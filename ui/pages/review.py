@@ -3,7 +3,14 @@
 A verdict click saves at once, shows a toast and moves on to the next unreviewed claim of the
 queue. The current claim's id and the queue's filters sit in the URL (``?claim=…&doc=…``), so a
 reload comes back to the same queue and the same claim.
-Keyboard: 1 Supported, 2 Disputed, 3 Unverified, S skip, U undo.
+Keyboard: 1 Supported, 2 Disputed, 3 Unverified, S skip, U undo, N not a claim; Y / X answer
+"Same claim?" Yes / No on the top earlier-statement card (X, as N already dismisses a claim).
+
+Each earlier-statement card asks "Same claim?" with a Yes and a No button, keyed on the claim's and
+the statement's ids and carrying both, so a rerun can never record an answer on another card. The
+answer is stored with the tier, P(same claim) and cosine the card showed; the reviewer's current
+answer is the highlighted button. The Dashboard shows the answers as precision per tier, and
+``claimdesk calibrate`` proposes the "same claim" threshold from them.
 
 The claim on screen moves only when the reviewer moves it (a verdict, Skip, Previous, a filter
 they changed). The note, the evidence and the verdict buttons sit in one form keyed on the
@@ -39,6 +46,7 @@ STATUS_LABELS = {"unreviewed": "Waiting for my verdict", "reviewed": "With a fin
                  "disputed": "Disputed", "unverified": "Unverified",
                  "pending": "Waiting for more verdicts", "disagreement": "Reviewers disagree",
                  "adjudicated": "Adjudicated", "all": "All claims"}
+SAME_CLAIM_KEYS = ("Y", "X")  # Yes / No on the top card; N is taken by "Not a claim"
 VERDICT_BUTTONS = ((Verdict.SUPPORTED, "1", ":material/check_circle:"),
                    (Verdict.DISPUTED, "2", ":material/cancel:"),
                    (Verdict.UNVERIFIED, "3", ":material/help:"))
@@ -92,6 +100,19 @@ def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> N
     note, evidence = resources.get_workspace().cite_earlier(match)
     record_verdict(claim_id, match.statement.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
                    extra_evidence=evidence)
+
+
+def record_same_claim(claim_id: int, statement_id: int, same: bool) -> None:
+    """Store this reviewer's "same claim?" answer on the card of ``statement_id`` under ``claim_id``
+    (both ids come from the button, never from what is on screen when the callback runs)."""
+    try:
+        resources.get_workspace().judge_match(claim_id, statement_id, same, state.reviewer() or "")
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
+        return
+    answer = "the same claim" if same else "not the same claim"
+    st.toast(f"Noted: earlier statement #{statement_id} is {answer} as claim #{claim_id}",
+             icon=":material/thumb_up:" if same else ":material/thumb_down:")
 
 
 def adjudicate(claim_id: int) -> None:
@@ -209,15 +230,43 @@ def empty_workspace() -> None:
     right.page_link("ui/pages/ingest.py", label="Go to Ingest", icon=":material/upload_file:")
 
 
+def my_answers(claim_id: int) -> dict[int, bool]:
+    """This reviewer's standing "same claim?" answers on the claim's cards: statement id -> same."""
+    reviewer = state.reviewer()
+    if not reviewer:
+        return {}
+    # Through the cached reads (keyed on the store's revision, which every answer changes).
+    return {j.statement_id: j.same for j in resources.judgements(claim_id, reviewer)}
+
+
+def same_claim_buttons(claim_id: int, statement_id: int, answer: bool | None, top: bool) -> None:
+    """ "Same claim?" Yes / No for one card, keyed and bound to this claim and this statement; the
+    reviewer's current answer is the highlighted button. The top card also answers to Y / X."""
+    ask, yes, no = st.columns([3, 1, 1], vertical_alignment="center")
+    said = {True: " · you said **yes**", False: " · you said **no**", None: ""}[answer]
+    ask.caption(f"Same claim?{said}")
+    yes_key, no_key = SAME_CLAIM_KEYS if top else (None, None)
+    yes.button("Yes", key=f"same-yes-{claim_id}-{statement_id}", shortcut=yes_key, icon=":material/thumb_up:",
+               type="primary" if answer is True else "secondary", width="stretch",
+               on_click=record_same_claim, args=(claim_id, statement_id, True),
+               help=f"Earlier statement #{statement_id} says the same as claim #{claim_id}")
+    no.button("No", key=f"same-no-{claim_id}-{statement_id}", shortcut=no_key, icon=":material/thumb_down:",
+              type="primary" if answer is False else "secondary", width="stretch",
+              on_click=record_same_claim, args=(claim_id, statement_id, False),
+              help=f"Earlier statement #{statement_id} says something other than claim #{claim_id}")
+
+
 @st.fragment
 def earlier_statements(claim_id: int, claim_text: str) -> None:
-    """The closest earlier statements; "show more" reruns only this panel."""
+    """The closest earlier statements, each asking "Same claim?"; "show more" and an answer rerun only
+    this panel."""
     head, more_toggle = st.columns([3, 1], vertical_alignment="bottom")
     head.subheader("Earlier statements")
     more = more_toggle.toggle("Show more", key=f"more-matches-{claim_id}")
     top_k = resources.get_workspace().settings.top_k
     try:
         found = resources.matches(claim_id, top_k * 3 if more else None)
+        answers = my_answers(claim_id)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
@@ -226,12 +275,20 @@ def earlier_statements(claim_id: int, claim_text: str) -> None:
     if not close:
         st.info("No close match in the archive: nothing checked before is the same claim or related.",
                 icon=":material/search_off:")
-    for match in close:
-        match_card(match, claim_text)
+    else:
+        st.caption("Does a card say the same as the claim? Your Yes / No answers measure the tiers "
+                   "(keys Y / X on the top card).")
+
+    def card(match: Match, top: bool = False) -> None:
+        sid = match.statement.id
+        match_card(match, claim_text, actions=lambda: same_claim_buttons(claim_id, sid, answers.get(sid), top))
+
+    for i, match in enumerate(close):
+        card(match, top=i == 0)
     if distant:
         with st.expander(f"Distant statements ({len(distant)})", expanded=False):
             for match in distant:
-                match_card(match, claim_text)
+                card(match)
 
 
 def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in_queue: int | None,
@@ -284,6 +341,15 @@ def verdict_panel(claim: Claim, found: list[Match], next_id: int | None, next_in
                 st.markdown(describe_audit(event))
 
 
+def _is_claim(sentence_id: int) -> bool:
+    """Whether a sentence is a claim (a hint may point at a denial the detector did not flag)."""
+    try:
+        resources.claim(sentence_id)
+    except NotFoundError:
+        return False
+    return True
+
+
 def contradiction_hints(claim: Claim) -> None:
     """What says the opposite of this claim, each with a way to the other side."""
     try:
@@ -292,11 +358,17 @@ def contradiction_hints(claim: Claim) -> None:
         resources.show_error(exc)
         return
     for i, hint in enumerate(hints):
+        is_claim = hint.other_claim_id is not None and _is_claim(hint.other_claim_id)
         with st.container(border=True):
-            where = f"claim #{hint.other_claim_id}" if hint.other_claim_id else f"earlier statement #{hint.other_statement_id}"
+            if is_claim:
+                where = f"claim #{hint.other_claim_id}"
+            elif hint.other_claim_id is not None:
+                where = "a sentence of this document that is not flagged as a claim"
+            else:
+                where = f"earlier statement #{hint.other_statement_id}"
             st.markdown(f":orange-badge[:material/compare_arrows: Contradiction] {md_plain(hint.reason)} · {where}")
             st.markdown(f"“{md_plain(hint.other_text)}”")
-            if hint.other_claim_id is not None:
+            if is_claim:
                 st.button(f"Go to claim #{hint.other_claim_id}", key=f"contradiction-{claim.id}-{i}",
                           type="tertiary", icon=":material/arrow_forward:", on_click=go_to,
                           args=(hint.other_claim_id,))
