@@ -69,10 +69,14 @@ def _current(event: ReviewEvent) -> CurrentVerdict:
                           event.reviewer, event.created_at, event.note, event.evidence, event.id)
 
 
-def reviewer_verdicts(events: Sequence[ReviewEvent]) -> list[ReviewerVerdict]:
-    """Each reviewer's standing verdict (their latest label not undone), in the order given."""
+def reviewer_verdicts(events: Sequence[ReviewEvent], *,
+                     standing: Sequence[ReviewEvent] | None = None) -> list[ReviewerVerdict]:
+    """Each reviewer's standing verdict (their latest label not undone), in the order given.
+
+    ``standing`` is :func:`standing_labels` of ``events`` when the caller has it already.
+    """
     latest: dict[str, ReviewEvent] = {}
-    for event in standing_labels(events):
+    for event in standing_labels(events) if standing is None else standing:
         latest[event.reviewer] = event
     return [ReviewerVerdict(e.reviewer, e.verdict, e.created_at, e.note, e.evidence)  # type: ignore[arg-type]
             for e in sorted(latest.values(), key=lambda e: e.id)]
@@ -89,11 +93,18 @@ class ReviewState:
 
 def review_state(events: Sequence[ReviewEvent], required: int = 1) -> ReviewState:
     """The final verdict and status of a claim whose events these are, needing ``required`` verdicts."""
-    by_reviewer = tuple(reviewer_verdicts(events))
+    if len(events) == 1 and events[0].action == LABEL:  # the common case: one label, nothing undone
+        only = events[0]
+        mine = (ReviewerVerdict(only.reviewer, only.verdict, only.created_at,  # type: ignore[arg-type]
+                                only.note, only.evidence),)
+        if required <= 1:
+            return ReviewState(_current(only), mine, ReviewStatus.AGREED)
+        return ReviewState(None, mine, ReviewStatus.PENDING)
+    standing = standing_labels(events)
+    by_reviewer = tuple(reviewer_verdicts(events, standing=standing))
     adjudications = [e for e in events if e.action == ADJUDICATE and e.verdict is not None]
     if adjudications:
         return ReviewState(_current(max(adjudications, key=lambda e: e.id)), by_reviewer, ReviewStatus.ADJUDICATED)
-    standing = standing_labels(events)
     if not standing:
         return ReviewState(None, by_reviewer, ReviewStatus.UNREVIEWED)
     if required <= 1:

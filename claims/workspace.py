@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +26,8 @@ import numpy as np
 
 from claims.archive import parse_verdict_map, read_statements
 from claims.agreement import Agreement, agreement
+from claims.calibration import DEFAULT_MIN_ANSWERS, DEFAULT_TARGET, RULES, Calibration
+from claims.calibration import calibrate as calibrate_threshold
 from claims.contradict import Hint, denials_in_document, negation_flip
 from claims.errors import (
     EmptyInputError,
@@ -52,7 +55,9 @@ from claims.models import (
     ExtractedSentence,
     ImportResult,
     IngestResult,
+    JudgementSummary,
     Match,
+    MatchJudgement,
     Origin,
     Progress,
     ReviewAction,
@@ -62,6 +67,7 @@ from claims.models import (
     SourceText,
     Statement,
     Tier,
+    TierPrecision,
     Verdict,
 )
 from claims.readers import DOCUMENT_FORMATS, content_hash, pasted_document, read_documents
@@ -79,8 +85,9 @@ from claims.users import (
     verify_password,
 )
 from claims.store import Store
+from claims.store.matchcache import CachedMatch
 from index.atomic import atomic_write_text
-from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
+from index.embed import MODEL_NAME, EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
 from index.lexical import LexicalIndex
 from index.match import Candidate, MatchQuery, Matcher, MatchSettings, statement_lexical_text
 from index.vectors import SyncReport, VectorIndex
@@ -121,6 +128,18 @@ class DetectorStatus:
 
     trained: bool
     description: str
+
+
+def _cached_match(claim_id: int, top: Match | None, marks: tuple[int, int], key: str) -> CachedMatch:
+    """The match-cache row of a claim's top card (None: nothing matched), ranked against ``marks``."""
+    if top is None:
+        return CachedMatch(claim_id, None, None, None, None, None, None, marks[0], marks[1], key)
+    return CachedMatch(claim_id, top.statement.id, top.similarity, top.probability, top.tier.value, top.score,
+                       top.reason, marks[0], marks[1], key)
+
+
+IMPORT_CHUNK = 1024
+"""Texts embedded, and their vectors stored, per step of an archive import (its unit of progress and resumption)."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +242,11 @@ class Workspace:
         self._index = index
         self._lexical: LexicalIndex | None = None
         self._scorer: Scorer | None = None
-        self._lexical_key: tuple[int, int] | None = None
+        self._lexical_key = 0  # the highest statement id the BM25 index has caught up to
+        self._lexical_builds = 0  # full builds of the BM25 index: one per workspace, then only catch-ups
+        self._lexical_gap: tuple[int, float] | None = None  # lowest id missing below _lexical_key; first seen
+        self._lexical_checked = 0.0  # when the statement count was last compared with the BM25 index
+        self._lexical_recheck_s = 300.0  # how long a gap is watched, and how often the count is compared
         self._lock = threading.RLock()
 
     # -- backends, loaded on first use -------------------------------------------------------
@@ -249,7 +272,7 @@ class Workspace:
             if self._embedder is None:
                 self._embedder = Embedder(self.settings.model_path, batch_size=self.settings.batch_size,
                                           backend=self.settings.embed_backend,
-                                          models_dir=self.settings.data_dir / "models")
+                                          models_dir=self.settings.models_folder)
             return self._embedder
 
     @property
@@ -265,7 +288,8 @@ class Workspace:
 
     @property
     def model_name(self) -> str:
-        return self.embedder.name
+        """The embedding model's name (loads no model)."""
+        return self._embedder_name()
 
     def _embed_missing_statements(self) -> None:
         # After a model change (or rows written by another tool) some statements lack vectors.
@@ -456,8 +480,10 @@ class Workspace:
             vectors = embed_cached(texts, self.embedder, self._vectors)
 
         excluded = [e for outcome in outcomes for e in outcome.excluded]
+        marks = self.store.match_cache.marks()  # read before matching: what the cached cards were ranked against
         matches = self._matches_for_vectors(vectors, texts, excluded, top_k=1) if texts else []
-        results, at, matched = [], 0, []
+        results, at, matched, cached = [], 0, [], []
+        key = self._matcher_key()
         for outcome in outcomes:
             found = matches[at:at + len(outcome.texts)]
             best = [m[0].tier for m in found if m]
@@ -466,6 +492,7 @@ class Workspace:
                 top = m[0] if m else None
                 matched.append((claim_id, {"statement_id": top.statement.id, "similarity": round(top.similarity, 4),
                                            "tier": top.tier.value} if top else {"statement_id": None}))
+                cached.append(_cached_match(claim_id, top, marks, key))
             results.append(IngestResult(
                 document=outcome.document, created=outcome.earlier_id is None,
                 n_sentences=outcome.n_sentences, n_claims=outcome.n_claims,
@@ -474,28 +501,45 @@ class Workspace:
         if matched:
             with self.store.transaction() as conn:
                 self.store.audit.record(conn, AuditKind.MATCHED, actor, matched)
+            self.store.match_cache.put(cached)  # the export's cards, ready before the first export
         return results
 
     # -- the archive -------------------------------------------------------------------------
 
     def import_statements(self, data: bytes, origin: str, overrides: Mapping[str, Verdict] | None = None, *,
-                          verdict_map: str | None = None) -> ImportResult:
+                          verdict_map: str | None = None,
+                          progress: Callable[[int, int], None] | None = None) -> ImportResult:
         """Add an archive file's statements, all or nothing; rows already in the archive are skipped.
 
         ``verdict_map`` is the user's text ("half true=disputed, satire=unverified"), parsed and
-        added to ``overrides``; an error names the bad pair.
+        added to ``overrides``; an error names the bad pair. The whole file is read and checked
+        before anything is written. Its texts are then embedded in chunks of
+        :data:`IMPORT_CHUNK`, each chunk's vectors stored as soon as they are made, and
+        ``progress(texts done, texts in all)`` called after each: an import stopped while
+        embedding (the long part) writes no statement, and running it again embeds only what was
+        not embedded yet. The statements themselves are written in one transaction at the end.
         """
         if verdict_map:
             overrides = {**(overrides or {}), **parse_verdict_map(verdict_map)}
         self._check_file_size(data, origin)
         parsed = read_statements(data, origin, overrides, max_statement_chars=self.settings.max_statement_chars)
-        embed_cached([r["text"] for r in parsed.rows], self.embedder, self._vectors)
+        texts = list(dict.fromkeys(r["text"] for r in parsed.rows))
+        if progress is not None:
+            progress(0, len(texts))
+        for start in range(0, len(texts), IMPORT_CHUNK):
+            embed_cached(texts[start:start + IMPORT_CHUNK], self.embedder, self._vectors)
+            if progress is not None:
+                progress(min(start + IMPORT_CHUNK, len(texts)), len(texts))
         with self.store.transaction() as conn:
             added, skipped, updated = self.store.statements.add_statements(
                 conn, origin=origin, content_hash=content_hash(data), rows=parsed.rows)
         self._sync_index(save=True)
         return ImportResult(origin=origin, added=added, skipped=skipped, updated=updated,
                             unmapped_ratings=parsed.unmapped)
+
+    def archive_file_imported(self, data: bytes) -> bool:
+        """Whether an archive file of exactly this content was imported before (a re-run can skip it)."""
+        return self.store.statements.import_seen(content_hash(data))
 
     def load_demo_archive(self) -> ImportResult | None:
         """Import the bundled demo archive unless it is already in; None when it was."""
@@ -522,32 +566,75 @@ class Workspace:
 
     def _lexical_index(self) -> LexicalIndex | None:
         """BM25 over every earlier statement (its text, its fact-check's title when the archive gave one,
-        its speaker), rebuilt when statements change."""
+        its speaker), None while there are none.
+
+        Built in full once per workspace, then kept in step without a rebuild, by reads that cost what
+        changed, not the archive's size: each call lists the ids above the index's highest (a verdict
+        adds one) and adds their texts. A hole below that id (on PostgreSQL, a transaction that took a
+        lower id may commit later) is watched for ``_lexical_recheck_s``: ids from the hole up are listed
+        again, and those that appeared are added, those that vanished removed. As often, the statement
+        count is compared with the index, and a difference (rows deleted by hand, a hole older than
+        that) lists every id once and settles it. A statement's lexical text never changes.
+        """
+        import time
+
+        statements = self.store.statements
+
+        def texts(rows: Sequence[tuple[int, str, str | None, str | None]]) -> list[str]:
+            return [statement_lexical_text(text, speaker, title) for _, text, speaker, title in rows]
+
+        def settle(floor: int, now: float) -> None:
+            """Make the index hold exactly the stored ids above ``floor``; note the lowest hole left."""
+            stored = statements.statement_ids(after_id=floor)
+            held = self._lexical.ids if floor < self._lexical_key else np.zeros(0, dtype=np.int64)
+            held = held[held > floor]
+            self._lexical.remove(np.setdiff1d(held, stored).tolist())
+            missing = statements.lexical_rows(ids=np.setdiff1d(stored, held).tolist())
+            if missing:
+                self._lexical.add([r[0] for r in missing], texts(missing))
+            top = max(self._lexical_key, int(stored[-1]) if len(stored) else 0)
+            # Holes are watched from the open one while it is young, else only among the new ids.
+            young = self._lexical_gap is not None and now - self._lexical_gap[1] < self._lexical_recheck_s
+            watch = floor if young else self._lexical_key
+            holes = np.setdiff1d(np.arange(watch + 1, top + 1, dtype=np.int64), stored)
+            self._lexical_gap = (int(holes[0]), self._lexical_gap[1] if young else now) if len(holes) else None
+            self._lexical_key = top
+
         with self._lock:
-            key = self.store.statements.statement_stats()
-            if self._lexical_key != key:
-                ids, _texts = self.store.statements.statement_texts()
-                found = self.store.statements.get_statements(ids)
-                texts = [statement_lexical_text(found[i].text, found[i].speaker, found[i].metadata.get("title"))
-                         for i in ids]
-                self._lexical = LexicalIndex(ids, texts) if ids else None
-                self._lexical_key = key
-            return self._lexical
+            now = time.monotonic()
+            if self._lexical is None:
+                rows = statements.lexical_rows()
+                self._lexical = LexicalIndex([r[0] for r in rows], texts(rows))
+                self._lexical_builds += 1
+                self._lexical_key = rows[-1][0] if rows else 0
+                self._lexical_checked = now
+            else:
+                floor = self._lexical_key if self._lexical_gap is None else self._lexical_gap[0] - 1
+                settle(floor, now)
+                if now - self._lexical_checked >= self._lexical_recheck_s:
+                    self._lexical_checked = now
+                    if statements.statement_count() != self._lexical.count:
+                        self._lexical_gap = None
+                        settle(0, now)
+            return self._lexical if self._lexical.count else None
 
     def verifier(self) -> Verifier | None:
         """The same-claim verifier (``CLAIMDESK_VERIFIER``, default the shipped weights), loaded once per file.
 
         None when the shipped file is absent or was fitted on another embedding model's cosines: tiers
-        then fall back to the cosine rule (``CLAIMDESK_SAME_CLAIM``). A verifier file named in the
-        settings must exist.
+        then fall back to the cosine rule (``CLAIMDESK_SAME_CLAIM``). The same model on another
+        backend (``all-MiniLM-L6-v2+onnx-int8``) counts as that model (:func:`index.embed.same_model`;
+        measured in docs/BENCHMARKS.md, "Speed"). A verifier file named in the settings must exist.
         """
+        from index.embed import same_model
+
         path = self.settings.verifier_path
         if path is None:
             path = Path(__file__).resolve().parent / "weights" / VERIFIER_FILE
             if not path.exists():
                 return None
         verifier = load_verifier(path)
-        if verifier.provenance.get("embedder") not in (None, self.embedder.name):
+        if not same_model(verifier.provenance.get("embedder"), self.embedder):
             return None
         return verifier
 
@@ -555,7 +642,7 @@ class Workspace:
         """The one matcher (``index.match``) over this workspace's archive, as the review screen, the
         export and ``claimdesk bench`` use it: FAISS caught up, BM25 current, the verifier loaded."""
         index = self.index
-        index.sync(self.store.statements, save=False)
+        index.catch_up(self.store.statements)  # new statements at once; a full check once a minute
         model = self.embedder.name
 
         def matchable(ids: Sequence[int]) -> dict[int, Statement]:
@@ -715,8 +802,10 @@ class Workspace:
         text = self.store.documents.sentence_texts([claim_id]).get(claim_id)
         if text is None:
             raise NotFoundError(f"no claim with id {claim_id}")
-        # Embedded first, so the claim's earlier statement has its vector when the index syncs.
-        embed_cached([text], self.embedder, self._vectors)
+        # Embedded first, so the claim's earlier statement has its vector when the index syncs. Ingest
+        # stored it already, so a verdict from the command line loads no model.
+        if not self._vectors.get_embeddings(self._embedder_name(), [text_hash(text)]):
+            embed_cached([text], self.embedder, self._vectors)
         with self.store.transaction() as conn:
             if not self.store.documents.claim_exists(conn, claim_id):
                 raise NotFoundError(f"no claim with id {claim_id}")
@@ -728,8 +817,13 @@ class Workspace:
     def _sync_index(self, save: bool = False) -> None:
         """Bring the FAISS cache up to the database after a commit; a failed cache write is a warning
         (the database holds the truth and the next run repairs the cache), never a failed command."""
+        if self._index is None and self._embedder is None:
+            return  # nothing loaded in this process (a command-line verdict): the next opening catches up
         try:
-            self.index.sync(self.store.statements, save=save)
+            if save:
+                self.index.sync(self.store.statements, save=True)
+            else:
+                self.index.catch_up(self.store.statements)
         except IndexCacheError as exc:
             logger.warning("the FAISS cache could not be brought up to date (it is rebuilt on the next run): %s",
                            exc)
@@ -831,10 +925,16 @@ class Workspace:
         return sorted(events, key=lambda e: (e.at, order.get(e.event, 2)))
 
     def document_contradictions(self, document_id: int) -> dict[int, list[Hint]]:
-        """Claims of one document that deny each other (no model needed): claim id -> its hints."""
+        """Claims of one document that deny each other: claim id -> its hints.
+
+        No model is loaded: the claims' vectors stored at ingest (by this workspace's embedder) let
+        the rule check that a denial and the claim it is linked to are about the same thing."""
         _check_id(document_id, "document")
         rows = self.store.documents.document_sentences(document_id)
-        return denials_in_document([(r.id, r.text, r.speaker, r.is_claim) for r in rows])
+        hashes = {r.id: text_hash(r.text) for r in rows}
+        stored = self.store.embeddings.get_embeddings(self._embedder_name(), sorted(set(hashes.values())))
+        vectors = {i: stored[h] for i, h in hashes.items() if h in stored}
+        return denials_in_document([(r.id, r.text, r.speaker, r.is_claim) for r in rows], vectors)
 
     def contradictions(self, claim_id: int, matches: Sequence[Match] | None = None) -> list[Hint]:
         """Everything that says the opposite of a claim: a denial in its document, an earlier
@@ -853,6 +953,100 @@ class Workspace:
                 hints.append(Hint("opposite_verdicts", m.statement.claim_id, m.statement.id, m.statement.text,
                                   f"earlier checks of this claim disagree: this one is {m.statement.verdict.value}"))
         return hints
+
+    # -- "same claim?" answers on the cards, and thresholds from them ---------------------------
+
+    def _card_depth(self) -> int:
+        """How many cards an answer may be given on: as many as "show more" reveals, and every card
+        the verifier scores (a card's tier and probability do not depend on how many are shown)."""
+        return max(3 * self.settings.top_k, self.settings.verify_depth)
+
+    def judge_match(self, claim_id: int, statement_id: int, same: bool, reviewer: str) -> MatchJudgement:
+        """Record ``reviewer``'s answer to "same claim?" on the card of ``statement_id`` under ``claim_id``.
+
+        The card is looked up as the matcher shows it now, and its tier, P(same claim) and cosine are
+        stored with the answer: the answers measure the tiers reviewers saw. The log is append-only;
+        answering again adds a row, and the latest answer per card and reviewer counts. Refused: an
+        unknown claim or statement, a name that is not a user, a statement that is not among the
+        claim's cards now.
+        """
+        _check_id(claim_id, "claim")
+        _check_id(statement_id, "earlier statement")
+        if not isinstance(same, bool):
+            raise InvalidValueError(f"answer \"same claim?\" with yes or no, got {same!r}")
+        user = self.require_user(reviewer)
+        self.store.documents.get_claim(claim_id, context=0)  # NotFoundError for an unknown or dismissed claim
+        card = next((m for m in self.match_claim(claim_id, self._card_depth()) if m.statement.id == statement_id),
+                    None)
+        if card is None:
+            if not self.store.statements.get_statements([statement_id]):
+                raise NotFoundError(f"no earlier statement with id {statement_id}")
+            raise InvalidValueError(f"earlier statement #{statement_id} is not among the cards of claim #{claim_id} "
+                                    f"now (its {self._card_depth()} closest): answer on a card the claim shows")
+        with self.store.transaction() as conn:
+            if not self.store.documents.claim_exists(conn, claim_id):
+                raise NotFoundError(f"no claim with id {claim_id}")
+            return self.store.judgements.record(conn, claim_id=claim_id, statement_id=statement_id,
+                                                reviewer=user.name, same=same, tier=card.tier,
+                                                probability=card.probability, cosine=card.similarity)
+
+    def judgements(self, claim_id: int, reviewer: str | None = None) -> list[MatchJudgement]:
+        """The answers that count on a claim's cards (each reviewer's latest per card), oldest first;
+        only ``reviewer``'s when given. Reads stored rows only (no model)."""
+        _check_id(claim_id, "claim")
+        self.store.documents.get_claim(claim_id, context=0)
+        name = None if reviewer is None else " ".join(reviewer.split())
+        return self.store.judgements.latest(claim_ids=[claim_id], reviewer=name)
+
+    def judgement_summary(self) -> JudgementSummary:
+        """Precision per tier from the answers: of the cards shown as *same claim*, *related* and
+        *distant*, how many were answered and how many answers said "same claim". Reads stored rows
+        only (no model), counted in the database."""
+        counts = self.store.judgements.tier_counts()
+        return JudgementSummary(tiers=tuple(TierPrecision(tier, *counts.get(tier, (0, 0))) for tier in Tier),
+                                reviewers=self.store.judgements.reviewer_count())
+
+    def _verifier_file(self) -> Path | None:
+        """The verifier file tiers would use (the setting's, else the shipped one if present), unread."""
+        if self.settings.verifier_path is not None:
+            return self.settings.verifier_path
+        shipped = Path(__file__).resolve().parent / "weights" / VERIFIER_FILE
+        return shipped if shipped.exists() else None
+
+    def _same_claim_threshold_now(self, rule: str) -> float | None:
+        """Where "same claim" begins now under ``rule``, from the settings and the verifier file alone."""
+        if rule == "cosine":
+            return self.settings.same_claim_threshold
+        if self.settings.same_claim_probability is not None:
+            return self.settings.same_claim_probability
+        path = self._verifier_file()
+        return load_verifier(path).threshold if path is not None else None
+
+    def calibrate(self, *, target: float = DEFAULT_TARGET, min_answers: int = DEFAULT_MIN_ANSWERS,
+                  rule: str | None = None) -> Calibration:
+        """A "same claim" threshold proposed from the reviewers' answers (see :mod:`claims.calibration`).
+
+        ``rule``: ``probability`` calibrates ``CLAIMDESK_SAME_CLAIM_P`` over the answers given on
+        cards the verifier scored; ``cosine`` calibrates ``CLAIMDESK_SAME_CLAIM`` over every answer's
+        cosine. By default the rule of the latest answer (the matcher reviewers see now), or, before
+        any answer, the verifier's when a verifier file is present. Proposes the lowest threshold
+        whose precision reaches ``target``; fewer than ``min_answers`` usable answers is refused with
+        how many more are needed. Reads stored rows and the settings only: no model is loaded.
+        """
+        answers = self.store.judgements.latest()
+        if rule is None:
+            if answers:
+                rule = "probability" if answers[-1].probability is not None else "cosine"
+            else:
+                rule = "probability" if self._verifier_file() is not None else "cosine"
+        if rule not in RULES:
+            raise InvalidValueError(f"unknown rule {rule!r}: use {' or '.join(RULES)}")
+        if rule == "probability":
+            scored = [(j.probability, j.same) for j in answers if j.probability is not None]
+        else:
+            scored = [(j.cosine, j.same) for j in answers]
+        return calibrate_threshold(scored, rule=rule, target=target, min_answers=min_answers,  # type: ignore[arg-type]
+                                   current=self._same_claim_threshold_now(rule), left_out=len(answers) - len(scored))
 
     def visible_claim(self, claim_id: int, viewer: str) -> Claim:
         """The claim as ``viewer`` may see it: with N >= 2 independent verdicts, the others' verdicts,
@@ -968,9 +1162,128 @@ class Workspace:
         if viewer is not None and self.settings.reviews_per_claim >= 2:
             user = self.store.users.by_name(viewer.strip())
             claims = [self._as_seen_by(c, viewer, is_admin=user is not None and user.is_admin) for c in claims]
-        matches = self._match_claim_texts([c.id for c in claims], [c.text for c in claims], top_k=1,
-                                          speakers=[c.speaker for c in claims])
-        return [export_row(c, (matches.get(c.id) or [None])[0], self.model_name) for c in claims]
+        tops = self.top_matches(claims)
+        model = self._embedder_name()
+        return [export_row(c, tops.get(c.id), model) for c in claims]
+
+    # A statement added to the archive is taken not to change a claim's cached top card unless its
+    # cosine to the claim comes within this margin of the "related" threshold.
+    _CACHE_MARGIN = 0.05
+
+    def _embedder_name(self) -> str:
+        """The embedder's name (the key of its vectors), without loading the model when it is not loaded."""
+        if self._embedder is not None:
+            return self._embedder.name
+        base = MODEL_NAME if self.settings.model_path is None else Path(self.settings.model_path).name
+        backend = self.settings.embed_backend
+        return base if backend == "torch" else f"{base}+{backend}"
+
+    def _matcher_key(self) -> str:
+        """What a cached top card depends on besides the archive: the model, the match settings and the
+        verifier file (its path, size and time)."""
+        path = self.settings.verifier_path or Path(__file__).resolve().parent / "weights" / VERIFIER_FILE
+        try:
+            stat = Path(path).stat()
+            verifier = f"{Path(path).resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        except OSError:
+            verifier = "none"
+        key = "|".join((self._embedder_name(), repr(MatchSettings.from_settings(self.settings)), verifier))
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def top_matches(self, claims: Sequence[Claim]) -> dict[int, Match | None]:
+        """Each claim's top card, as :meth:`match_claims` would rank it now, from the match cache
+        where it still holds (``claims.store.matchcache``).
+
+        A cached card is reused when it was ranked with the same matcher key, its statement is still
+        shown, and no statement added or shown since (a new import, another claim's verdict, an
+        undo) comes near the claim: a cosine within :attr:`_CACHE_MARGIN` of the "related" threshold
+        or above (0.45 by default). Every other claim is
+        matched again and its card stored (ingest stores each new claim's card as it matches it). So
+        an export after one more verdict re-ranks only the claims near that verdict's claim, and
+        loads no model when nothing needs re-ranking. Not reproduced: a claim whose top card is
+        distant (under the "related" threshold) keeps it when another distant statement arrives; a
+        statement that would win on BM25 alone at a cosine under the bound; BM25's statistics
+        drifting as the archive grows.
+        """
+        if not claims:
+            return {}
+        key = self._matcher_key()
+        archive_max, reviews_max = self.store.match_cache.marks()
+        cached = self.store.match_cache.get([c.id for c in claims])
+        usable = {cid: row for cid, row in cached.items() if row.matcher_key == key}
+        shown = self.store.statements.get_statements(
+            sorted({r.statement_id for r in usable.values() if r.statement_id is not None}))
+        for cid, row in list(usable.items()):
+            statement = shown.get(row.statement_id) if row.statement_id is not None else None
+            if row.statement_id is not None and (
+                    statement is None or (statement.origin is Origin.REVIEW and statement.verdict is None)):
+                del usable[cid]
+        stale = self._near_changes([c for c in claims if c.id in usable], usable)
+        fresh_ids = [cid for cid in usable if cid not in stale]
+        behind = [cid for cid in fresh_ids
+                  if (usable[cid].archive_max_id, usable[cid].reviews_max_id) != (archive_max, reviews_max)]
+        if behind:  # checked against every change up to now: the next export need not look at these again
+            self.store.match_cache.advance(behind, archive_max, reviews_max)
+        out: dict[int, Match | None] = {}
+        for cid in fresh_ids:
+            row = usable[cid]
+            if row.statement_id is None:
+                out[cid] = None
+            else:
+                out[cid] = Match(shown[row.statement_id], float(row.cosine or 0.0), Tier(row.tier),
+                                 score=row.score, probability=row.probability, reason=row.reason)
+        todo = [c for c in claims if c.id not in out]
+        if todo:
+            found = self._match_claim_texts([c.id for c in todo], [c.text for c in todo], top_k=1,
+                                            speakers=[c.speaker for c in todo])
+            rows = []
+            for c in todo:
+                top = (found.get(c.id) or [None])[0]
+                out[c.id] = top
+                rows.append(_cached_match(c.id, top, (archive_max, reviews_max), key))
+            self.store.match_cache.put(rows)
+        return out
+
+    def _near_changes(self, claims: Sequence[Claim], rows: Mapping[int, CachedMatch]) -> set[int]:
+        """The claims of ``rows`` whose top card a statement added or shown since may have changed."""
+        if not claims:
+            return set()
+        after_id = min(rows[c.id].archive_max_id for c in claims)
+        after_review = min(rows[c.id].reviews_max_id for c in claims)
+        changed = self.store.match_cache.changed_statements(after_id, after_review)
+        if not changed:
+            return set()
+        model = self._embedder_name()
+        vectors = self._vectors.get_embeddings(model, sorted({h for *_, h in changed} | {
+            text_hash(c.text) for c in claims}))
+        changed = [ch for ch in changed if ch[3] in vectors]  # a statement not yet embedded is not yet matchable
+        stale: set[int] = {c.id for c in claims if text_hash(c.text) not in vectors}
+        if not changed:
+            return stale
+        s_ids = np.array([ch[0] for ch in changed], dtype=np.int64)
+        s_claim = np.array([-1 if ch[1] is None else ch[1] for ch in changed], dtype=np.int64)
+        s_mark = np.array([ch[2] for ch in changed], dtype=np.int64)
+        s_vec = np.stack([vectors[ch[3]] for ch in changed])
+        def is_new(col: np.ndarray, claim_id: int) -> np.ndarray:
+            row = rows[claim_id]
+            return (s_claim[col] != claim_id) & ((s_ids[col] > row.archive_max_id) | (s_mark[col] > row.reviews_max_id))
+
+        everything = np.arange(len(changed))
+        for c in claims:  # a claim that matched nothing before takes any statement now matchable
+            if c.id not in stale and rows[c.id].statement_id is None and is_new(everything, c.id).any():
+                stale.add(c.id)
+        bound = self.settings.related_threshold - self._CACHE_MARGIN
+        known = [c for c in claims if c.id not in stale]
+        step = max(1, (8 << 20) // len(changed))  # claims per block: a block's similarities stay near 32 MB
+        for start in range(0, len(known), step):
+            part = known[start:start + step]
+            sims = np.stack([vectors[text_hash(c.text)] for c in part]) @ s_vec.T
+            near_rows, near_cols = np.nonzero(sims >= bound)
+            for r in np.unique(near_rows):
+                claim_id = part[r].id
+                if is_new(near_cols[near_rows == r], claim_id).any():
+                    stale.add(claim_id)
+        return stale
 
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:
         """Write the verdict CSV to ``fp``; returns the number of claims written."""

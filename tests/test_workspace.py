@@ -66,7 +66,7 @@ def test_end_to_end_label_export_and_recognise_a_repeat(workspace):
         row = rows[claim.id]
         assert (row["verdict"], row["reviewer"], row["note"]) == (verdict, "ana", f"note {claim.id}")
         assert row["evidence_urls"] == "https://evidence.example/a"
-        assert row["reviewed_at"].endswith("Z") and row["model"] == "all-MiniLM-L6-v2"
+        assert row["reviewed_at"].endswith("Z") and row["model"] == workspace.embedder.name
     assert all(rows[c.id]["verdict"] == "" for c in claims[3:])
 
     # A later article repeats the disputed claim: its top match is that claim, with the verdict.
@@ -597,3 +597,84 @@ def test_file_statement_and_note_limits_are_settings(settings, store, fake_embed
     with pytest.raises(InvalidValueError, match=r"the note has 11 characters; a note may have at most 10"):
         small.label(claim.id, "supported", "ana", note="x" * 11)
     assert small.store.count_rows()["statements"] == 0 and small.history(claim.id) == []
+
+
+# -- BM25 kept in step with the archive, never rebuilt per verdict ----------------------------------
+
+
+def _fresh_bm25(ws):
+    """A BM25 index built from scratch over the statements in the database, as the old code rebuilt it."""
+    from index.lexical import LexicalIndex
+    from index.match import statement_lexical_text
+
+    rows = ws.store.statements.lexical_rows()
+    return LexicalIndex([r[0] for r in rows], [statement_lexical_text(*r[1:]) for r in rows])
+
+
+def test_a_verdict_adds_one_statement_to_bm25_without_a_rebuild(fake_workspace):
+    ws = fake_workspace
+    ws.import_statements(ARCHIVE, "archive.csv")
+    doc = ingest_demo(ws).document
+    first, second, third = ws.list_claims(document_id=doc.id)[:3]
+    ws.match_claim(first.id)
+    assert ws._lexical_builds == 1
+    held = ws._lexical_index().count
+    ws.label(second.id, "disputed", "ana")
+    ws.match_claim(third.id)  # the next claim: matched against the caught-up index
+    lexical = ws._lexical_index()
+    assert ws._lexical_builds == 1 and lexical.count == held + 1
+    reviewed = next(st for st in ws.search_archive(origin=Origin.REVIEW)[0] if st.claim_id == second.id)
+    assert lexical.search([second.text], 1)[0][0][0] == reviewed.id  # findable by BM25 at once
+    fresh = _fresh_bm25(ws)
+    for query in (second.text, third.text, "Russia inflation percent"):
+        assert lexical.search([query], 10) == fresh.search([query], 10)
+    # an undone verdict keeps the row (hidden from matches), so BM25 has nothing to redo
+    ws.undo(second.id, "ana")
+    ws.match_claim(third.id)
+    assert ws._lexical_builds == 1 and ws._lexical_index().count == held + 1
+    assert all(m.statement.claim_id != second.id for m in ws.match_text(second.text))
+
+
+def _insert_statement(ws, statement_id, text):
+    import datetime as dt
+
+    from claims.store.schema import statements
+
+    with ws.store.engine.begin() as conn:
+        conn.execute(statements.insert().values(
+            id=statement_id, row_hash=f"by hand {statement_id}", text=text, text_hash=f"by hand {statement_id}",
+            origin=Origin.ARCHIVE.value, extra="{}", created_at=dt.datetime.now(dt.timezone.utc)))
+
+
+def test_a_late_commit_below_the_newest_id_reaches_bm25(fake_workspace):
+    """On PostgreSQL a transaction holding a lower id can commit after a higher one was indexed."""
+    ws = fake_workspace
+    ws.import_statements(ARCHIVE, "archive.csv")
+    top = int(max(ws._lexical_index().ids))
+    _insert_statement(ws, top + 2, "Wind farms supplied half of Denmark's power.")
+    assert top + 2 in ws._lexical_index() and ws._lexical_gap[0] == top + 1  # the hole is watched
+    _insert_statement(ws, top + 1, "Solar panels covered a fifth of Spain's demand.")
+    lexical = ws._lexical_index()
+    assert lexical.search(["Spain solar demand"], 1)[0][0][0] == top + 1 and ws._lexical_gap is None
+    assert ws._lexical_builds == 1 and lexical.count == ws.store.statements.statement_count()
+
+
+def test_deleted_and_old_missing_statements_are_settled_by_the_count(fake_workspace):
+    from claims.store.schema import statements
+
+    ws = fake_workspace
+    ws.import_statements(ARCHIVE, "archive.csv")
+    ids = [int(i) for i in ws._lexical_index().ids]
+    china = next(st.id for st in ws.search_archive("China")[0])
+    with ws.store.engine.begin() as conn:
+        conn.execute(statements.delete().where(statements.c.id == china))
+    assert china in ws._lexical_index()  # a deletion below the newest id waits for the count check ...
+    ws._lexical_recheck_s = 0.0  # ... which runs every _lexical_recheck_s seconds
+    lexical = ws._lexical_index()
+    assert ws._lexical_builds == 1 and china not in lexical and lexical.count == len(ids) - 1
+    assert lexical.search(["China fighter jets"], 5) == [[]]
+    _insert_statement(ws, china, "Fighter jets from China landed in Moscow.")  # back, long after its neighbours
+    lexical = ws._lexical_index()
+    assert ws._lexical_builds == 1 and sorted(int(i) for i in lexical.ids) == sorted(ids)
+    assert lexical.search(["Moscow fighter jets"], 1)[0][0][0] == china
+    assert lexical.search(["Moscow"], 5) == _fresh_bm25(ws).search(["Moscow"], 5)

@@ -203,6 +203,13 @@ class Documents(Part):
             query = query.where(sentences.c.speaker == speaker)
         if min_score is not None:
             query = query.where(sentences.c.checkworthiness >= min_score)
+        if status == "reviewed" or status in {v.value for v in Verdict}:
+            # Only claims whose earlier-statement row holds a verdict can have a final one (the review
+            # log keeps that row in step), so the log is read for those alone; the rule below decides.
+            with_verdict = sa.select(statements.c.claim_id).where(statements.c.verdict.is_not(None))
+            if status != "reviewed":
+                with_verdict = with_verdict.where(statements.c.verdict == status)
+            query = query.where(sentences.c.id.in_(with_verdict))
         query = query.order_by(sentences.c.document_id, sentences.c.position)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()

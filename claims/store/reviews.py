@@ -22,7 +22,8 @@ def _event_from_row(row: Any) -> ReviewEvent:
     return ReviewEvent(
         id=row.id, claim_id=row.claim_id, reviewer=row.reviewer, action=ReviewAction(row.action),
         verdict=Verdict(row.verdict) if row.verdict else None, note=row.note,
-        evidence=tuple(json.loads(row.evidence or "[]")), created_at=as_utc(row.created_at),
+        evidence=tuple(json.loads(row.evidence)) if row.evidence and row.evidence != "[]" else (),
+        created_at=as_utc(row.created_at),
     )
 
 

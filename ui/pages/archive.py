@@ -83,13 +83,20 @@ def import_form() -> None:
     if upload is None:
         st.warning("Choose a file to import first.")
         return
+    bar = st.progress(0.0, text=f"Reading {upload.name}…")
+
+    def show(done: int, total: int) -> None:
+        bar.progress(done / total if total else 1.0,
+                     text=f"Importing {upload.name}: {done:,} of {total:,} statements embedded")
+
     try:
-        with st.spinner(f"Importing {upload.name}…"):
-            result = resources.get_workspace().import_statements(upload.getvalue(), upload.name,
-                                                                 verdict_map=mapping)
+        result = resources.get_workspace().import_statements(upload.getvalue(), upload.name,
+                                                             verdict_map=mapping, progress=show)
     except ClaimdeskError as exc:
+        bar.empty()
         resources.show_error(exc)
         return
+    bar.empty()
     filled = f", {result.updated} given a verdict they lacked" if result.updated else ""
     st.success(f"{result.origin}: {result.added} statements added, {result.skipped} already in the archive{filled}.",
                icon=":material/task_alt:")
