@@ -9,6 +9,10 @@ stand-in for the harder held-out test from another year. ``--news DIR`` (the lab
 sentences, from ``claimdesk bench news-set``) compares the recipe with and without them instead of
 the variants, and trains with them in ``--year-out``. Figures go to docs/BENCHMARKS.md.
 
+``--year-out`` scores against the crowd labels of ``train.tsv``, which are noisier than dev's expert
+labels: use it to compare recipes. The headline figure on unseen debates, on the expert labels, is
+``claimdesk bench checkworthiness-heldout`` (:func:`lab.checkworthiness.source_held_out`).
+
     .venv/bin/python benchmarks/bench_checkworthiness.py [--data DIR] [--cache sqlite:///PATH] [--year-out]
         [--news DIR] [--skip-variants]
 

@@ -10,7 +10,11 @@ and their sha256, the command, the date, the choices and the dev F1. Training is
 the same files give byte-identical weights.
 
 :func:`score_file` (behind ``claimdesk bench checkworthiness``) measures a detector, or the
-heuristic of :mod:`claims.detect`, on a labelled file.
+heuristic of :mod:`claims.detect`, on a labelled file. :func:`source_held_out` (behind
+``claimdesk bench checkworthiness-heldout``) measures the recipe on sources it never saw: dev's
+sentences come from the same debates as train's, so dev alone flatters it. It retrains the recipe
+without each group of debate years (and news articles), scores each group with the model that
+never saw it, and reports the drop from the model that did.
 """
 
 from __future__ import annotations
@@ -60,6 +64,16 @@ __all__ = [
     "mean_best_cut",
     "train_detector",
     "score_file",
+    "FOLD_RULE",
+    "Fold",
+    "read_file_ids",
+    "debate_year",
+    "year_folds",
+    "news_article",
+    "plan_folds",
+    "write_checkworthiness",
+    "bootstrap_f1",
+    "source_held_out",
 ]
 
 # Training choices fixed in code (the dev set chooses among the grid below, nothing else).
@@ -487,3 +501,301 @@ def score_file(path: str | Path, detector: Detector | None, embedder: Any = None
     metrics = f1_scores(scores, labels, cut)
     return {"f1": round(metrics["f1"], 4), "precision": round(metrics["precision"], 4),
             "recall": round(metrics["recall"], 4), "threshold": float(cut), "n": len(rows)}
+
+
+# -- source-held-out evaluation --------------------------------------------------------------------
+
+#: The ClaimBuster files that say which debate (``File_id``, the debate's date) each sentence of
+#: ``train.tsv`` and ``dev.tsv`` comes from: the same sentences, the same ids.
+FILE_ID_SOURCES = ("claimbuster_crowdsourced.csv", "claimbuster_groundtruth.csv")
+#: The rule that makes the folds, written down before any fold was scored.
+FOLD_RULE = ("the debate years of dev.tsv (File_id[:4]), sorted, cut into k consecutive groups whose sizes differ "
+             "by at most one, the earlier groups the larger; each fold's years leave training (every train.tsv "
+             "file of those years) and choosing (their dev.tsv sentences) and are scored; years only in "
+             "train.tsv (2016) always train. News dev articles, sorted by id, go to the folds in turn "
+             "(article i to fold i mod k)")
+
+
+@dataclass(frozen=True)
+class Fold:
+    """One fold of :func:`plan_folds`: what its model fits on, chooses on, and is scored on.
+
+    ``train`` and ``choose`` are debate sentences (from ``train.tsv`` and ``dev.tsv``) of other
+    years than ``years``; ``choose_news`` the news dev sentences of the other folds' articles.
+    ``test`` and ``test_news`` are the sentences this fold's model scores; ``test_crowd`` are the
+    ``train.tsv`` sentences of its years (crowd labels), scored only to set the expert figure beside
+    the crowd one.
+    """
+
+    index: int
+    years: tuple[str, ...]
+    train: tuple[LabelledSentence, ...]
+    choose: tuple[LabelledSentence, ...]
+    test: tuple[LabelledSentence, ...]
+    choose_news: tuple[LabelledSentence, ...] = ()
+    test_news: tuple[LabelledSentence, ...] = ()
+    test_crowd: tuple[LabelledSentence, ...] = ()
+
+
+def read_file_ids(path: str | Path) -> dict[str, str]:
+    """``Sentence_id`` → ``File_id`` (the debate) of a ClaimBuster CSV; InputError naming the file."""
+    reader = csv.DictReader(io.StringIO(read_utf8_file(path), newline=""))
+    if reader.fieldnames is None:
+        raise EmptyInputError("the file is empty", source=str(path))
+    missing = [c for c in ("Sentence_id", "File_id") if c not in reader.fieldnames]
+    if missing:
+        raise MissingColumnError(f"missing column(s) {', '.join(missing)}", source=str(path), line=1)
+    return {row["Sentence_id"].strip(): row["File_id"].strip() for row in reader}
+
+
+def debate_year(file_id: str) -> str:
+    """The year of a ClaimBuster debate file (``1988-09-25.txt`` → ``1988``)."""
+    year = file_id[:4]
+    if not (len(year) == 4 and year.isdigit()):
+        raise InvalidValueError(f"File_id {file_id!r} does not start with a year")
+    return year
+
+
+def year_folds(years: Iterable[str], k: int) -> list[tuple[str, ...]]:
+    """The fold rule (:data:`FOLD_RULE`): distinct ``years`` sorted, cut into ``k`` consecutive groups.
+
+    Consecutive years go together, so a fold also holds out its neighbours' campaigns (the same
+    candidates, the same issues): a stricter test than leaving out one debate. Sizes differ by at
+    most one, the earlier groups larger. InvalidValueError unless 2 <= k <= the number of years.
+    """
+    distinct = sorted(set(years))
+    if not 2 <= k <= len(distinct):
+        raise InvalidValueError(f"folds must be between 2 and the number of debate years ({len(distinct)}), got {k}")
+    size, extra = divmod(len(distinct), k)
+    groups, start = [], 0
+    for i in range(k):
+        end = start + size + (1 if i < extra else 0)
+        groups.append(tuple(distinct[start:end]))
+        start = end
+    return groups
+
+
+def news_article(sentence_id: str) -> str:
+    """The article a news sentence belongs to: its ``Sentence_id`` up to the first ``:``."""
+    return sentence_id.split(":", 1)[0]
+
+
+def plan_folds(train: Sequence[LabelledSentence], dev: Sequence[LabelledSentence], file_ids: dict[str, str],
+               k: int, news_dev: Sequence[LabelledSentence] = ()) -> list[Fold]:
+    """Split the data into ``k`` source-held-out folds by :data:`FOLD_RULE`.
+
+    ``file_ids`` maps every Sentence_id of ``train`` and ``dev`` to its debate file. Each fold
+    holds out a group of debate years (from fitting and choosing) and, when ``news_dev`` is given,
+    a share of its articles (from choosing). Every ``dev`` sentence and every news dev sentence is
+    in exactly one fold's test. InvalidValueError for a sentence without a File_id.
+    """
+    def year_of(row: LabelledSentence, name: str) -> str:
+        if row.sentence_id not in file_ids:
+            raise InvalidValueError(f"{name} sentence {row.sentence_id} (line {row.line}) has no File_id in the "
+                                    f"ClaimBuster files")
+        return debate_year(file_ids[row.sentence_id])
+
+    train_years = [year_of(r, "train") for r in train]
+    dev_years = [year_of(r, "dev") for r in dev]
+    articles = sorted({news_article(r.sentence_id) for r in news_dev})
+    article_fold = {a: i % k for i, a in enumerate(articles)}
+    folds = []
+    for i, years in enumerate(year_folds(dev_years, k)):
+        held = set(years)
+        folds.append(Fold(
+            index=i + 1, years=years,
+            train=tuple(r for r, y in zip(train, train_years) if y not in held),
+            choose=tuple(r for r, y in zip(dev, dev_years) if y not in held),
+            test=tuple(r for r, y in zip(dev, dev_years) if y in held),
+            choose_news=tuple(r for r in news_dev if article_fold[news_article(r.sentence_id)] != i),
+            test_news=tuple(r for r in news_dev if article_fold[news_article(r.sentence_id)] == i),
+            test_crowd=tuple(r for r, y in zip(train, train_years) if y in held)))
+    return folds
+
+
+def write_checkworthiness(rows: Iterable[LabelledSentence], path: str | Path) -> Path:
+    """Write ``rows`` as a check-worthiness TSV that :func:`read_checkworthiness_file` reads back."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows([r.sentence_id, r.text, "Yes" if r.label else "No"] for r in rows)
+    atomic_write_text(Path(path), buffer.getvalue())
+    return Path(path)
+
+
+def _metrics(flags: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """F1 / precision / recall (rounded) and n of boolean decisions against labels."""
+    m = f1_scores(flags.astype(np.float64), labels, 0.5)
+    return dict({key: round(value, 4) for key, value in m.items()}, n=int(len(labels)))
+
+
+def bootstrap_f1(flags: np.ndarray, labels: np.ndarray, *, draws: int = 1000, seed: int = SEED) -> list[float]:
+    """The 95 % interval of F1 over sentences resampled with replacement (seeded, so reproducible).
+
+    Says how far a figure on a thousand sentences can be trusted: the folds are few, the sentences many.
+    """
+    f = np.asarray(flags, dtype=bool)
+    y = np.asarray(labels, dtype=bool)
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(draws):
+        pick = rng.integers(0, len(y), len(y))
+        tp = int(np.sum(f[pick] & y[pick]))
+        wrong = int(np.sum(f[pick] != y[pick]))
+        values.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
+    low, high = np.percentile(values, [2.5, 97.5])
+    return [round(float(low), 4), round(float(high), 4)]
+
+
+def _with_drop(held: dict[str, float], seen: dict[str, float]) -> dict[str, float]:
+    """``held`` with ``drop``: the F1 the same sentences lose when their source was not seen."""
+    return dict(held, drop=round(seen["f1"] - held["f1"], 4))
+
+
+def source_held_out(data_dir: str | Path, *, embedder: Any, cache: Any, folds: int = 4,
+                    news_dir: str | Path | None = None, extra_weight: float = EXTRA_WEIGHT,
+                    genre_out: bool = True, work_dir: str | Path | None = None,
+                    progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The detector's source-held-out F1: each expert-labelled sentence scored by a model that never saw its debate.
+
+    ``data_dir`` holds ``train.tsv``, ``dev.tsv`` and the two ClaimBuster CSVs (for ``File_id``);
+    ``news_dir`` (optional) ``news_train.tsv`` and ``news_dev.tsv`` from ``claimdesk bench news-set``.
+    Runs the shipped recipe (:func:`train_detector`, news training sentences weighing
+    ``extra_weight``) ``folds + 1`` times, ``+ 1`` more with ``genre_out``:
+
+    - **seen** (as shipped): fitted on all training files, chosen on all dev files; its F1 on dev
+      is the in-source figure every ``drop`` is measured from, on the same sentences.
+    - **one per fold** (:func:`plan_folds`): fitted and chosen without the fold's debate years
+      (and, for choosing, without its news dev articles), scored on them at its own threshold.
+      The folds' decisions are pooled: F1 over all of ``dev.tsv`` (expert labels) and of
+      ``news_dev.tsv``.
+    - **genre held out**: fitted on debates alone, chosen on ``dev.tsv`` alone, scored on news dev,
+      a genre (and outlet) it never saw.
+
+    Returns one JSON-ready dict: ``seen``, ``source_held_out`` (pooled ``debates`` and ``news``,
+    each with ``drop`` and ``ci95`` (:func:`bootstrap_f1`), and ``crowd``: the same models on the ``train.tsv`` sentences of the
+    held-out years, whose labels are the crowd's, for comparison with the expert figure),
+    ``folds`` (per fold: years, sizes, choices, F1 and drop), ``genre_held_out``, ``rule``,
+    the embedding model and seconds per run. ``work_dir`` keeps each run's files (data and
+    weights) there instead of in a temporary folder.
+    """
+    import tempfile
+
+    started = time.perf_counter()
+    say = progress or (lambda message: None)
+    data = Path(data_dir)
+    train = read_checkworthiness_file(data / "train.tsv")
+    dev = read_checkworthiness_file(data / "dev.tsv")
+    file_ids: dict[str, str] = {}
+    for name in FILE_ID_SOURCES:
+        file_ids.update(read_file_ids(data / name))
+    news_train_path = news_dev_path = None
+    news_dev: list[LabelledSentence] = []
+    if news_dir is not None:
+        news_train_path, news_dev_path = Path(news_dir) / "news_train.tsv", Path(news_dir) / "news_dev.tsv"
+        news_dev = read_checkworthiness_file(news_dev_path)
+        shared = ({news_article(r.sentence_id) for r in read_checkworthiness_file(news_train_path)}
+                  & {news_article(r.sentence_id) for r in news_dev})
+        if shared:
+            raise InvalidValueError(f"{len(shared)} article(s) are in both news_train.tsv and news_dev.tsv "
+                                    f"(e.g. {sorted(shared)[0]}): news dev would not be held out")
+    plan = plan_folds(train, dev, file_ids, folds, news_dev)
+    say(f"{folds} folds: " + "; ".join(f"{i + 1}: {'/'.join(f.years)}" for i, f in enumerate(plan)))
+
+    def flags(detector: Detector, rows: Sequence[LabelledSentence]) -> np.ndarray:
+        texts = [r.text for r in rows]
+        if not texts:
+            return np.zeros(0, dtype=bool)
+        return detector.score(texts, embed_cached(texts, embedder, cache)) >= detector.threshold
+
+    def labels(rows: Sequence[LabelledSentence]) -> np.ndarray:
+        return np.array([r.label for r in rows], dtype=bool)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(work_dir) if work_dir is not None else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        extra_train = [news_train_path] if news_train_path else []
+
+        say("seen: the shipped recipe on all the data")
+        seen = train_detector(data / "train.tsv", data / "dev.tsv", embedder=embedder, cache=cache,
+                              out_dir=root / "seen", extra_train=extra_train,
+                              extra_dev=[news_dev_path] if news_dev_path else [], extra_weight=extra_weight)
+        seen_model = Detector.load(root / "seen")
+        seen_by_id = dict(zip([r.sentence_id for r in dev], flags(seen_model, dev)))
+        seen_news_by_id = dict(zip([r.sentence_id for r in news_dev], flags(seen_model, news_dev)))
+        result: dict[str, Any] = {
+            "rule": FOLD_RULE, "k": folds, "extra_weight": extra_weight,
+            "embedding_model": getattr(embedder, "name", ""),
+            "seen": {"debates": _metrics(np.array([seen_by_id[r.sentence_id] for r in dev]), labels(dev)),
+                     "choice": seen.choice, "seconds": round(seen.seconds, 1)},
+        }
+        if news_dev:
+            result["seen"]["news"] = _metrics(np.array([seen_news_by_id[r.sentence_id] for r in news_dev]),
+                                              labels(news_dev))
+
+        pooled: dict[str, list[np.ndarray]] = {"flags": [], "labels": [], "seen": [], "news_flags": [],
+                                               "news_labels": [], "news_seen": [], "crowd_flags": [],
+                                               "crowd_labels": []}
+        per_fold = []
+        for fold in plan:
+            say(f"fold {fold.index}: without {', '.join(fold.years)}")
+            where = root / f"fold{fold.index}"
+            where.mkdir(parents=True, exist_ok=True)
+            report = train_detector(
+                write_checkworthiness(fold.train, where / "train.tsv"),
+                write_checkworthiness(fold.choose, where / "dev.tsv"), embedder=embedder, cache=cache,
+                out_dir=where, extra_train=extra_train, extra_weight=extra_weight,
+                extra_dev=[write_checkworthiness(fold.choose_news, where / "news_dev.tsv")] if news_dev else [])
+            model = Detector.load(where)
+            f, y = flags(model, fold.test), labels(fold.test)
+            s = np.array([seen_by_id[r.sentence_id] for r in fold.test], dtype=bool)
+            pooled["flags"].append(f)
+            pooled["labels"].append(y)
+            pooled["seen"].append(s)
+            entry: dict[str, Any] = {
+                "fold": fold.index, "years": list(fold.years),
+                "files": sorted({file_ids[r.sentence_id] for r in fold.test}),
+                "n_train": len(fold.train), "n_choose": len(fold.choose), "choice": report.choice,
+                "debates": _with_drop(_metrics(f, y), _metrics(s, y)), "seconds": round(report.seconds, 1)}
+            # the same model on the crowd labels of its held-out years: the older year-out figure's labels
+            fc, yc = flags(model, fold.test_crowd), labels(fold.test_crowd)
+            pooled["crowd_flags"].append(fc)
+            pooled["crowd_labels"].append(yc)
+            entry["crowd"] = _metrics(fc, yc)
+            if news_dev:
+                fn, yn = flags(model, fold.test_news), labels(fold.test_news)
+                sn = np.array([seen_news_by_id[r.sentence_id] for r in fold.test_news], dtype=bool)
+                pooled["news_flags"].append(fn)
+                pooled["news_labels"].append(yn)
+                pooled["news_seen"].append(sn)
+                entry["news"] = _with_drop(_metrics(fn, yn), _metrics(sn, yn))
+                entry["n_choose_news"] = len(fold.choose_news)
+            per_fold.append(entry)
+            debates = entry["debates"]
+            say(f"fold {fold.index}: debates F1 {debates['f1']:.3f} (drop {debates['drop']:+.3f}), "
+                f"{report.seconds:.0f}s")
+
+        def pool(prefix: str) -> dict[str, Any]:
+            f, y = np.concatenate(pooled[prefix + "flags"]), np.concatenate(pooled[prefix + "labels"])
+            seen_f = np.concatenate(pooled[prefix + "seen"])
+            return dict(_with_drop(_metrics(f, y), _metrics(seen_f, y)), ci95=bootstrap_f1(f, y))
+
+        held = {"debates": pool("")}
+        if news_dev:
+            held["news"] = pool("news_")
+        held["crowd"] = _metrics(np.concatenate(pooled["crowd_flags"]), np.concatenate(pooled["crowd_labels"]))
+        result["source_held_out"] = held
+        result["folds"] = per_fold
+
+        if genre_out and news_dev:
+            say("genre held out: debates only, scored on news dev")
+            debates_only = train_detector(data / "train.tsv", data / "dev.tsv", embedder=embedder, cache=cache,
+                                          out_dir=root / "debates-only")
+            model = Detector.load(root / "debates-only")
+            yn = labels(news_dev)
+            result["genre_held_out"] = {
+                "news": _with_drop(_metrics(flags(model, news_dev), yn), result["seen"]["news"]),
+                "debates": _metrics(flags(model, dev), labels(dev)),
+                "choice": debates_only.choice, "seconds": round(debates_only.seconds, 1)}
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    return result

@@ -146,6 +146,52 @@ def bench_checkworthiness_cmd(state: CliContext, data: str, heuristic: bool, as_
                f"recall {result['recall']:.4f}")
 
 
+@bench_group.command("checkworthiness-heldout")
+@click.option("--data", required=True, type=click.Path(file_okay=False),
+              help="Folder with train.tsv, dev.tsv and the ClaimBuster CSVs (File_id of each sentence).")
+@click.option("--news", "news_dir", type=click.Path(file_okay=False),
+              help="Folder with news_train.tsv / news_dev.tsv (claimdesk bench news-set): trains with them as "
+                   "shipped, holds out news dev articles by fold, and scores a debates-only model on news dev.")
+@click.option("--folds", type=click.IntRange(min=2), default=4, show_default=True,
+              help="Groups of consecutive debate years, each held out in turn.")
+@click.option("--work-dir", type=click.Path(file_okay=False),
+              help="Keep each run's data files and weights here (default: a temporary folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+@fail_cleanly
+def bench_checkworthiness_heldout_cmd(state: CliContext, data: str, news_dir: str | None, folds: int,
+                                      work_dir: str | None, as_json: bool) -> None:
+    """Source-held-out F1 of the detector's recipe: retrained without each group of debate years (and news
+    articles), scored on them; with the drop from the F1 of the model that saw them (docs/BENCHMARKS.md)."""
+    from lab.checkworthiness import source_held_out
+
+    ws = state.workspace
+    result = source_held_out(data, embedder=ws.embedder, cache=ws.store, folds=folds, news_dir=news_dir,
+                             work_dir=work_dir, progress=lambda line: click.echo(line, err=True))
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+
+    def cell(m: dict) -> str:
+        drop = f"  drop {m['drop']:+.3f}" if "drop" in m else ""
+        ci = f", 95% {m['ci95'][0]:.3f}-{m['ci95'][1]:.3f}" if "ci95" in m else ""
+        return f"F1 {m['f1']:.3f} (P {m['precision']:.3f} R {m['recall']:.3f}, n {m['n']}{ci}){drop}"
+
+    click.echo(f"seen (all sources, as shipped): debates dev {cell(result['seen']['debates'])}")
+    if "news" in result["seen"]:
+        click.echo(f"                                news dev {cell(result['seen']['news'])}")
+    click.echo(f"source held out, {result['k']} folds pooled: debates {cell(result['source_held_out']['debates'])}")
+    if "news" in result["source_held_out"]:
+        click.echo(f"                                news {cell(result['source_held_out']['news'])}")
+    click.echo(f"  the same models on the crowd labels of those years' train.tsv: "
+               f"{cell(result['source_held_out']['crowd'])}")
+    for fold in result["folds"]:
+        click.echo(f"  fold {fold['fold']} ({', '.join(fold['years'])}): debates {cell(fold['debates'])}")
+    if "genre_held_out" in result:
+        click.echo(f"genre held out (debates only) on news dev: {cell(result['genre_held_out']['news'])}")
+    click.echo(f"{result['seconds']:.0f}s")
+
+
 @bench_group.command("news-sample")
 @click.option("--articles", required=True, type=click.Path(dir_okay=False),
               help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
@@ -283,3 +329,98 @@ def train_ranker_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, 
                                      transcripts=transcripts,
                                      model_path=load_settings(state.overrides).model_path, **kwargs)
     click.echo(f"{out}: ranker {name!r} trained on {ranker.provenance.get('queries')} queries")
+
+
+@bench_group.command("news-tiers")
+@click.option("--articles", required=True, type=click.Path(dir_okay=False),
+              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
+@click.option("--vclaims", required=True, type=click.Path(dir_okay=False),
+              help="vclaims.tsv of the same folder: the archive the sentences are matched against.")
+@click.option("--labels", type=click.Path(dir_okay=False),
+              help="Pair labels file (default: the lab's lab/data/news_pairs.tsv).")
+@click.option("--split", type=click.Choice(["dev", "heldout"]), default="heldout", show_default=True,
+              help="The split of the top-level figures (both are always in 'splits', with the drop).")
+@click.option("--threshold", type=click.FloatRange(0.0, 1.0),
+              help="Report at this threshold (default: the matcher's own, the verifier's).")
+@click.option("--workspace", "workspace_dir", type=click.Path(file_okay=False),
+              help="Folder of the bench workspace (default: the one bench tiers uses for this collection).")
+@click.option("--no-seed", is_flag=True, help="Leave out the seed article against the demo archive.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_ctx
+@fail_cleanly
+def bench_news_tiers_cmd(state: CliContext, articles: str, vclaims: str, labels: str | None, split: str,
+                         threshold: float | None, workspace_dir: str | None, no_seed: bool, as_json: bool) -> None:
+    """News-style "same claim": labelled pairs of article sentences and PolitiFact fact-checks, each
+    sentence matched with and without the statements labelled same (docs/BENCHMARKS.md)."""
+    from lab import newspairs
+
+    result = newspairs.bench_news_tiers(articles, vclaims, labels=labels, split=split, threshold=threshold,
+                                        workspace=workspace_dir, seed=not no_seed,
+                                        model_path=load_settings(state.overrides).model_path)
+    if as_json:
+        click.echo(json.dumps(result))
+        return
+
+    def fmt(value: float | None) -> str:
+        return "  -  " if value is None else f"{value:.3f}"
+
+    click.echo(f"news pairs: {result['n_queries']} {split} queries, {result['n_pairs']} labelled pairs; same claim "
+               f"decided on the {result['decided_on']}, at {result['threshold']:.2f}")
+    click.echo("  split     queries  precision  recall  false same")
+    for name in ("dev", "heldout"):
+        row = result["splits"][name]
+        click.echo(f"  {name:<8} {row['n_queries']:>8}  {fmt(row['precision']):>9}  {fmt(row['recall']):>6}  "
+                   f"{row['false_same_rate']:>10.1%}")
+    drop = result["splits"]["drop"]
+    click.echo(f"  drop               {fmt(drop['precision']):>9}  {fmt(drop['recall']):>6}  "
+               f"{fmt(drop['false_same_rate']):>10}")
+    seed = result["seed"]
+    if seed and seed["first_claim"]:
+        first = seed["first_claim"]
+        click.echo(f"  seed article: first claim called same claim: {'yes' if first['called_same'] else 'no'}")
+        for card in first["cards"]:
+            click.echo(f"    P {card['probability']:.2f}  {card['tier']:<10}  [{card['label'] or 'unlabelled'}]  "
+                       f"{card['text'][:90]}")
+    click.echo("  threshold  precision  recall  false same")
+    for row in result["by_threshold"]:
+        if round(row["threshold"] * 100) % 5 == 0 or row["threshold"] == result["threshold"]:
+            click.echo(f"  {row['threshold']:>9.2f}  {fmt(row['precision']):>9}  {fmt(row['recall']):>6}  "
+                       f"{row['false_same_rate']:>10.1%}")
+
+
+@bench_group.command("news-pairs-todo")
+@click.option("--articles", required=True, type=click.Path(dir_okay=False),
+              help="vclaims_article_text.jsonl.gz of the CLEF 2021 debates data (PolitiFact articles).")
+@click.option("--vclaims", required=True, type=click.Path(dir_okay=False), help="vclaims.tsv of the same folder.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="Where to write the pairs to label.")
+@click.option("--labels", type=click.Path(dir_okay=False),
+              help="Pair labels file (default: lab/data/news_pairs.tsv; need not exist yet).")
+@click.option("--draw", type=click.IntRange(min=1),
+              help="Also draw this many new queries per stratum and split (articles the labels do not cover).")
+@click.option("--seed", type=int, default=20261201, show_default=True, help="Seed of the draw.")
+@click.option("--force", is_flag=True, help="Overwrite --out if it exists (it may hold labels).")
+@pass_ctx
+@fail_cleanly
+def bench_news_pairs_todo_cmd(state: CliContext, articles: str, vclaims: str, out: str, labels: str | None,
+                              draw: int | None, seed: int, force: bool) -> None:
+    """Write the (query, card) pairs the news-tiers benchmark needs that have no label yet, with their texts."""
+    from lab import newspairs
+
+    if Path(out).exists() and not force:
+        raise InvalidValueError(f"{out} exists and may hold labels; choose another --out or add --force")
+    result = newspairs.news_pairs_todo(articles, vclaims, out, labels=labels, draw=draw, seed=seed,
+                                       model_path=load_settings(state.overrides).model_path)
+    click.echo(f"{out}: {result['pairs']} pairs to label for {result['queries']} queries")
+
+
+@bench_group.command("news-pairs-add")
+@click.option("--todo", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="A to-label file with 'same' or 'different' filled in (empty labels are skipped).")
+@click.option("--labels", type=click.Path(dir_okay=False), help="Pair labels file (default: lab/data/news_pairs.tsv).")
+@fail_cleanly
+def bench_news_pairs_add_cmd(todo: str, labels: str | None) -> None:
+    """Add labelled pairs to the label file; a pair labelled before, or a changed text, is refused."""
+    from lab import newspairs
+
+    added, total = newspairs.merge_labels(todo, labels or newspairs.PAIRS_FILE)
+    click.echo(f"{labels or newspairs.PAIRS_FILE}: {added} pairs added, {total} in all")

@@ -355,6 +355,13 @@ def test_reads_the_benchmark_files(name: str, rows: int, yes: int) -> None:
     assert (len(data), sum(r.label for r in data)) == (rows, yes)
 
 
+def _tolerance(shipped: Detector, embedder) -> float:
+    """How far a rescoring may land from the recorded F1: to rounding on the vectors the weights were
+    fitted on; within 0.01 on the same model through another backend (int8 measured -0.008 and -0.007:
+    docs/BENCHMARKS.md, "Why the default backend is now onnx-int8")."""
+    return 2e-4 if embedder.name == shipped.embedding_model else 0.01
+
+
 @pytest.mark.bench
 @pytest.mark.slow
 def test_dev_f1(shipped: Detector, embedder, store) -> None:
@@ -365,7 +372,7 @@ def test_dev_f1(shipped: Detector, embedder, store) -> None:
     result = score_file(path, shipped, embedder, store)
     print("\ndev:", result)
     assert result["n"] == 1032 and result["threshold"] == 0.5
-    assert result["f1"] == pytest.approx(shipped.provenance["dev"]["f1"], abs=2e-4)
+    assert result["f1"] == pytest.approx(shipped.provenance["dev"]["f1"], abs=_tolerance(shipped, embedder))
     assert result["f1"] >= 0.90
 
 
@@ -386,6 +393,251 @@ def test_news_dev_f1(shipped: Detector, embedder, store, tmp_path: Path) -> None
     result = score_file(paths["dev"], shipped, embedder, store)
     print("\nnews dev:", result)
     assert result["n"] == 777
-    assert result["f1"] == pytest.approx(shipped.provenance["dev_by_file"]["news_dev.tsv"]["f1"], abs=2e-4)
+    assert result["f1"] == pytest.approx(shipped.provenance["dev_by_file"]["news_dev.tsv"]["f1"],
+                                         abs=_tolerance(shipped, embedder))
     assert result["f1"] >= 0.84  # the debates-only detector scores 0.752 here
     assert result["precision"] >= 0.78 and result["recall"] >= 0.85
+
+
+# -- source-held-out evaluation --------------------------------------------------------------------
+
+from lab.checkworthiness import (  # noqa: E402
+    FOLD_RULE,
+    Fold,
+    bootstrap_f1,
+    LabelledSentence,
+    news_article,
+    plan_folds,
+    read_file_ids,
+    source_held_out,
+    write_checkworthiness,
+    year_folds,
+)
+
+ELEVEN = ["1960", "1976", "1980", "1984", "1988", "1992", "1996", "2000", "2004", "2008", "2012"]
+
+
+@pytest.mark.parametrize("years, k, expected", [
+    (ELEVEN, 4, [("1960", "1976", "1980"), ("1984", "1988", "1992"), ("1996", "2000", "2004"), ("2008", "2012")]),
+    (list(reversed(ELEVEN)) + ELEVEN, 4,  # order and repeats of the input don't matter
+     [("1960", "1976", "1980"), ("1984", "1988", "1992"), ("1996", "2000", "2004"), ("2008", "2012")]),
+    (ELEVEN, 2, [tuple(ELEVEN[:6]), tuple(ELEVEN[6:])]),
+    (["2000", "1990", "1980"], 3, [("1980",), ("1990",), ("2000",)]),
+])
+def test_year_folds_follow_the_written_rule(years, k, expected) -> None:
+    assert year_folds(years, k) == expected
+    assert "consecutive" in FOLD_RULE and "mod k" in FOLD_RULE
+
+
+@pytest.mark.parametrize("k", [1, 12, 0])
+def test_year_folds_refuse_impossible_k(k: int) -> None:
+    with pytest.raises(InvalidValueError, match="between 2 and the number of debate years"):
+        year_folds(ELEVEN, k)
+
+
+def sentence(sentence_id: str, label: bool, text: str | None = None) -> LabelledSentence:
+    return LabelledSentence(sentence_id, text or f"Sentence {sentence_id}.", label, 2)
+
+
+def debates(files: dict[str, int], start: int) -> tuple[list[LabelledSentence], dict[str, str]]:
+    """``count`` sentences of each debate file, ids from ``start``, every third one Yes."""
+    rows, file_ids, next_id = [], {}, start
+    for file_id, count in files.items():
+        for _ in range(count):
+            rows.append(sentence(str(next_id), next_id % 3 == 0))
+            file_ids[str(next_id)] = file_id
+            next_id += 1
+    return rows, file_ids
+
+
+def test_plan_folds_keeps_each_fold_out_of_its_own_training_and_choosing() -> None:
+    # train has a file in a held-out year that dev lacks (1960-10-21), and a year dev lacks (2016)
+    train, train_ids = debates({"1960-09-26.txt": 5, "1960-10-21.txt": 4, "1976-09-23.txt": 5, "1980-10-28.txt": 5,
+                                "1984-10-07.txt": 5, "2016-10-09.txt": 6}, 0)
+    dev, dev_ids = debates({"1960-09-26.txt": 3, "1976-09-23.txt": 3, "1980-10-28.txt": 2, "1984-10-07.txt": 4}, 1000)
+    file_ids = train_ids | dev_ids
+    news = [sentence(f"vclaim-pol-{a:05d}:{s}", s % 2 == 0) for a in range(7) for s in range(3)]
+    folds = plan_folds(train, dev, file_ids, 2, news)
+    assert [f.years for f in folds] == [("1960", "1976"), ("1980", "1984")]
+    assert all(isinstance(f, Fold) for f in folds) and [f.index for f in folds] == [1, 2]
+    for fold in folds:
+        held_files = {file_ids[r.sentence_id] for r in fold.test}
+        seen_files = {file_ids[r.sentence_id] for r in fold.train + fold.choose}
+        assert held_files and not held_files & seen_files
+        assert not {f[:4] for f in seen_files} & set(fold.years)  # no file of a held-out year, dev's or not
+        assert {f[:4] for f in held_files} == set(fold.years)
+        assert "2016-10-09.txt" in {file_ids[r.sentence_id] for r in fold.train}  # never held out
+        assert not {news_article(r.sentence_id) for r in fold.test_news} & \
+            {news_article(r.sentence_id) for r in fold.choose_news}
+        assert len(fold.choose_news) + len(fold.test_news) == len(news)
+    # every dev and news dev sentence is scored exactly once
+    assert sorted(r.sentence_id for f in folds for r in f.test) == sorted(r.sentence_id for r in dev)
+    assert sorted(r.sentence_id for f in folds for r in f.test_news) == sorted(r.sentence_id for r in news)
+    # articles go round: sorted ids, article i to fold i mod k
+    assert {news_article(r.sentence_id) for r in folds[0].test_news} == {
+        f"vclaim-pol-{a:05d}" for a in (0, 2, 4, 6)}
+    assert plan_folds(train, dev, file_ids, 2, news) == folds  # deterministic
+
+
+def test_plan_folds_needs_every_file_id() -> None:
+    train, ids = debates({"1960-09-26.txt": 3, "1976-09-23.txt": 3}, 0)
+    dev, dev_ids = debates({"1960-09-26.txt": 2, "1976-09-23.txt": 2}, 100)
+    del dev_ids["101"]
+    with pytest.raises(InvalidValueError, match="dev sentence 101 .* has no File_id"):
+        plan_folds(train, dev, ids | dev_ids, 2)
+    with pytest.raises(InvalidValueError, match="does not start with a year"):
+        plan_folds(train, dev, ids | dev_ids | {"101": "debate.txt"}, 2)
+
+
+def test_read_file_ids_and_write_round_trip(tmp_path: Path) -> None:
+    path = write(tmp_path, 'Sentence_id,Text,File_id,Verdict\n16,"I think, we said.",1988-09-25.txt,-1\n', "c.csv")
+    assert read_file_ids(path) == {"16": "1988-09-25.txt"}
+    with pytest.raises(MissingColumnError, match="File_id"):
+        read_file_ids(write(tmp_path, "Sentence_id,Text\n1,A\n", "bad.csv"))
+    rows = [sentence("1", True, 'He said "no", twice.'), sentence("2", False, "Tab\tless? fine.")]
+    back = read_checkworthiness_file(write_checkworthiness(rows, tmp_path / "rows.tsv"))
+    assert [(r.sentence_id, r.text, r.label) for r in back] == [(r.sentence_id, r.text, r.label) for r in rows]
+
+
+YEARS_TINY = ["1960", "1976", "1980", "1984"]
+
+
+def tiny_benchmark(root: Path) -> tuple[Path, Path]:
+    """A ClaimBuster-shaped folder (train, dev and the two CSVs) over four years, and a news folder."""
+    data, news = root / "data", root / "news"
+    data.mkdir(parents=True)
+    news.mkdir()
+
+    def write_split(name: str, csv_name: str, offset: int, per_year: int) -> None:
+        rows, ids = [], []
+        for y, year in enumerate(YEARS_TINY):
+            for k in range(per_year):
+                sid, n = offset + 100 * y + 2 * k, 3 + k + y
+                rows.append(sentence(str(sid), True, TINY_YES[k % 6].format(n=n, y=int(year) + k)))
+                rows.append(sentence(str(sid + 1), False, TINY_NO[k % 6].format(name=NAMES[(k + y) % 4])))
+                ids += [(str(sid), f"{year}-10-0{1 + k % 2}.txt"), (str(sid + 1), f"{year}-10-0{1 + k % 2}.txt")]
+        write_checkworthiness(rows, data / name)
+        (data / csv_name).write_text("Sentence_id,Text,File_id\n" + "".join(f"{i},x,{f}\n" for i, f in ids))
+
+    write_split("train.tsv", "claimbuster_crowdsourced.csv", 0, 8)
+    write_split("dev.tsv", "claimbuster_groundtruth.csv", 5000, 3)
+
+    def news_rows(first: int, count: int) -> list[LabelledSentence]:
+        return [row for a in range(first, first + count) for row in (
+            sentence(f"vclaim-pol-{a:05d}:1", True, TOPIC_YES[a % 4].format(n=a + 2, y=2000 + a)),
+            sentence(f"vclaim-pol-{a:05d}:2", False, TOPIC_NO[a % 4]))]
+
+    write_checkworthiness(news_rows(0, 12), news / "news_train.tsv")
+    write_checkworthiness(news_rows(50, 6), news / "news_dev.tsv")
+    return data, news
+
+
+def test_source_held_out_pools_models_that_never_saw_the_fold(tmp_path: Path, fake_embedder, store) -> None:
+    data, news = tiny_benchmark(tmp_path)
+    work = tmp_path / "work"
+    said: list[str] = []
+    result = source_held_out(data, embedder=fake_embedder, cache=store, folds=2, news_dir=news, work_dir=work,
+                             progress=said.append)
+    assert result["k"] == 2 and result["rule"] == FOLD_RULE and result["embedding_model"] == "hash-embedder"
+    assert [f["years"] for f in result["folds"]] == [["1960", "1976"], ["1980", "1984"]]
+    assert any("fold 2" in line for line in said)
+    file_ids = (read_file_ids(data / "claimbuster_crowdsourced.csv")
+                | read_file_ids(data / "claimbuster_groundtruth.csv"))
+    dev = read_checkworthiness_file(data / "dev.tsv")
+    news_dev = read_checkworthiness_file(news / "news_dev.tsv")
+    pooled_flags, pooled_labels, news_flags, news_labels = [], [], [], []
+    for fold in result["folds"]:
+        where = work / f"fold{fold['fold']}"
+        # what the fold's model fitted on and chose on, read back from the files it was given
+        fitted = read_checkworthiness_file(where / "train.tsv")
+        chosen = read_checkworthiness_file(where / "dev.tsv")
+        assert not {file_ids[r.sentence_id][:4] for r in fitted + chosen} & set(fold["years"])
+        assert {file_ids[r.sentence_id] for r in fitted + chosen}.isdisjoint(fold["files"])
+        provenance = json.loads((where / "detector.json").read_text())
+        assert provenance["data"]["train"]["rows"] == len(fitted) == fold["n_train"]
+        assert provenance["data"]["dev"]["rows"] == len(chosen) == fold["n_choose"]
+        test = [r for r in dev if file_ids[r.sentence_id][:4] in fold["years"]]
+        test_articles = {news_article(r.sentence_id) for r in news_dev} - {
+            news_article(r.sentence_id) for r in read_checkworthiness_file(where / "news_dev.tsv")}
+        test_news = [r for r in news_dev if news_article(r.sentence_id) in test_articles]
+        assert fold["debates"]["n"] == len(test) and fold["news"]["n"] == len(test_news)
+        model = Detector.load(where)
+        for rows, flags, labels in ((test, pooled_flags, pooled_labels), (test_news, news_flags, news_labels)):
+            flags.extend(model.score([r.text for r in rows], embedder=fake_embedder) >= model.threshold)
+            labels.extend(r.label for r in rows)
+    # the pooled figure is F1 over all dev sentences, each decided by its own fold's model
+    assert result["source_held_out"]["debates"]["n"] == len(dev) == len(pooled_labels)
+    expected = f1_scores(np.array(pooled_flags, dtype=float), pooled_labels, 0.5)
+    assert result["source_held_out"]["debates"]["f1"] == pytest.approx(expected["f1"], abs=5e-5)
+    expected_news = f1_scores(np.array(news_flags, dtype=float), news_labels, 0.5)
+    assert result["source_held_out"]["news"]["f1"] == pytest.approx(expected_news["f1"], abs=5e-5)
+    assert result["source_held_out"]["news"]["n"] == len(news_dev)
+    # beside them, the same models on the crowd labels of the held-out years' training sentences
+    assert result["source_held_out"]["crowd"]["n"] == len(read_checkworthiness_file(data / "train.tsv"))
+    assert [f["crowd"]["n"] for f in result["folds"]] == [16 * 2, 16 * 2]
+    # every figure carries its drop from the model that saw all sources, on the same sentences
+    seen = result["seen"]
+    assert seen["debates"]["n"] == len(dev) and seen["news"]["n"] == len(news_dev)
+    assert result["source_held_out"]["debates"]["drop"] == pytest.approx(
+        seen["debates"]["f1"] - result["source_held_out"]["debates"]["f1"], abs=1e-4)
+    assert all("drop" in f["debates"] and "drop" in f["news"] for f in result["folds"])
+    low, high = result["source_held_out"]["debates"]["ci95"]
+    assert 0.0 <= low <= result["source_held_out"]["debates"]["f1"] <= high <= 1.0
+    genre = result["genre_held_out"]
+    assert genre["news"]["n"] == len(news_dev) and genre["news"]["drop"] == pytest.approx(
+        seen["news"]["f1"] - genre["news"]["f1"], abs=1e-4)
+    debates_only = json.loads((work / "debates-only" / "detector.json").read_text())
+    assert debates_only["data"]["extra_train"] == [] and debates_only["data"]["extra_dev"] == []
+
+
+def test_source_held_out_refuses_news_dev_articles_in_training(tmp_path: Path, fake_embedder, store) -> None:
+    data, news = tiny_benchmark(tmp_path)
+    leaked = read_checkworthiness_file(news / "news_train.tsv") + read_checkworthiness_file(news / "news_dev.tsv")[:1]
+    write_checkworthiness(leaked, news / "news_train.tsv")
+    with pytest.raises(InvalidValueError, match="1 article\\(s\\) are in both news_train.tsv and news_dev.tsv"):
+        source_held_out(data, embedder=fake_embedder, cache=store, folds=2, news_dir=news, work_dir=tmp_path / "w")
+    assert not (tmp_path / "w").exists()
+
+
+def test_source_held_out_without_news(tmp_path: Path, fake_embedder, store) -> None:
+    data, _ = tiny_benchmark(tmp_path)
+    result = source_held_out(data, embedder=fake_embedder, cache=store, folds=4)
+    assert [f["years"] for f in result["folds"]] == [[y] for y in YEARS_TINY]
+    assert set(result["source_held_out"]) == {"debates", "crowd"} and "genre_held_out" not in result
+    assert sum(f["debates"]["n"] for f in result["folds"]) == result["source_held_out"]["debates"]["n"] == 24
+
+
+def test_bootstrap_f1_interval() -> None:
+    labels = np.array([True, False] * 200)
+    assert bootstrap_f1(labels, labels) == [1.0, 1.0]  # every resample is perfect
+    assert bootstrap_f1(~labels, labels) == [0.0, 0.0]
+    noisy = labels.copy()
+    noisy[:40] = ~noisy[:40]  # 20 true positives missed, 20 false alarms: F1 0.9
+    low, high = bootstrap_f1(noisy, labels)
+    assert low < 0.9 < high and high - low < 0.1
+    assert bootstrap_f1(noisy, labels) == [low, high]  # seeded
+
+
+from test_cli import cli  # noqa: E402, F401  (the fixture)
+
+
+def test_heldout_command_help_and_fold_count(cli) -> None:
+    out = cli("bench", "checkworthiness-heldout", "--help").output
+    assert "--folds" in out and "--news" in out and "--json" in out and "Source-held-out F1" in out
+    result = cli("bench", "checkworthiness-heldout", "--data", ".", "--folds", "1", ok=False)
+    assert result.exit_code == 2 and "1 is not in the range x>=2" in result.output
+
+
+@pytest.mark.slow
+def test_heldout_command_on_tiny_data(cli, tmp_path: Path) -> None:
+    data, news = tiny_benchmark(tmp_path / "bench")  # tmp_path/data is the cli's workspace
+    result = json.loads(cli("bench", "checkworthiness-heldout", "--data", str(data), "--news", str(news),
+                            "--folds", "2", "--json").output.splitlines()[-1])
+    assert result["embedding_model"].startswith("all-MiniLM-L6-v2")  # the workspace's embedder, as the product
+    assert result["source_held_out"]["debates"]["n"] == 24 and result["source_held_out"]["news"]["n"] == 12
+    assert [f["years"] for f in result["folds"]] == [["1960", "1976"], ["1980", "1984"]]
+    text = cli("bench", "checkworthiness-heldout", "--data", str(data), "--folds", "2").output
+    assert "source held out, 2 folds pooled: debates F1 " in text and "drop " in text
+    assert "fold 2 (1980, 1984): debates F1 " in text and "genre held out" not in text
+    missing = cli("bench", "checkworthiness-heldout", "--data", str(tmp_path / "nowhere"), ok=False)
+    assert missing.exit_code == 1 and missing.output.startswith("Error: ") and "train.tsv" in missing.output
