@@ -216,12 +216,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
     engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
     try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
-            for schema in _FOLDER_SCHEMAS.values():
-                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    except sa.exc.SQLAlchemyError as exc:
-        warnings.warn(f"left test schemas behind: {str(exc).splitlines()[0]}", stacklevel=1)
+        for schema in _FOLDER_SCHEMAS.values():  # one transaction each: a drop locks every table it drops
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            except sa.exc.SQLAlchemyError as exc:
+                warnings.warn(f"left the test schema {schema} behind: {str(exc).splitlines()[0]}", stacklevel=1)
     finally:
         engine.dispose()
 

@@ -99,16 +99,24 @@ def test_an_unrelated_statement_rematches_nothing(desk: Workspace, monkeypatch: 
     assert calls == []
 
 
-def test_an_undo_that_hides_a_top_card_rematches_its_claims(fake_workspace: Workspace,
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    ws = fake_workspace
+def _two_fuel_tax_claims(ws: Workspace, *, undo_first: bool):
+    """Two documents repeating one claim, each labelled (the first one's verdict undone if asked)."""
     ws.ingest_text("The state raised the fuel tax by 8 cents per gallon in 2019, the governor said.",
                    title="First")
     first = ws.list_claims()[0]
     ws.label(first.id, "disputed", "ana")
+    if undo_first:
+        ws.undo(first.id, "ana")
     ws.ingest_text("The state raised the fuel tax by 8 cents per gallon in 2019, officials said.", title="Second")
     second = next(c for c in ws.list_claims() if c.id != first.id)
     ws.label(second.id, "supported", "ben")
+    return first, second
+
+
+def test_an_undo_that_hides_a_top_card_rematches_its_claims(fake_workspace: Workspace,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = fake_workspace
+    first, second = _two_fuel_tax_claims(ws, undo_first=False)
     assert _tops(ws)[second.id][0].startswith("The state raised the fuel tax")  # the first claim, now a statement
     calls = _spy(ws, monkeypatch)
     ws.undo(first.id, "ana")  # the first claim's statement is hidden again
@@ -120,14 +128,7 @@ def test_an_undo_that_hides_a_top_card_rematches_its_claims(fake_workspace: Work
 def test_a_relabel_that_shows_a_statement_again_rematches(fake_workspace: Workspace,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     ws = fake_workspace
-    ws.ingest_text("The state raised the fuel tax by 8 cents per gallon in 2019, the governor said.",
-                   title="First")
-    first = ws.list_claims()[0]
-    ws.label(first.id, "disputed", "ana")
-    ws.undo(first.id, "ana")
-    ws.ingest_text("The state raised the fuel tax by 8 cents per gallon in 2019, officials said.", title="Second")
-    second = next(c for c in ws.list_claims() if c.id != first.id)
-    ws.label(second.id, "supported", "ben")
+    first, second = _two_fuel_tax_claims(ws, undo_first=True)
     assert _tops(ws)[second.id][0] == ""  # the first claim's statement is hidden: nothing else in the archive
     ws.label(first.id, "disputed", "ana")  # shown again, under the same statement id
     assert _tops(ws)[second.id][0].startswith("The state raised the fuel tax by 8 cents per gallon in 2019, the")
