@@ -212,14 +212,13 @@ def same_claim_section() -> None:
                "*same claim* tier, how often that label was right (the aim is 0.95). `claimdesk calibrate` "
                "proposes the threshold that reaches it.")
     frame = pd.DataFrame([{"tier": t.tier.value.capitalize(), "answered": t.answered, "yes": t.yes,
-                           "precision": t.precision} for t in summary.tiers],
+                           "precision": "—" if t.precision is None else f"{t.precision:.2f}"} for t in summary.tiers],
                          columns=["tier", "answered", "yes", "precision"])
     st.dataframe(frame, hide_index=True, width="content", column_config={
         "tier": st.column_config.TextColumn("Tier", help="What the card said when the reviewer answered"),
         "answered": st.column_config.NumberColumn("Answered"),
         "yes": st.column_config.NumberColumn("Yes", help="Answers that said: the same claim"),
-        "precision": st.column_config.NumberColumn("Precision", format="%.2f",
-                                                   help="Yes / answered (empty before any answer)"),
+        "precision": st.column_config.TextColumn("Precision", help="Yes / answered (— before any answer)"),
     })
 
 
