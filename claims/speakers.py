@@ -244,8 +244,9 @@ def attribute_speakers(text: str, sentences: Sequence[Sentence]) -> list[str | N
     places and bodies that speak keep their name (``Moscow``); pronouns are resolved to the
     last named person (or, for ``they``/``it``, the last speaker).
     """
-    registry = person_names(text)
-    full_names = {name for _, name in registry}
+    names = person_names(text)
+    full_names = {name for _, name in names}
+    registry = _Registry(names)
     turns = transcript_turns(text)
     speakers: list[str | None] = []
     last_person: str | None = None
@@ -452,22 +453,47 @@ def _clean(phrase: str) -> str:
     return " ".join(words)
 
 
-def _resolve(phrase: str, registry: list[tuple[int, str]], position: int) -> str:
+class _Registry:
+    """A document's full person names by offset, looked up by position and by word in O(log n).
+
+    A long transcript names thousands of people; scanning them all for every sentence made
+    attribution quadratic in the text.
+    """
+
+    def __init__(self, names: list[tuple[int, str]]) -> None:
+        self.names = sorted(names)
+        self.offsets = [offset for offset, _ in self.names]
+        self.by_word: dict[str, list[tuple[int, str]]] = {}
+        for offset, name in self.names:
+            for word in dict.fromkeys(name.split()):
+                self.by_word.setdefault(word, []).append((offset, name))
+        self.word_offsets = {word: [offset for offset, _ in found] for word, found in self.by_word.items()}
+
+    def last_before(self, position: int) -> str | None:
+        """The last full name written before ``position``, if any."""
+        i = bisect.bisect_left(self.offsets, position)
+        return self.names[i - 1][1] if i else None
+
+    def with_word(self, word: str, position: int) -> str | None:
+        """The last full name holding ``word`` before ``position``; else the first one after; else None."""
+        found = self.by_word.get(word)
+        if not found:
+            return None
+        i = bisect.bisect_left(self.word_offsets[word], position)
+        return found[i - 1][1] if i else found[0][1]
+
+
+def _resolve(phrase: str, registry: _Registry, position: int) -> str:
     """A bare surname or given name resolved to the full name nearest before ``position``."""
     words = phrase.split()
     if len(words) != 1 or phrase in _PLACES or phrase.isupper():
         return phrase
-    before = [name for offset, name in registry if offset < position and phrase in name.split()]
-    if before:
-        return before[-1]
-    after = [name for offset, name in registry if phrase in name.split()]
-    return after[0] if after else phrase
+    return registry.with_word(phrase, position) or phrase
 
 
-def _last_mentioned(registry: list[tuple[int, str]], position: int) -> str | None:
+def _last_mentioned(registry: _Registry, position: int) -> str | None:
     """The last full person name written before ``position``, if any."""
-    before = [name for offset, name in registry if offset < position]
-    return before[-1] if before else None
+    return registry.last_before(position)
 
 
 def _is_bare_quote(sentence: str) -> bool:

@@ -239,3 +239,23 @@ def test_seed_article(seed_text: str) -> None:
 )
 def test_according_to_a_thing_is_no_speaker(sentence):
     assert attribute_speakers(sentence, segment(sentence)) == [None]
+
+
+def test_name_lookups_equal_a_scan_of_every_name():
+    """The registry's O(log n) lookups give what scanning all names before/after a position gives."""
+    import random
+
+    from claims.speakers import _Registry
+
+    rnd = random.Random(7)
+    first, last = ["Ana", "Ben", "Cai", "Dana"], ["Reyes", "Osei", "Lin", "Ortiz", "Price"]
+    names = sorted({(rnd.randrange(10_000), f"{rnd.choice(first)} {rnd.choice(last)}") for _ in range(300)})
+    registry = _Registry(names)
+    for position in [0, 5, 9_999, 10_001] + [rnd.randrange(10_000) for _ in range(200)]:
+        before = [n for o, n in names if o < position]
+        assert registry.last_before(position) == (before[-1] if before else None)
+        for word in ("Osei", "Dana", "Price", "Nobody"):
+            earlier = [n for o, n in names if o < position and word in n.split()]
+            anywhere = [n for _, n in names if word in n.split()]
+            want = earlier[-1] if earlier else (anywhere[0] if anywhere else None)
+            assert registry.with_word(word, position) == want
