@@ -54,7 +54,7 @@ FLAT = "flat"
 HNSW = "hnsw"
 DEFAULT_HNSW_THRESHOLD = 50_000
 HNSW_M = 32
-HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_CONSTRUCTION = 200
 # Measured on 40,521 real MiniLM vectors of fact-checks and tweets (docs/BENCHMARKS.md, "Speed"):
 # recall@10 0.993 at 128 (0.990 at 96); ``claimdesk bench speed`` measures it at a million.
 DEFAULT_EF_SEARCH = 128
