@@ -93,13 +93,6 @@ class ReviewState:
 
 def review_state(events: Sequence[ReviewEvent], required: int = 1) -> ReviewState:
     """The final verdict and status of a claim whose events these are, needing ``required`` verdicts."""
-    if len(events) == 1 and events[0].action == LABEL:  # the common case: one label, nothing undone
-        only = events[0]
-        mine = (ReviewerVerdict(only.reviewer, only.verdict, only.created_at,  # type: ignore[arg-type]
-                                only.note, only.evidence),)
-        if required <= 1:
-            return ReviewState(_current(only), mine, ReviewStatus.AGREED)
-        return ReviewState(None, mine, ReviewStatus.PENDING)
     standing = standing_labels(events)
     by_reviewer = tuple(reviewer_verdicts(events, standing=standing))
     adjudications = [e for e in events if e.action == ADJUDICATE and e.verdict is not None]

@@ -87,7 +87,7 @@ from claims.users import (
 from claims.store import Store
 from claims.store.matchcache import CachedMatch
 from index.atomic import atomic_write_text
-from index.embed import MODEL_NAME, EmbeddingCache, Embedder, TextEmbedder, embed_cached, text_hash
+from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, embedder_name, text_hash
 from index.lexical import LexicalIndex
 from index.match import Candidate, MatchQuery, Matcher, MatchSettings, statement_lexical_text
 from index.vectors import SyncReport, VectorIndex
@@ -1174,9 +1174,7 @@ class Workspace:
         """The embedder's name (the key of its vectors), without loading the model when it is not loaded."""
         if self._embedder is not None:
             return self._embedder.name
-        base = MODEL_NAME if self.settings.model_path is None else Path(self.settings.model_path).name
-        backend = self.settings.embed_backend
-        return base if backend == "torch" else f"{base}+{backend}"
+        return embedder_name(self.settings.model_path, self.settings.embed_backend)
 
     def _matcher_key(self) -> str:
         """What a cached top card depends on besides the archive: the model, the match settings and the

@@ -52,6 +52,7 @@ __all__ = [
     "normalise_text",
     "embed_cached",
     "same_model",
+    "embedder_name",
 ]
 
 MODEL_NAME = "all-MiniLM-L6-v2"
@@ -190,12 +191,12 @@ class Embedder:
         elif not self.path.is_dir():
             raise ModelError(f"model folder {self.path} does not exist")
         self.base_name = MODEL_NAME if bundled else self.path.name
+        self.name = embedder_name(None if bundled else self.path, backend)
         self.backend = backend
         if backend == "torch":
             self._model = _load_model(str(self.path.resolve()))
             dim = self._model.get_embedding_dimension() if hasattr(
                 self._model, "get_embedding_dimension") else self._model.get_sentence_embedding_dimension()
-            self.name = self.base_name
         else:
             if models_dir is None:
                 raise InvalidValueError(f"the {backend} backend needs a folder for its exported model (models_dir)")
@@ -205,7 +206,6 @@ class Embedder:
                                     variant="int8" if backend == "onnx-int8" else "fp32")
             self._model = _load_onnx(onnx_file, self.path)
             dim = self._model.dim
-            self.name = f"{self.base_name}+{backend}"
         self.dim = int(dim)
         self.batch_size = batch_size
         self.texts_encoded = 0
@@ -233,6 +233,13 @@ class Embedder:
                 vectors = self._model.encode(normalised, self.batch_size)
             self.texts_encoded += len(texts)
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embedder_name(model_path: str | Path | None, backend: str) -> str:
+    """The name an :class:`Embedder` of this model folder (None: the bundled model) and backend has,
+    which keys its vectors: known without loading the model (a command that only reads stored vectors)."""
+    base = MODEL_NAME if model_path is None else Path(model_path).name
+    return base if backend == "torch" else f"{base}+{backend}"
 
 
 def same_model(trained_on: str | None, embedder: Any) -> bool:

@@ -20,7 +20,7 @@ import hashlib
 import os
 import uuid
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from importlib import resources
@@ -160,27 +160,50 @@ def pg_url() -> Iterator[str]:
 
     Skipped when no server answers, except in a run on PostgreSQL, where that is a failure.
     """
-    import sqlalchemy as sa
-
-    schema = f"claimdesk_test_{uuid.uuid4().hex[:10]}"
     try:
-        engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        schema = _create_schema()
     except Exception as exc:  # no server, no driver: this test cannot run here
         message = f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
         if ON_POSTGRES:
             pytest.fail(f"CLAIMDESK_TEST_DB=postgresql, but {message}", pytrace=False)
         pytest.skip(message)
-    yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-    # A connection a test left open inside a transaction would block the drop for ever: wait a
-    # little, then leave the schema (its name says it is a test's) rather than hang the run.
+    yield _schema_url(schema)
+    _drop_schemas([schema])
+
+
+def _create_schema() -> str:
+    """A new, empty schema of the test server, by name."""
+    import sqlalchemy as sa
+
+    schema = f"claimdesk_test_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
     try:
         with engine.begin() as conn:
-            conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
-            conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    except sa.exc.OperationalError as exc:
-        warnings.warn(f"left the test schema {schema} behind: {str(exc).splitlines()[0]}", stacklevel=1)
+            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+    return schema
+
+
+def _schema_url(schema: str) -> str:
+    return f"{PG_URL}?options=-csearch_path%3D{schema}"
+
+
+def _drop_schemas(schemas: Iterable[str]) -> None:
+    """Drop test schemas, one transaction each (a drop locks every table it drops). A connection a test
+    left open inside a transaction would block a drop for ever: wait a little, then leave that schema
+    (its name says it is a test's) rather than hang the run."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
+    try:
+        for schema in schemas:
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
+                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            except sa.exc.SQLAlchemyError as exc:
+                warnings.warn(f"left the test schema {schema} behind: {str(exc).splitlines()[0]}", stacklevel=1)
     finally:
         engine.dispose()
 
@@ -196,35 +219,13 @@ def database_url_for(folder: Path) -> str | None:
         return None
     key = str(Path(folder).resolve())
     if key not in _FOLDER_SCHEMAS:
-        import sqlalchemy as sa
-
-        schema = f"claimdesk_test_{uuid.uuid4().hex[:10]}"
-        engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
-        try:
-            with engine.begin() as conn:
-                conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        finally:
-            engine.dispose()
-        _FOLDER_SCHEMAS[key] = schema
-    return f"{PG_URL}?options=-csearch_path%3D{_FOLDER_SCHEMAS[key]}"
+        _FOLDER_SCHEMAS[key] = _create_schema()
+    return _schema_url(_FOLDER_SCHEMAS[key])
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _FOLDER_SCHEMAS:
-        return
-    import sqlalchemy as sa
-
-    engine = sa.create_engine(PG_URL, poolclass=sa.pool.NullPool)
-    try:
-        for schema in _FOLDER_SCHEMAS.values():  # one transaction each: a drop locks every table it drops
-            try:
-                with engine.begin() as conn:
-                    conn.execute(sa.text("SET LOCAL lock_timeout = '10s'"))
-                    conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-            except sa.exc.SQLAlchemyError as exc:
-                warnings.warn(f"left the test schema {schema} behind: {str(exc).splitlines()[0]}", stacklevel=1)
-    finally:
-        engine.dispose()
+    if _FOLDER_SCHEMAS:
+        _drop_schemas(_FOLDER_SCHEMAS.values())
 
 
 @functools.cache

@@ -119,3 +119,11 @@ def test_the_cache_keeps_each_backends_vectors_apart(embedder, tmp_path):
     theirs = embed_cached(["Unemployment fell to 3.7% in 2019."], other, cache)
     assert {model for model, _ in cache.data} == {embedder.name, other.name}
     assert float(mine[0] @ theirs[0]) > 0.97 and not np.array_equal(mine, theirs)
+
+
+def test_embedder_name_is_known_without_loading_the_model(tmp_path):
+    from index.embed import MODEL_NAME, embedder_name
+
+    assert embedder_name(None, "torch") == MODEL_NAME
+    assert embedder_name(None, "onnx-int8") == f"{MODEL_NAME}+onnx-int8"
+    assert embedder_name(tmp_path / "my-model", "onnx") == "my-model+onnx"
