@@ -270,3 +270,27 @@ def test_archive_search_takes_percent_and_underscore_literally(any_store):
     assert [s.text for s in any_store.statements.search_statements("a_b")[0]] == ["The a_b test"]
     assert any_store.statements.search_statements("%")[1] == 1
     assert [s.text for s in any_store.statements.search_statements("k\\s")[0]] == ["A back\\slash"]
+
+
+def test_wal_mode_waits_while_another_connection_writes(tmp_path):
+    """Switching to WAL needs the database to itself, and SQLite says "locked" at once instead of waiting
+    (two processes opening a new workspace together): the switch waits for the writer, then succeeds;
+    without time to wait it is the same error as before."""
+    import sqlite3
+    import threading
+
+    from claims.store.base import wal_mode
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN EXCLUSIVE")
+    writer.execute("CREATE TABLE t (x)")
+    impatient = sqlite3.connect(path, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        wal_mode(impatient, wait_s=0)
+    threading.Timer(0.3, lambda: writer.execute("COMMIT")).start()
+    patient = sqlite3.connect(path, timeout=0)
+    wal_mode(patient, wait_s=5)
+    assert patient.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    for conn in (impatient, patient, writer):
+        conn.close()

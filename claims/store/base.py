@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["IN_LIST_CHUNK", "Part", "chunked", "utcnow", "as_utc"]
+__all__ = ["IN_LIST_CHUNK", "Part", "chunked", "utcnow", "as_utc", "wal_mode"]
 
 IN_LIST_CHUNK = 500
 """The most values one ``IN (...)`` list carries: well under SQLite's and PostgreSQL's parameter limits."""
@@ -23,6 +25,22 @@ def chunked(items: Sequence[T], size: int = IN_LIST_CHUNK) -> Iterator[list[T]]:
         raise ValueError(f"chunk size must be at least 1, got {size}")
     for start in range(0, len(items), size):
         yield list(items[start:start + size])
+
+
+def wal_mode(cursor: Any, wait_s: float = 10.0) -> None:
+    """Put the database in WAL mode, once. Switching needs the database to itself, and SQLite answers
+    "database is locked" at once instead of waiting when another connection is writing (two processes
+    opening a new workspace together, one of them creating its tables): wait and try again."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def utcnow() -> dt.datetime:

@@ -22,6 +22,7 @@ from claims.store.matchcache import MatchCache
 from claims.store.judgements import Judgements
 from claims.store.reviews import Reviews
 from claims.store.audit import Audit
+from claims.store.base import wal_mode
 from claims.store.migrations import ensure_schema
 from claims.store.schema import (
     audit,
@@ -43,9 +44,9 @@ __all__ = ["Store", "open_engine", "database_errors", "safe_url"]
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
+    wal_mode(cursor)
+    cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
 from claims.errors import StoreError
+from claims.store.base import wal_mode
 
 if TYPE_CHECKING:  # Alembic is imported only when a database is not at HEAD
     from alembic.config import Config
@@ -202,7 +203,7 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             @sa.event.listens_for(locked, "connect")
             def _connect(dbapi_connection: Any, _record: Any) -> None:
                 dbapi_connection.isolation_level = None  # the driver starts no transaction itself
-                dbapi_connection.execute("PRAGMA journal_mode=WAL")
+                wal_mode(dbapi_connection)
 
             @sa.event.listens_for(locked, "begin")
             def _begin(conn: Connection) -> None:
