@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
 
+from claims.settings import load_settings  # noqa: E402
 from index.embed import Embedder  # noqa: E402
 from index.verify import Verifier  # noqa: E402
 from lab import bench as B  # noqa: E402
@@ -178,7 +179,9 @@ def main() -> None:
     args = parser.parse_args()
     if not BENCH.exists():
         sys.exit(f"{BENCH} is absent")
-    embedder = Embedder()
+    # The product's embedder (CLAIMDESK_EMBED_BACKEND, onnx-int8 by default): the verifier is fitted on the
+    # vectors the product computes.
+    embedder = Embedder.from_settings(load_settings())
     if args.train_verifier:
         train_the_verifier(embedder, args.out)
     verifier = args.out if args.out.exists() else None

@@ -245,16 +245,19 @@ def embedder_name(model_path: str | Path | None, backend: str) -> str:
 def same_model(trained_on: str | None, embedder: Any) -> bool:
     """Whether weights fitted on the vectors of model ``trained_on`` may read ``embedder``'s vectors.
 
-    True for the exact name, and for the same base model run on another backend (``trained_on``
-    ``all-MiniLM-L6-v2``, embedder ``all-MiniLM-L6-v2+onnx-int8``): a backend computes the same
-    function with other arithmetic, and the detector and the verifier keep their measured quality
-    on int8 vectors. Vectors are still cached under the full name: only this compatibility rule
-    looks through the backend. A ``trained_on`` of None (weights that do not say) is accepted.
+    True for the exact name, and for the same base model run on another backend, either way round
+    (``trained_on`` ``all-MiniLM-L6-v2``, embedder ``all-MiniLM-L6-v2+onnx-int8``, or weights fitted
+    on int8 vectors read by torch): a backend computes the same function with other arithmetic, and
+    the detector and the verifier keep their measured quality across backends. Vectors are still
+    cached under the full name: only this compatibility rule looks through the backend. A
+    ``trained_on`` of None (weights that do not say) is accepted.
     """
     if trained_on is None:
         return True
     name = getattr(embedder, "name", None)
-    return trained_on == name or trained_on == getattr(embedder, "base_name", name)
+    base = getattr(embedder, "base_name", name)
+    trained_base = trained_on.split("+", 1)[0] if trained_on.endswith(tuple(f"+{b}" for b in BACKENDS)) else trained_on
+    return trained_on == name or trained_on == base or trained_base == base
 
 
 def embed_cached(texts: Sequence[str], embedder: TextEmbedder, cache: EmbeddingCache) -> np.ndarray:

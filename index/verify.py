@@ -29,6 +29,8 @@ Features of one (claim, earlier statement) pair, all from :func:`pair_features`:
 ``years_differ``         1 when both name years and share none
 ``negation_differs``     1 when exactly one of the two is negated
 ``names_found``          share of the statement's names (capitalised words inside a sentence) in the claim
+                         (a country is found under any of its names: "US" in "the United States", "Beijing"
+                         in "China", "Russian" in "Russia"; see :data:`PLACE_NAMES`)
 ``names_missing``        1 when both name someone or something and share no name
 ``speaker_match``        1 when both speakers are known and their surnames agree
 ``speaker_differs``      1 when both speakers are known and their surnames differ
@@ -64,6 +66,8 @@ __all__ = [
     "numbers_in",
     "years_in",
     "names_in",
+    "places_in",
+    "PLACE_NAMES",
     "negated",
     "load_verifier",
     "VERIFIER_FILE",
@@ -204,6 +208,58 @@ def names_in(text: str) -> dict[str, str]:
     return found
 
 
+# Countries and unions under the names news and fact-checks use for them: the country, its people
+# (adjective and plural) and the capital or seat that stands for its government ("Beijing warned",
+# "the Kremlin said"). Case matters: "US" is the country, "us" is not. The continents named after
+# America are excluded by the pattern ("Latin America" is not the United States). Capitals that are
+# mostly places rather than governments in the news (London, Paris) are left out, and so is
+# Washington (a state, a newspaper, a president).
+PLACE_NAMES: dict[str, str] = {
+    "united-states": r"United States(?: of America)?|U\.S\.(?:A\.)?|USA|US|(?<!Latin )(?<!South )(?<!North )"
+                     r"(?<!Central )America(?:ns?)?",
+    "china": r"China|Chinese|Beijing|PRC",
+    "russia": r"Russia(?:ns?)?|Moscow|Kremlin|Soviet Union|USSR",
+    "ukraine": r"Ukraine|Ukrainians?|Kyiv|Kiev",
+    "united-kingdom": r"United Kingdom|U\.K\.|UK|(?:Great )?Britain|British|Britons?",
+    "european-union": r"European Union|E\.U\.|EU|Brussels",
+    "north-korea": r"North Koreans?|Pyongyang|DPRK",
+    "south-korea": r"South Koreans?|Seoul",
+    "iran": r"Iran(?:ians?)?|Tehran",
+    "iraq": r"Iraq(?:is?)?|Baghdad",
+    "israel": r"Israel(?:is?)?",
+    "syria": r"Syria(?:ns?)?|Damascus",
+    "afghanistan": r"Afghanistan|Afghans?|Kabul",
+    "taiwan": r"Taiwan(?:ese)?|Taipei",
+    "japan": r"Japan(?:ese)?|Tokyo",
+    "india": r"India(?:ns?)?|New Delhi",
+    "pakistan": r"Pakistan(?:is?)?|Islamabad",
+    "mexico": r"Mexico|Mexicans?",
+    "canada": r"Canada|Canadians?|Ottawa",
+    "germany": r"Germany|Germans?|Berlin",
+    "france": r"France|French",
+    "cuba": r"Cuba(?:ns?)?|Havana",
+    "venezuela": r"Venezuela(?:ns?)?|Caracas",
+    "saudi-arabia": r"Saudi Arabia|Saudis?|Riyadh",
+    "turkey": r"Turkey|Turkish|Turks|Ankara",
+    "vietnam": r"Vietnam(?:ese)?|Hanoi",
+    "palestine": r"Palestin(?:e|ians?)",
+}
+_PLACES = [(place, re.compile(r"(?<![\w.])(?:" + pattern + r")(?![\w])")) for place, pattern in PLACE_NAMES.items()]
+
+
+def places_in(text: str) -> dict[str, str]:
+    """The countries a text names under any of their names: each name as written and each of its words,
+    lower-cased (as :func:`names_in` gives them) -> the country (``"beijing" -> "china"``,
+    ``"united" -> "united-states"``, ``"u.s." -> "united-states"``)."""
+    found: dict[str, str] = {}
+    for place, pattern in _PLACES:
+        for m in pattern.finditer(text):
+            found.setdefault(m.group().lower(), place)
+            for word in _NAME.findall(m.group()):
+                found.setdefault(word.lower(), place)
+    return found
+
+
 def _lower_words(text: str) -> frozenset[str]:
     """The text's words, lower-cased (a name is found in a text when one of these is it)."""
     words = {m.group().lower().replace("’", "'") for m in _NAME_WORD.finditer(text)}
@@ -241,13 +297,23 @@ class TextFacts:
     names: Mapping[str, str]
     negation: str | None
     lower_words: frozenset[str]
+    places: Mapping[str, str] = field(default_factory=dict)
+
+    def holds_name(self, name: str, other: TextFacts) -> bool:
+        """Whether this text holds ``name``, a name of ``other``: as a word, or as the country it names
+        under another of its names ("US" is held by "the United States warned …")."""
+        if name in self.lower_words:
+            return True
+        place = other.places.get(name)
+        return place is not None and place in self.places.values()
 
 
 @functools.lru_cache(maxsize=50_000)
 def facts(text: str) -> TextFacts:
     """The content words, numbers, years, names and negation of a text (cached: archive texts recur)."""
     return TextFacts(words=content_words(text), numbers=numbers_in(text), years=frozenset(years_in(text)),
-                     names=names_in(text), negation=negated(text), lower_words=_lower_words(text))
+                     names=names_in(text), negation=negated(text), lower_words=_lower_words(text),
+                     places=places_in(text))
 
 
 # -- features ---------------------------------------------------------------------------------
@@ -289,8 +355,8 @@ def pair_features(claim: str, statement: str, where: PairContext, *, claim_speak
         "numbers_shared": 1.0 if set(a.numbers) & set(b.numbers) else 0.0,
         "years_differ": 1.0 if a.years and b.years and not a.years & b.years else 0.0,
         "negation_differs": 1.0 if (a.negation is None) != (b.negation is None) else 0.0,
-        "names_found": (sum(1 for n in b.names if n in a.lower_words) / len(b.names) if b.names else 0.0),
-        "names_missing": 1.0 if a.names and b.names and not any(n in a.lower_words for n in b.names) else 0.0,
+        "names_found": (sum(1 for n in b.names if a.holds_name(n, b)) / len(b.names) if b.names else 0.0),
+        "names_missing": 1.0 if a.names and b.names and not any(a.holds_name(n, b) for n in b.names) else 0.0,
         "speaker_match": 1.0 if speaker_a and speaker_b and speaker_a == speaker_b else 0.0,
         "speaker_differs": 1.0 if speaker_a and speaker_b and speaker_a != speaker_b else 0.0,
     }
@@ -315,7 +381,7 @@ def differences(claim: str, statement: str, *, claim_speaker: str | None = None,
     surname_a, surname_b = _surname(claim_speaker), _surname(statement_speaker)
     if surname_a and surname_b and surname_a != surname_b:
         out.append(f"other speaker: {claim_speaker} vs {statement_speaker}")
-    missing = [w for k, w in b.names.items() if k not in a.lower_words]
+    missing = [w for k, w in b.names.items() if not a.holds_name(k, b)]
     if a.names and b.names and len(missing) == len(b.names):
         out.append(f"names differ: {', '.join(list(a.names.values())[:2])} vs {', '.join(missing[:2])}")
     return out

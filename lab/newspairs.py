@@ -700,11 +700,14 @@ def bench_news_tiers(articles: str | Path, vclaims: str | Path, *, labels: str |
                      split: str = "heldout", threshold: float | None = None, workspace: str | Path | None = None,
                      seed: bool = True, model_path: str | Path | None = None) -> dict[str, Any]:
     """``claimdesk bench news-tiers``: :func:`run_news_tiers` with the bundled model; the :data:`NEWS_TIERS_JSON_KEYS`."""
+    from claims.settings import load_settings
     from index.embed import Embedder
 
     labels = labels or PAIRS_FILE
     read_pair_labels(labels)  # a bad label file fails before the model loads
-    result = run_news_tiers(labels, articles, vclaims, embedder=Embedder(model_path), split=split,
+    # The product's embedder (CLAIMDESK_EMBED_BACKEND, onnx-int8 by default), as `bench tiers` uses.
+    embedder = Embedder.from_settings(load_settings({"model_path": model_path}))
+    result = run_news_tiers(labels, articles, vclaims, embedder=embedder, split=split,
                             threshold=threshold, workspace=workspace, seed=seed)
     return {key: result[key] for key in NEWS_TIERS_JSON_KEYS}
 
@@ -753,10 +756,11 @@ def news_pairs_todo(articles_path: str | Path, vclaims_path: str | Path, out: st
     (``same``/``different`` in ``label``), add them with ``news-pairs-add``, and run this again until
     nothing is left (a statement newly labelled ``same`` changes the open-world ranking).
     """
+    from claims.settings import load_settings
     from index.embed import Embedder
     from lab.bench import collection_name, open_archive
 
-    embedder = Embedder(model_path)
+    embedder = Embedder.from_settings(load_settings({"model_path": model_path}))
     labels_path = Path(labels or PAIRS_FILE)
     articles = read_articles(articles_path)
     if labels_path.exists():

@@ -94,7 +94,9 @@ def test_missing_model_is_refused(tmp_path):
         (MODEL_NAME, f"{MODEL_NAME}+onnx-int8", MODEL_NAME, True),  # the same model through another backend
         (MODEL_NAME, f"{MODEL_NAME}+onnx", MODEL_NAME, True),
         (f"{MODEL_NAME}+onnx-int8", f"{MODEL_NAME}+onnx-int8", MODEL_NAME, True),
-        (f"{MODEL_NAME}+onnx-int8", MODEL_NAME, MODEL_NAME, False),  # fitted on int8: only int8 vectors
+        (f"{MODEL_NAME}+onnx-int8", MODEL_NAME, MODEL_NAME, True),  # fitted on int8 vectors, read through torch
+        (f"{MODEL_NAME}+onnx-int8", "other-model", "other-model", False),
+        (f"{MODEL_NAME}+int8", MODEL_NAME, MODEL_NAME, False),  # not a backend's suffix: another model's name
         (MODEL_NAME, "other-model+onnx-int8", "other-model", False),
         (MODEL_NAME, "hash-embedder", None, False),  # no base name: the name alone decides
         (None, "hash-embedder", None, True),  # weights that name no model

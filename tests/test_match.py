@@ -35,6 +35,7 @@ from index.verify import (
     negated,
     numbers_in,
     pair_features,
+    places_in,
     reason,
     years_in,
 )
@@ -309,6 +310,33 @@ def test_negation(text, word) -> None:
 def test_names_inside_a_sentence() -> None:
     assert names_in("The United States warned China's leaders. Moscow replied.") == {
         "united": "United", "states": "States", "china": "China"}  # a name that starts a sentence is missed
+
+
+def test_countries_are_known_under_their_other_names() -> None:
+    assert places_in("The US warned Beijing, and the Kremlin replied") == {
+        "us": "united-states", "beijing": "china", "kremlin": "russia"}
+    assert places_in("The United States and the U.S. Navy") == {
+        "united states": "united-states", "united": "united-states", "states": "united-states",
+        "u.s.": "united-states"}
+    assert set(places_in("Russian forces entered Ukrainian towns").values()) == {"russia", "ukraine"}
+    # a pronoun, a continent named after America and a word inside another word are not countries
+    assert places_in("Tell us about Latin America and South America") == {}
+    assert places_in("Chinatown and the Russians' neighbours") == {"russians": "russia"}
+
+
+def test_a_country_under_another_name_is_the_same_name() -> None:
+    claim = "The United States warned China not to assist Moscow"
+    statement = "The US has warned Beijing directly that there will be consequences for helping Russia"
+    assert differences(claim, statement) == []
+    where = PairContext(cosine=0.7, other_cosine=0.6, dense_rank=1, lexical_rank=1, fused_rank=1, bm25=5.0,
+                        other_bm25=4.0)
+    f = pair_features(claim, statement, where)
+    assert f["names_found"] == 1.0 and f["names_missing"] == 0.0
+    # another country is still another name
+    assert differences("Officials in China said so", "Officials in Japan said so") == [
+        "names differ: China vs Japan"]
+    other = pair_features("Officials in China said so", "Officials in Japan said so", where)
+    assert other["names_found"] == 0.0 and other["names_missing"] == 1.0
 
 
 def test_differences_say_what_differs() -> None:
