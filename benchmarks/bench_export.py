@@ -1,16 +1,21 @@
-"""Export of N verdicts: the product's ``Workspace.export_rows`` + ``write_export`` on a large workspace.
+"""Export of N verdicts: the product's ``Workspace.export`` (what ``claimdesk export`` runs) on a large workspace.
 
 Builds (once, in ``--folder``) a SQLite workspace with N claims, every one with a verdict, against an
 archive of 20,000 statements, through the product's own ingest, import and review-log writes. The
 vectors are the test suite's hash embedder widened to 384 dimensions (bag of words), since embedding 100,000 claims
 with MiniLM would take hours here and an export with a fresh match cache embeds nothing; the texts are
-random draws from a 5,000-word vocabulary, so claims are rarely near one another.
+random draws from a 5,000-word vocabulary, so claims are rarely near one another. A folder built before
+is reused (the file ``built`` in it says the build finished); delete the folder to build again.
 
-Reported, each the median of ``--runs``: the first export after all the verdicts (it re-ranks the
-claims that a new reviewed statement came near), then exports with nothing changed (every card from the
-match cache), then after one more verdict, and the CSV writing alone.
+Reported, each the median of ``--runs`` with the load average beside it: the first export of the run
+(after a fresh build, it re-ranks the claims that a new reviewed statement came near), then exports
+with nothing changed (every card from the match cache): ``Workspace.export`` to CSV as ``claimdesk
+export`` runs it (the audit trail of every claim included), ``Workspace.export_csv`` (the same file,
+nothing recorded), and with ``--earlier`` the export as it was before the set-based path (one
+``Claim``, ``Match`` and ``ExportRow`` per claim; the oracle of ``tests/test_export_columnar.py``) in the
+same run; then the export after one more verdict.
 
-    .venv/bin/python benchmarks/bench_export.py --claims 100000 --folder /tmp/export-bench
+    .venv/bin/python benchmarks/bench_export.py --claims 100000 --folder /tmp/export-bench --runs 3 --earlier
 """
 
 from __future__ import annotations
@@ -18,10 +23,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +42,7 @@ from claims.store import Store  # noqa: E402
 from claims.workspace import Workspace  # noqa: E402
 
 SENTENCES_PER_DOC = 20
+BUILT = "built"  # written into the folder when the build has finished
 
 
 def _words(rnd: random.Random) -> list[str]:
@@ -75,15 +83,36 @@ def build(folder: Path, n_claims: int, workspace: Workspace) -> None:
                 store.reviews.append_review(conn, claim_id=claim.id, reviewer="ana", action=ReviewAction.LABEL,
                                             verdict=rnd.choice(list(Verdict)), note="checked", evidence=())
     print(f"  {len(claims):,} claims, each with a verdict ({time.perf_counter() - started:.0f} s)", flush=True)
+    (folder / BUILT).write_text(f"{len(claims)} claims\n")
 
 
-def timed_export(workspace: Workspace) -> tuple[float, float, int]:
+def _load() -> str:
+    return "load {:.2f}".format(os.getloadavg()[0])
+
+
+def _audit_rows(workspace: Workspace) -> int:
+    """Rows of the audit table: each export adds one per claim, and the insert slows as the table grows."""
+    import sqlalchemy as sa
+
+    from claims.store.schema import audit
+
+    with workspace.store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(audit)).scalar_one())
+
+
+def timed(export: Callable[[io.StringIO], object]) -> tuple[float, str, int]:
+    """Seconds one export into memory took, the load average after it, and the bytes written."""
+    buffer = io.StringIO(newline="")
     started = time.perf_counter()
-    rows = workspace.export_rows()
-    ranked = time.perf_counter() - started
-    buffer = io.StringIO()
-    written = workspace.write_export(rows, buffer)
-    return ranked + (time.perf_counter() - started - ranked), time.perf_counter() - started - ranked, written
+    export(buffer)
+    seconds = time.perf_counter() - started
+    return seconds, _load(), len(buffer.getvalue())
+
+
+def report(label: str, runs: list[tuple[float, str, int]]) -> None:
+    times = ", ".join(f"{s:.2f} s ({load})" for s, load, _ in runs)
+    print(f"{label}: median {statistics.median(s for s, _, _ in runs):.2f} s over {len(runs)} runs [{times}]",
+          flush=True)
 
 
 def main() -> None:
@@ -91,26 +120,43 @@ def main() -> None:
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--earlier", action="store_true",
+                        help="also time the export as it was before the set-based path, in the same run")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
+    if (args.folder / "ws.db").exists() and not (args.folder / BUILT).exists():
+        raise SystemExit(f"{args.folder} holds a build that did not finish: delete the folder and run again")
     settings = load_settings({"db_url": f"sqlite:///{args.folder / 'ws.db'}",
                               "index_dir": str(args.folder / "index")}, environ={})
     store = Store(settings.db_url)
     add_test_users(store)
     workspace = Workspace(settings, store=store, embedder=WideHashEmbedder())
-    if not workspace.list_documents():
+    if not (args.folder / BUILT).exists():
         build(args.folder, args.claims, workspace)
-    first, _, n = timed_export(workspace)
-    print(f"first export after the verdicts: {first:.2f} s for {n:,} claims", flush=True)
-    steady = [timed_export(workspace) for _ in range(args.runs)]
-    print(f"export, nothing changed: median {statistics.median(t for t, _, _ in steady):.2f} s "
-          f"(CSV writing alone {statistics.median(w for _, w, _ in steady):.2f} s) over {args.runs} runs", flush=True)
-    claim = workspace.list_claims()[0]
+    # only an id: 100,000 Claim objects kept alive would slow every export's garbage collection
+    first_claim = workspace.list_claims()[0].id
+
+    def product(fp: io.StringIO) -> object:
+        return workspace.export(fp, "csv")
+
+    first = timed(product)
+    n = workspace.progress().total
+    print(f"{n:,} claims, {first[2] / 1e6:.1f} MB of CSV; first export of this run: {first[0]:.2f} s ({first[1]}); "
+          f"{_audit_rows(workspace):,} audit rows", flush=True)
+    report("export, nothing changed (Workspace.export: CSV and audit trail)",
+           [timed(product) for _ in range(args.runs)])
+    report("export_csv, nothing changed (the CSV alone)",
+           [timed(lambda fp: workspace.export_csv(fp)) for _ in range(args.runs)])
+    if args.earlier:
+        from test_export_columnar import earlier_csv, earlier_export_rows
+
+        report("the earlier export (export_rows + CSV, object per claim)",
+               [timed(lambda fp: fp.write(earlier_csv(earlier_export_rows(workspace)))) for _ in range(args.runs)])
     after = []
     for verdict in ("supported", "disputed", "unverified")[:args.runs]:
-        workspace.label(claim.id, verdict, "ben")
-        after.append(timed_export(workspace)[0])
-    print(f"export after one more verdict: median {statistics.median(after):.2f} s over {len(after)} runs")
+        workspace.label(first_claim, verdict, "ben")
+        after.append(timed(product))
+    report("export after one more verdict (Workspace.export)", after)
     workspace.close()
 
 

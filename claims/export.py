@@ -27,16 +27,18 @@ The ClaimReview JSON-LD is not a spreadsheet: it carries the text as stored, cit
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
 from claims.models import Claim, Match
-from claims.safety import escape_url, neutralise_cell
+from claims.safety import FORMULA_TRIGGERS, escape_url, neutralise_cell
 
-__all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "MAX_CELL_CHARS", "ExportRow", "export_row", "export_verdicts_csv",
+__all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "MAX_CELL_CHARS", "ExportRow", "TopCard", "ReviewerEntry",
+           "export_cells", "export_row", "reviewer_records", "write_verdicts_csv", "export_verdicts_csv",
            "export_jsonl", "claim_review", "export_claimreview_json"]
 
 EXPORT_FORMATS = ("csv", "jsonl", "claimreview")
@@ -84,43 +86,103 @@ EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow) if f.m
 _NUMBER_COLUMNS = frozenset({"claim_id", "document_id", "checkworthiness", "top_match_similarity"})
 
 
-def _utc(value: Any) -> str:
-    return value.isoformat(timespec="seconds").replace("+00:00", "Z") if value is not None else ""
+def _utc(value: dt.datetime | None) -> str:
+    """``value`` in ISO 8601 to the second, in UTC with a ``Z``; a naive time is UTC already (the store
+    keeps every time in UTC, and SQLite hands them back without a zone)."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        return value.isoformat(timespec="seconds") + "Z"
+    if value.utcoffset():
+        value = value.astimezone(dt.timezone.utc)
+    return value.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+TopCard = tuple[str, float, str | None, str | None]
+"""A claim's top match as the CSV shows it: the statement's text, the cosine, its verdict word and its source."""
+
+ReviewerEntry = tuple[str, str, dt.datetime, str | None]
+"""One reviewer's standing verdict as the CSV lists it: who, the verdict word, when, the note (a
+longer tuple that begins with these four serves as well)."""
+
+
+def _reviewer_listing(entries: Sequence[ReviewerEntry], final_at: dt.datetime | None, final_text: str) -> str:
+    """who · verdict · when · note, one reviewer a line; an empty part is left out with its separator.
+    (``final_text`` is ``final_at`` formatted: usually one of the entries' times, written once.)"""
+    lines = []
+    for entry in entries:  # a ReviewerEntry, or a longer record that begins with one
+        reviewer, verdict, at, note = entry[0], entry[1], entry[2], entry[3]
+        when = final_text if at is final_at else _utc(at)
+        if reviewer and verdict and when and note:
+            lines.append(f"{reviewer} · {verdict} · {when} · {note}")
+        else:
+            lines.append(" · ".join([x for x in (reviewer, verdict, when, note) if x]))
+    return "\n".join(lines)
+
+
+def export_cells(claim_id: int, document_id: int, text: str, speaker: str | None, document_title: str,
+                 source: str | None, url: str | None, published: dt.date | None, checkworthiness: float,
+                 verdict: str, status: str, reviewer: str | None, reviewed_at: dt.datetime | None,
+                 note: str | None, evidence: Sequence[str], reviewer_verdicts: Sequence[ReviewerEntry],
+                 top: TopCard | None, model: str) -> tuple[Any, ...]:
+    """The values of one claim's CSV columns, in :data:`EXPORT_COLUMNS` order, before the cell guards.
+
+    The one place the export formats a claim: :func:`export_row` builds its row from these values,
+    and the workspace's export, which reads plain database rows instead of :class:`Claim` objects,
+    writes them to the CSV as they are (:func:`write_verdicts_csv`). ``verdict`` is the final
+    verdict's word ("" without one), ``status`` a :class:`~claims.models.ReviewStatus` word.
+    """
+    reviewed = _utc(reviewed_at)
+    return (
+        claim_id,
+        document_id,
+        text,
+        speaker or "",
+        document_title,
+        source or "",
+        url or "",
+        published.isoformat() if published else "",
+        f"{checkworthiness:.3f}",
+        verdict,
+        status,
+        reviewer or "",
+        reviewed,
+        note or "",
+        " ".join(escape_url(u) for u in evidence) if evidence else "",
+        _reviewer_listing(reviewer_verdicts, reviewed_at, reviewed) if reviewer_verdicts else "",
+        top[0] if top else "",
+        f"{top[1]:.4f}" if top else "",
+        (top[2] or "") if top else "",
+        (top[3] or "") if top else "",
+        model,
+    )
+
+
+def reviewer_records(entries: Iterable[tuple[str, str, dt.datetime, str | None, Sequence[str]]]
+                     ) -> tuple[dict[str, Any], ...]:
+    """Each reviewer's standing verdict (who, verdict word, when, note, evidence links) as the record
+    JSON Lines writes (:attr:`ExportRow.reviews`)."""
+    return tuple({"reviewer": reviewer, "verdict": verdict, "at": _utc(at), "note": note or "",
+                  "evidence": list(evidence)} for reviewer, verdict, at, note, evidence in entries)
 
 
 def export_row(claim: Claim, top: Match | None, model: str) -> ExportRow:
     """The CSV row of a claim and its closest earlier statement."""
     statement = top.statement if top else None
-    reviews = tuple({"reviewer": v.reviewer, "verdict": v.verdict.value, "at": _utc(v.at), "note": v.note or "",
-                     "evidence": list(v.evidence)} for v in claim.reviewer_verdicts)
-    listing = "\n".join(" · ".join(x for x in (r["reviewer"], r["verdict"], r["at"], r["note"]) if x)
-                        for r in reviews)
-    return ExportRow(
-        claim_id=claim.id,
-        document_id=claim.document_id,
-        text=claim.text,
-        speaker=claim.speaker or "",
-        document_title=claim.document_title,
-        source=claim.source or "",
-        url=claim.url or "",
-        published=claim.published.isoformat() if claim.published else "",
-        checkworthiness=f"{claim.checkworthiness:.3f}",
-        verdict=claim.verdict.value if claim.verdict else "",
-        status=claim.status.value,
-        reviewer=claim.reviewer or "",
-        reviewed_at=_utc(claim.reviewed_at),
-        note=claim.note or "",
-        evidence_urls=" ".join(escape_url(u) for u in claim.evidence),
-        reviewer_verdicts=listing,
-        top_match_text=statement.text if statement else "",
-        top_match_similarity=f"{top.similarity:.4f}" if top else "",
-        top_match_verdict=statement.verdict.value if statement and statement.verdict else "",
-        top_match_source=(statement.source or "") if statement else "",
-        model=model,
-        evidence=tuple(claim.evidence),
-        reviews=reviews,
-    )
+    card: TopCard | None = None
+    if top is not None and statement is not None:
+        card = (statement.text, top.similarity, statement.verdict.value if statement.verdict else None,
+                statement.source)
+    cells = export_cells(
+        claim.id, claim.document_id, claim.text, claim.speaker, claim.document_title, claim.source, claim.url,
+        claim.published, claim.checkworthiness, claim.verdict.value if claim.verdict else "", claim.status.value,
+        claim.reviewer, claim.reviewed_at, claim.note, claim.evidence,
+        [(v.reviewer, v.verdict.value, v.at, v.note) for v in claim.reviewer_verdicts], card, model)
+    reviews = reviewer_records((v.reviewer, v.verdict.value, v.at, v.note, v.evidence) for v in claim.reviewer_verdicts)
+    return ExportRow(*cells, evidence=tuple(claim.evidence), reviews=reviews)
 
 
 def _bounded(value: str) -> str:
@@ -138,22 +200,53 @@ def _csv_cell(column: str, value: Any) -> Any:
     return _bounded(neutralise_cell(value))
 
 
-def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO, *, bom: bool = False) -> int:
-    """Write the header and ``rows`` to ``fp``; returns the number of rows written.
+_SEPARATOR = "\x00"
+# a formula trigger at the start of a cell other than the first, in a line joined with _SEPARATOR
+_TRIGGER_AFTER = re.compile(re.escape(_SEPARATOR) + "(?:" + "|".join(map(re.escape, FORMULA_TRIGGERS)) + ")")
+
+
+def write_verdicts_csv(records: Iterable[Sequence[Any]], fp: TextIO, *, bom: bool = False) -> int:
+    """Write the header and ``records`` (each the values of :data:`EXPORT_COLUMNS`, in order, as
+    :func:`export_cells` gives them) to ``fp``; returns the number of records written.
 
     Text cells are neutralised against formula injection and bounded in length (see the module
     docstring), and every cell is quoted. ``bom`` starts the file with a UTF-8 byte-order mark,
     which Excel needs to read the text as UTF-8.
+
+    Writing 100,000 lines cell by cell costs seconds, so a line that needs nothing but quoting (two
+    whole-number ids, then text; no cell after the first starting with a formula trigger, none too
+    long) is quoted by string operations on the whole line: each cell in quotes, a quote inside
+    doubled, which is byte for byte what ``csv.writer`` with ``QUOTE_ALL`` writes. Any other line (a
+    cell to guard, a negative number, a NUL inside a cell, a value of another type) is guarded cell
+    by cell by :func:`_csv_cell` and written by ``csv.writer`` itself.
     """
     if bom:
         fp.write("\ufeff")
     writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
+    write, separator, triggered, limit = fp.write, _SEPARATOR, _TRIGGER_AFTER.search, MAX_CELL_CHARS
+    width = len(EXPORT_COLUMNS)
     count = 0
-    for row in rows:
-        writer.writerow([_csv_cell(column, getattr(row, column)) for column in EXPORT_COLUMNS])
+    for record in records:
         count += 1
+        if len(record) == width and type(record[0]) is int and type(record[1]) is int:
+            try:
+                text = separator.join(record[2:])  # TypeError: a cell that is not text
+            except TypeError:
+                text = None
+            if text is not None:
+                line = f"{record[0]}{separator}{record[1]}{separator}{text}"
+                if len(line) <= limit and line.count(separator) == width - 1 and triggered(line) is None:
+                    write('"' + line.replace('"', '""').replace(separator, '","') + '"\r\n')
+                    continue
+        writer.writerow([_csv_cell(column, value) for column, value in zip(EXPORT_COLUMNS, record)])
     return count
+
+
+def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO, *, bom: bool = False) -> int:
+    """Write the header and ``rows`` to ``fp`` as :func:`write_verdicts_csv` does; returns the number
+    of rows written."""
+    return write_verdicts_csv(([getattr(row, column) for column in EXPORT_COLUMNS] for row in rows), fp, bom=bom)
 
 
 def export_jsonl(rows: Iterable[ExportRow], fp: TextIO) -> int:

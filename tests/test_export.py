@@ -14,6 +14,7 @@ from claims.export import (
     export_jsonl,
     export_row,
     export_verdicts_csv,
+    write_verdicts_csv,
 )
 from claims.models import Claim, Match, Statement, Tier, Verdict
 from claims.safety import FORMULA_TRIGGERS, escape_url, neutralise_cell
@@ -266,3 +267,56 @@ def test_claimreview_has_google_s_required_fields():
     assert review["claimReviewed"] and review["reviewRating"]["alternateName"] == "Disputed"
     assert review["url"] == "https://fc.example.org/claims/7"
     assert "url" not in claim_review(row)  # no template: the publisher adds it
+
+
+def _csv_as_it_was(records, bom=False):
+    """Every record guarded cell by cell and written by ``csv.writer``: what the export always wrote."""
+    from claims.export import _csv_cell
+
+    fp = io.StringIO(newline="")
+    if bom:
+        fp.write("\ufeff")
+    writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(EXPORT_COLUMNS)
+    for record in records:
+        writer.writerow([_csv_cell(column, value) for column, value in zip(EXPORT_COLUMNS, record)])
+    return fp.getvalue()
+
+
+def _record(**cells):
+    base = dict(zip(EXPORT_COLUMNS, (7, 1, "A claim, \"quoted\"\r\nover lines", "", "Doc", "", "", "2022-03-14",
+                                     "0.812", "disputed", "agreed", "ana", "2026-01-02T03:04:05Z", "note", "",
+                                     "ana · disputed", "Earlier", "0.9123", "supported", "Desk", "model")))
+    base.update(cells)
+    return tuple(base.values())
+
+
+@pytest.mark.parametrize("cells", [
+    {}, {"text": ""}, {"text": '","'}, {"text": '"'}, {"text": "a\x00b"}, {"note": "\x00=1"}, {"note": "=1"},
+    {"speaker": "+1"}, {"document_title": "-x"}, {"source": "@x"}, {"url": "\tx"}, {"note": "\rx"},
+    {"text": "x" * (MAX_CELL_CHARS + 1)}, {"text": "x" * MAX_CELL_CHARS}, {"note": "y" * 20_000, "text": "z" * 20_000},
+    {"top_match_similarity": "-0.0123"}, {"checkworthiness": "-inf"}, {"top_match_similarity": "=1+1"},
+    {"claim_id": -5}, {"document_id": -1}, {"claim_id": "=7"}, {"claim_id": True}, {"note": None}, {"note": 1.5},
+    {"verdict": Verdict.DISPUTED}, {"text": "naïve 中文 emoji 🙂 \u202e"}, {"model": "=evil-model"},
+    {"reviewer_verdicts": "a · b\nc · d"}, {"text": "x\x00", "note": "y"},
+])
+def test_the_fast_lines_are_the_csv_writers_lines(cells):
+    records = [_record(**cells), _record(), _record(**{"claim_id": 8, **cells})]
+    buffer = io.StringIO(newline="")
+    assert write_verdicts_csv(records, buffer) == 3
+    assert buffer.getvalue() == _csv_as_it_was(records)
+    short, long = records[0][:-1], records[0] + ("extra",)
+    for odd in ([short], [long], [short + ("a\x00b",)]):
+        buffer = io.StringIO(newline="")
+        write_verdicts_csv(odd, buffer, bom=True)
+        assert buffer.getvalue() == _csv_as_it_was(odd, bom=True)
+
+
+@pytest.mark.parametrize("at", [
+    dt.datetime(2026, 1, 2, 3, 4, 5, 600),  # as SQLite hands it back: UTC without a zone
+    dt.datetime(2026, 1, 2, 3, 4, 5, 600, tzinfo=dt.timezone.utc),
+    dt.datetime(2026, 1, 2, 5, 4, 5, 600, tzinfo=dt.timezone(dt.timedelta(hours=2))),  # a session's zone
+])
+def test_times_are_written_in_utc_to_the_second(at):
+    row = export_row(make_claim(reviewed_at=at), None, "m")
+    assert row.reviewed_at == "2026-01-02T03:04:05Z"
