@@ -253,18 +253,29 @@ def match_cmd(state: CliContext, text: str, top_k: int | None, as_json: bool) ->
 @click.option("--document", "document_id", type=int, help="Only this document's claims.")
 @click.option("--status", type=click.Choice(["reviewed", "unreviewed", "supported", "disputed", "unverified"]))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--with-archive", is_flag=True,
+              help="With --json: add the contradictions with earlier statements (opposite numbers, opposite "
+                   "verdicts), as the Review page shows them. Matches every listed claim, so it loads the model.")
 @pass_ctx
 @fail_cleanly
-def claims_cmd(state: CliContext, document_id: int | None, status: str | None, as_json: bool) -> None:
+def claims_cmd(state: CliContext, document_id: int | None, status: str | None, as_json: bool,
+               with_archive: bool) -> None:
     """List claims with their ids, speakers and verdicts."""
+    if with_archive and not as_json:
+        raise InvalidValueError("--with-archive adds to the JSON listing: use it with --json")
     ws = state.workspace
     claims = ws.list_claims(document_id=document_id, status=status)
     if as_json:
-        # Contradictions between claims of one document (a denial of an accusation); those with
-        # earlier statements need matching, and show on the Review page.
-        hints = {}
-        for doc_id in sorted({c.document_id for c in claims}):
-            hints.update(ws.document_contradictions(doc_id))
+        # Contradictions between claims of one document (a denial of an accusation) need no model; those
+        # with earlier statements need each claim matched (--with-archive), as on the Review page.
+        hints: dict[int, list] = {}
+        if with_archive:
+            found = ws.match_claims([c.id for c in claims]) if claims else {}
+            for c in claims:
+                hints[c.id] = ws.contradictions(c.id, found[c.id])
+        else:
+            for doc_id in sorted({c.document_id for c in claims}):
+                hints.update(ws.document_contradictions(doc_id))
         click.echo(json.dumps([{
             "id": c.id, "document_id": c.document_id, "text": c.text, "speaker": c.speaker,
             "checkworthiness": round(c.checkworthiness, 4),

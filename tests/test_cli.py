@@ -81,6 +81,19 @@ def test_ingest_match_label_export_flow(cli, tmp_path):
 
     claims = json.loads(cli("claims", "--json").output)
     first = claims[0]["id"]
+    # The seed's contradictions: Zhao's denial in the document (no model needed) and, with the archive,
+    # "has not captured any of Ukraine's 10 largest cities" against the archive's "captured five".
+    denied = [h for c in claims for h in c["contradictions"] if h["kind"] == "denial"]
+    assert denied and all(set(h) >= {"kind", "text"} for h in denied)
+    assert not [h for c in claims for h in c["contradictions"] if h["kind"] == "opposite_numbers"]
+    full = json.loads(cli("claims", "--json", "--with-archive").output)
+    assert [c["id"] for c in full] == [c["id"] for c in claims]
+    cities = next(c for c in full if "10 largest cities" in c["text"])
+    numbers = [h for h in cities["contradictions"] if h["kind"] == "opposite_numbers"]
+    assert len(numbers) == 1 and "captured five" in numbers[0]["text"] and numbers[0]["statement_id"]
+    assert all(h in [x for c in full for x in c["contradictions"]] for h in denied)
+    refused = cli("claims", "--with-archive", ok=False)
+    assert refused.exit_code == 1 and "use it with --json" in refused.output
     assert cli("label", str(first), "disputed", "--reviewer", "ana", "--note", "n1").output == \
         f"claim {first}: disputed by ana\n"
     matches = json.loads(cli("match", claims[0]["text"], "--json", "--top-k", "3").output)

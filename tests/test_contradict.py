@@ -8,7 +8,15 @@ import sys
 import numpy as np
 import pytest
 
-from claims.contradict import content_words, denial_cue, denials_in_document, negation_flip
+from claims.contradict import (
+    content_words,
+    denial_cue,
+    denials_in_document,
+    negation_flip,
+    opposite_numbers,
+    quantities,
+    statement_hints,
+)
 from claims.detect import HeuristicScorer
 from claims.extract import extract
 from conftest import REPO
@@ -147,6 +155,7 @@ def test_denial_cues(text, cue):
     ("The US warned China not to assist Moscow.", "The US warned China to assist Moscow.", False),  # "not to"
     ("Russia has not captured 10 cities.", "Russia captured 5 cities.", False),  # numbers differ: another claim
     ("The moon is not made of cheese.", "Inflation reached a record.", False),  # unrelated
+    ("The rule not only protects rivers and lakes.", "The rule protects rivers and lakes.", False),  # "not only"
 ])
 def test_negation_flip(claim, statement, flipped):
     assert negation_flip(claim, statement) is flipped
@@ -214,3 +223,154 @@ def test_claims_json_lists_each_claim_with_its_contradictions_on_both_sides(fake
     assert by_id[hint["claim_id"]]["text"].startswith(("Earlier, the Financial Times", "US officials say Russia"))
     # The other side shows it too, with a link back.
     assert denial["id"] in [h["claim_id"] for h in by_id[hint["claim_id"]]["contradictions"]]
+
+
+# -- opposite numbers ---------------------------------------------------------------------------------
+
+SEED_CLAIM = ("Russia has not captured any of Ukraine's 10 largest cities since starting its offensive on "
+              "February 24, the most significant offensive against a European country since World War Two.")
+SEED_STATEMENT = ("Russian forces captured five of Ukraine's ten largest cities within the first two weeks of "
+                  "the invasion.")
+
+
+def _read(text):
+    return [(q.low, q.high, q.noun, q.base, q.change) for q in quantities(text)]
+
+
+@pytest.mark.parametrize("text, expected", [
+    (SEED_CLAIM, [(0, 0, "citi", 10, False)]),  # a denial by quantity; the date and "World War Two" are none
+    (SEED_STATEMENT, [(4.5, 5.5, "citi", 10, False)]),  # "two weeks": a duration, not read
+    ("Unemployment is 3.4 percent.", [(3.332, 3.468, "percent", None, False)]),  # rounding, or 2 % either way
+    ("Unemployment rose by more than 10% in May.", [(9.5, math.inf, "percent", None, True)]),
+    ("The state spent about $2 billion on roads.", [(1.5e9, 2.5e9, "$", None, False)]),
+    ("Twenty-five senators voted for 4,300 new jobs.", [(24.5, 25.5, "senat", None, False),
+                                                        (4214, 4386, "job", None, False)]),
+    ("Six of the top 10 wealthiest counties are near Washington.", [(5.5, 6.5, "counti", 10, False)]),
+    ("80 out of 88 counties have a plant.", [(78.4, 81.6, "counti", 88, False)]),
+    ("The plan created no new jobs.", [(0, 0, "job", None, False)]),
+    ("None of the 12 hospitals closed.", [(0, 0, "hospit", 12, False)]),
+    ("In 2019, on March 3, at 10:30 a.m., one in five voters saw the 3rd debate.", []),
+    ("He was one of the largest donors.", []),
+    ("World War Two ended.", []),
+])
+def test_quantities(text, expected):
+    assert [(pytest.approx(lo), pytest.approx(hi), noun, base, change)
+            for lo, hi, noun, base, change in expected] == _read(text)
+
+
+@pytest.mark.parametrize("first, second, reason", [
+    (SEED_CLAIM, SEED_STATEMENT, "numbers differ: none vs five (largest cities)"),
+    ("Unemployment in Ohio is 3 percent.", "Unemployment in Ohio is 10 percent.",
+     "numbers differ: 3 percent vs 10 percent"),
+    ("The city hired 40 new police officers last year.", "The city hired 400 new police officers last year.",
+     "numbers differ: 40 vs 400 (new police officers)"),
+    ("The state spent $2 billion on roads.", "The state spent $5 billion on roads.",
+     "numbers differ: $2 billion vs $5 billion"),
+    ("Six of the 10 wealthiest counties are near Washington.",
+     "Seven of the 10 wealthiest counties are near Washington.",
+     "numbers differ: Six vs Seven (wealthiest counties)"),  # ranges that only touch do not fit
+])
+def test_opposite_numbers_found(first, second, reason):
+    assert opposite_numbers(first, second) == reason
+    assert opposite_numbers(second, first) is not None  # either way round
+
+
+@pytest.mark.parametrize("first, second", [
+    ("Unemployment in Ohio is 3 percent.", "Unemployment in Ohio is 3.4 percent."),  # rounding
+    ("Unemployment in Ohio is more than 10 percent.", "Unemployment in Ohio is 12 percent."),  # a bound that holds
+    ("Unemployment in Ohio was 3 percent in 2019.", "Unemployment in Ohio was 10 percent in 2020."),  # other years
+    ("Unemployment in Ohio was 3 percent in May.", "Unemployment in Ohio was 10 percent in June."),  # other months
+    ("Unemployment in Ohio is 3 percent.", "Inflation in Texas reached 10 percent."),  # other things
+    ("Unemployment in Ohio fell by 3 percent.", "Unemployment in Ohio is 10 percent."),  # a change, a level
+    ("Unemployment in Ohio is not 3 percent.", "Unemployment in Ohio is 10 percent."),  # negated: no number asserted
+    ("Unemployment fell from 10 percent to 3 percent in Ohio.", "Unemployment in Ohio is 10 percent."),  # one fits
+    ("The city hired 40 new police officers.", "The city hired 40 new teachers and 400 nurses."),  # other nouns
+    ("Russia has not captured any of Ukraine's 10 largest cities.",
+     "Russia has not captured any of Ukraine's ten largest cities since February."),  # both none
+    ("Russian forces captured five of Ukraine's ten largest cities.",
+     "Russian forces captured five of Ukraine's 20 largest cities."),  # other wholes
+    ("The state spent $55 billion on roads.", "The state spent $55.6 billion on roads."),  # within 2 %
+    ("A typical bill in Austin rose to $113.", "Bills in Austin rose to $17 billion."),  # tenfold apart: other things
+    ("The graduation rate in Georgia was 67 percent.",
+     "The graduation rate in Texas was 75 percent."),  # no name in common
+    ("The debt went from $5 trillion to $12 trillion.", "The debt is $16 trillion."),  # a series, not one figure
+    ("The mayor served six years in office.", "The mayor served eight years in office."),  # durations are not read
+])
+def test_opposite_numbers_not_found(first, second):
+    assert opposite_numbers(first, second) is None
+    assert opposite_numbers(second, first) is None
+
+
+def test_opposite_numbers_needs_close_embeddings_when_there_are_some():
+    first, second = "Unemployment in Ohio is 3 percent.", "Unemployment in Ohio is 10 percent."
+    assert opposite_numbers(first, second, cosine=0.9) is not None
+    assert opposite_numbers(first, second, cosine=0.3) is None
+
+
+def _card(statement_id, text, similarity, tier="related", verdict=None):
+    from claims.models import Match, Origin, Statement, Tier, Verdict
+
+    statement = Statement(statement_id, text, None, None, None, None, verdict and Verdict(verdict), None,
+                          Origin.ARCHIVE)
+    return Match(statement, similarity, Tier(tier))
+
+
+def test_statement_hints_name_each_kind_and_the_other_side():
+    claim = "Unemployment in Ohio is 3 percent."
+    cards = [_card(1, "Unemployment in Ohio is 10 percent.", 0.9),
+             _card(2, "Unemployment in Ohio is not 3 percent.", 0.9),
+             _card(3, "Ohio has 3 percent unemployment.", 0.95, "same claim", "supported"),
+             _card(4, "Unemployment in Ohio stands at 3 percent.", 0.95, "same claim", "disputed"),
+             _card(5, "Unemployment in Ohio is 10 percent.", 0.3)]  # too far
+    every_kind = ("negation", "opposite_numbers", "opposite_verdicts")
+    hints = statement_hints(claim, cards, related_threshold=0.5, kinds=every_kind)
+    assert [(h.kind, h.other_statement_id) for h in hints] == [
+        ("opposite_numbers", 1), ("negation", 2), ("opposite_verdicts", 3), ("opposite_verdicts", 4)]
+    # what the product shows: a flipped negation is measured (mostly wrong on PolitiFact) but not shown
+    shown = statement_hints(claim, cards, related_threshold=0.5)
+    assert [(h.kind, h.other_statement_id) for h in shown] == [
+        ("opposite_numbers", 1), ("opposite_verdicts", 3), ("opposite_verdicts", 4)]
+    assert hints[0].reason == "numbers differ: 3 percent vs 10 percent" and hints[0].other_text.endswith("10 percent.")
+    assert hints[0].to_json()["statement_id"] == 1
+
+
+def test_the_bench_judges_pair_hints_against_their_labels(tmp_path):
+    bench = _bench()
+    digest = bench.text_digest
+    (tmp_path / "pairs.tsv").write_text(
+        "# a comment\n" + "\t".join(bench.PAIR_COLUMNS) + "\n"
+        f"A\tdev\t0\t10\t{digest('claim')}\topposite_numbers\tv-1\t{digest('other')}\tyes\tnote\n"
+        f"A\tdev\t0\t10\t{digest('claim')}\tnegation\tv-2\t{digest('other two')}\tno\t\n", encoding="utf-8")
+    labels, digests = bench.read_pair_labels(tmp_path / "pairs.tsv")
+    hint = bench.PairHint("A", 0, 10, "claim", "opposite_numbers", "v-1", "other", "numbers differ", 0.8)
+    wrong = bench.PairHint("A", 0, 10, "claim", "negation", "v-2", "other two", "negated", 0.7)
+    unlabelled = bench.PairHint("A", 0, 10, "claim", "negation", "v-3", "other three", "negated", 0.7)
+    assert bench.judge_pairs([hint, wrong, unlabelled], labels) == (3, 1, 1)
+    bench.check_pair_digests([hint, wrong], digests)  # the texts still read as labelled
+    with pytest.raises(SystemExit):
+        bench.check_pair_digests([bench.PairHint("A", 0, 10, "claim", "opposite_numbers", "v-1", "changed", "", None)],
+                                 digests)
+    split = bench.split_of("A")
+    rows = bench.score_pairs([hint, wrong], {split: 200}, labels)
+    assert rows[f"opposite_numbers {split}"]["precision"] == 1.0
+    assert rows[f"negation {split}"]["false_per_100_claims"] == 0.5
+    (tmp_path / "bad.tsv").write_text("\t".join(bench.PAIR_COLUMNS) + "\n"
+                                      "A\tdev\t0\t10\tx\tnegation\tv\ty\tmaybe\t\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="yes or no"):
+        bench.read_pair_labels(tmp_path / "bad.tsv")
+
+
+@pytest.mark.slow
+def test_the_seed_claim_and_the_demo_archive_s_five_of_ten_cities_are_opposite_numbers(workspace):
+    workspace.load_demo_archive()
+    workspace.ingest_demo_article()
+    claim = next(c for c in workspace.list_claims() if c.text.startswith("Russia has not captured any"))
+    hints = [h for h in workspace.contradictions(claim.id) if h.kind == "opposite_numbers"]
+    assert [h.other_text for h in hints] == [
+        "Russian forces captured five of Ukraine's ten largest cities within the first two weeks of the invasion."]
+    assert hints[0].reason == "numbers differ: none vs five (largest cities)"
+    assert hints[0].other_statement_id is not None and hints[0].to_json()["statement_id"] == hints[0].other_statement_id
+    # The archive's "not any of the ten largest cities" agrees with the claim: no hint for it.
+    others = {h.other_text for c in workspace.list_claims() for h in workspace.contradictions(c.id)
+              if h.kind == "opposite_numbers"}
+    assert others == {hints[0].other_text}
