@@ -18,6 +18,7 @@ __all__ = [
     "Origin",
     "ReviewAction",
     "ReviewStatus",
+    "ReviewQueue",
     "AuditKind",
     "AuditEvent",
     "ReviewerVerdict",
@@ -335,6 +336,29 @@ class Progress:
     @property
     def fraction(self) -> float:
         return self.reviewed / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """A review queue as the Review page walks it: claim ids in queue order, not the claims.
+
+    The page needs where the claim on screen stands, which claim comes next and how much is done;
+    building every claim of a 100,000-claim queue on each verdict would cost seconds, so the queue
+    holds ids and counts only, and the page reads the one claim it shows.
+
+    ``total`` and ``reviewed`` count the claims the filters select (reviewed: with a final verdict);
+    ``ids`` are those of them in the chosen status, in queue order (document, then position);
+    ``unreviewed`` are those of the selected claims that still need the viewer's verdict.
+    """
+
+    total: int
+    reviewed: int
+    ids: tuple[int, ...]
+    unreviewed: frozenset[int]
+
+    @property
+    def progress(self) -> Progress:
+        return Progress(total=self.total, reviewed=self.reviewed)
 
 
 @dataclass(frozen=True)

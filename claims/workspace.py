@@ -28,7 +28,7 @@ from claims.archive import parse_verdict_map, read_statements
 from claims.agreement import Agreement, agreement
 from claims.calibration import DEFAULT_MIN_ANSWERS, DEFAULT_TARGET, RULES, Calibration
 from claims.calibration import calibrate as calibrate_threshold
-from claims.contradict import Hint, denials_in_document, negation_flip
+from claims.contradict import Hint, denials_in_document, statement_hints
 from claims.errors import (
     EmptyInputError,
     IndexCacheError,
@@ -40,10 +40,13 @@ from claims.errors import (
 from claims.export import (
     EXPORT_FORMATS,
     ExportRow,
+    TopCard,
+    export_cells,
     export_claimreview_json,
     export_jsonl,
-    export_row,
     export_verdicts_csv,
+    reviewer_records,
+    write_verdicts_csv,
 )
 from claims.detector import build_scorer
 from claims.extract import Scorer, extract
@@ -62,6 +65,7 @@ from claims.models import (
     Progress,
     ReviewAction,
     ReviewEvent,
+    ReviewQueue,
     ReviewStatus,
     SentenceRow,
     SourceText,
@@ -85,6 +89,20 @@ from claims.users import (
     verify_password,
 )
 from claims.store import Store
+from claims.store.exportquery import (
+    AT,
+    BY_REVIEWER,
+    CURRENT,
+    EVIDENCE,
+    NOTE,
+    REVIEWER,
+    STATUS,
+    VERDICT,
+    ExportQuery,
+    ReviewReplay,
+    evidence_links,
+    record_exported,
+)
 from claims.store.matchcache import CachedMatch
 from index.atomic import atomic_write_text
 from index.embed import EmbeddingCache, Embedder, TextEmbedder, embed_cached, embedder_name, text_hash
@@ -780,6 +798,18 @@ class Workspace:
             _check_id(document_id, "document")  # type: ignore[arg-type]
         return self.store.documents.list_claims(**filters)  # type: ignore[arg-type]
 
+    def review_queue(self, viewer: str, *, document_id: int | None = None, speaker: str | None = None,
+                     min_score: float | None = None, status: str = "unreviewed") -> ReviewQueue:
+        """The Review page's queue for ``viewer``: ids in order and counts, no claim built (see
+        :class:`~claims.models.ReviewQueue`); ``status`` as in :meth:`list_claims`, plus ``all``."""
+        if document_id is not None:
+            _check_id(document_id, "document")
+        known = {"all", "unreviewed", "reviewed", *(s.value for s in ReviewStatus), *(v.value for v in Verdict)}
+        if status not in known:
+            raise InvalidValueError(f"unknown queue status {status!r}; choose one of {', '.join(sorted(known))}")
+        return self.store.documents.review_queue((viewer or "").strip(), document_id=document_id, speaker=speaker,
+                                                 min_score=min_score, status=status)
+
     def progress(self, document_id: int | None = None) -> Progress:
         return self.store.documents.progress(document_id)
 
@@ -937,22 +967,14 @@ class Workspace:
         return denials_in_document([(r.id, r.text, r.speaker, r.is_claim) for r in rows], vectors)
 
     def contradictions(self, claim_id: int, matches: Sequence[Match] | None = None) -> list[Hint]:
-        """Everything that says the opposite of a claim: a denial in its document, an earlier
-        statement that negates it, and same-claim earlier statements whose verdicts disagree."""
+        """Everything that says the opposite of a claim: a denial in its document, and among its
+        earlier statements (``matches``, its cards, matched now when not given) one that negates it,
+        one that states an incompatible number of the same thing, and same-claim checks whose
+        verdicts disagree (:func:`claims.contradict.statement_hints`)."""
         claim = self.get_claim(claim_id)
         hints = list(self.document_contradictions(claim.document_id).get(claim_id, []))
         found = self.match_claim(claim_id) if matches is None else matches
-        for m in found:
-            if m.similarity >= self.settings.related_threshold and negation_flip(claim.text, m.statement.text):
-                hints.append(Hint("negation", m.statement.claim_id, m.statement.id, m.statement.text,
-                                  "says the opposite: only one of the two is negated"))
-        same = [m for m in found if m.tier is Tier.SAME_CLAIM and m.statement.verdict in
-                (Verdict.SUPPORTED, Verdict.DISPUTED)]
-        if len({m.statement.verdict for m in same}) > 1:
-            for m in same:
-                hints.append(Hint("opposite_verdicts", m.statement.claim_id, m.statement.id, m.statement.text,
-                                  f"earlier checks of this claim disagree: this one is {m.statement.verdict.value}"))
-        return hints
+        return hints + statement_hints(claim.text, found, related_threshold=self.settings.related_threshold)
 
     # -- "same claim?" answers on the cards, and thresholds from them ---------------------------
 
@@ -1141,30 +1163,132 @@ class Workspace:
     def export_rows(self, *, status: str | None = None, document_id: int | None = None,
                     verdict: str | None = None, reviewer: str | None = None,
                     since: dt.date | None = None, viewer: str | None = None) -> list[ExportRow]:
-        """The export's rows, one per chosen claim, with its top match now.
+        """The export's rows, one per chosen claim, with its top match now (the Export page's preview
+        and file, JSON Lines and ClaimReview; the CSV of :meth:`export` is written without them).
 
         ``status`` as in :meth:`list_claims`; ``verdict``: the final verdict; ``reviewer``: claims
         this user gave a verdict on; ``since``: claims with a verdict on or after that day (UTC);
         ``viewer``: the user who exports, under blind review (N >= 2) shown only what they may see.
         """
+        records = self._export_records(status=status, document_id=document_id, verdict=verdict,
+                                       reviewer=reviewer, since=since, viewer=viewer)
+        return [self._export_row(cells, review) for cells, review in records]
+
+    def _export_records(self, *, status: str | None = None, document_id: int | None = None,
+                        verdict: str | None = None, reviewer: str | None = None, since: dt.date | None = None,
+                        viewer: str | None = None) -> list[tuple[tuple[Any, ...], ReviewReplay | None]]:
+        """The chosen claims (see :meth:`export_rows`) in queue order, each as its CSV values
+        (:func:`claims.export.export_cells`) and the review the viewer may see (None: none).
+
+        Set-based, because 100,000 claims cannot each cost a dozen objects: the claims with their
+        documents and match-cache rows come from one query, the statements those rows name from a
+        second, the review log from a third, replayed on tuples (:mod:`claims.store.exportquery`).
+        No :class:`Claim` or :class:`Match` is built except for a claim whose cached card no longer
+        holds, which is ranked again by the rule of :meth:`top_matches` (:meth:`_settle_match_cache`).
+        """
         if document_id is not None:
             _check_id(document_id, "document")
-        claims = self.store.documents.list_claims(status=status, document_id=document_id)
-        if verdict is not None:
-            wanted = Verdict.parse(verdict)
-            claims = [c for c in claims if c.verdict is wanted]
-        if reviewer is not None:
-            name = self.require_user(reviewer).name
-            claims = [c for c in claims if any(v.reviewer == name for v in c.reviewer_verdicts)]
-        if since is not None:
-            claims = [c for c in claims if any(v.at.date() >= since for v in c.reviewer_verdicts)
-                      or (c.reviewed_at is not None and c.reviewed_at.date() >= since)]
+        # the filters are checked in the order the export has always checked them, before anything is read
+        statuses = {s.value for s in ReviewStatus}
+        by_status = Verdict.parse(status) if status is not None and status not in statuses | {"reviewed"} else None
+        wanted = Verdict.parse(verdict).value if verdict is not None else None
+        name = self.require_user(reviewer).name if reviewer is not None else None
+        blind_for: str | None = None
         if viewer is not None and self.settings.reviews_per_claim >= 2:
             user = self.store.users.by_name(viewer.strip())
-            claims = [self._as_seen_by(c, viewer, is_admin=user is not None and user.is_admin) for c in claims]
-        tops = self.top_matches(claims)
+            if user is None or not user.is_admin:  # an admin sees everything
+                blind_for = viewer.strip()
+        # a status that is a verdict's word (or "reviewed") reads only claims whose statement row has one
+        narrowed = status if status == "reviewed" or status in {v.value for v in Verdict} else None
+
+        key = self._matcher_key()
+        marks = self.store.match_cache.marks()  # read before the cache rows, as top_matches does
+        query = ExportQuery(self.store.engine, required=self.store.reviews.required)
+        rows = query.claims(key, document_id=document_id, verdict_word=narrowed)
+        shown = query.cached_statements(document_id=document_id)
+        states = query.review_states(document_id=document_id)
+
         model = self._embedder_name()
-        return [export_row(c, tops.get(c.id), model) for c in claims]
+        unreviewed, adjudicated, review_origin = self._UNREVIEWED, ReviewStatus.ADJUDICATED.value, Origin.REVIEW.value
+        gone = (None, None, None, None)  # a cached statement no longer there
+        records: list[tuple[tuple[Any, ...], ReviewReplay | None]] = []
+        chosen: list[Any] = []  # the rows of the records, in step
+        usable: dict[int, tuple[int | None, int, int]] = {}
+        for row in rows:
+            claim_id, cache_current, cached_id, cosine, archive_mark, reviews_mark = (
+                row[0], row[9], row[10], row[11], row[12], row[13])
+            review = states.get(claim_id)
+            final = review[CURRENT] if review is not None else None
+            if status is not None:
+                if status == "reviewed" or status == "unreviewed":
+                    if (final is None) is (status == "reviewed"):
+                        continue
+                elif status in statuses:
+                    if (review[STATUS] if review is not None else unreviewed) != status:
+                        continue
+                elif final is None or final[VERDICT] != by_status.value:  # type: ignore[union-attr]
+                    continue
+            if wanted is not None and (final is None or final[VERDICT] != wanted):
+                continue
+            if name is not None and (review is None or all(e[REVIEWER] != name for e in review[BY_REVIEWER])):
+                continue
+            if since is not None and (review is None or not (
+                    any(e[AT].date() >= since for e in review[BY_REVIEWER])
+                    or (final is not None and final[AT].date() >= since))):
+                continue
+            if (blind_for is not None and review is not None and review[STATUS] != adjudicated
+                    and all(e[REVIEWER] != blind_for for e in review[BY_REVIEWER])):
+                review = final = None  # blind review: not seen until the viewer has given their own verdict
+            # a cached card holds while its matcher key is current and its statement still shown (a card
+            # that does not, or that a change since came near, is replaced below once ranked again)
+            card: TopCard | None = None
+            if cache_current:
+                if cached_id is None:
+                    usable[claim_id] = (None, archive_mark, reviews_mark)
+                else:
+                    top_text, top_verdict, top_source, top_origin = shown.get(cached_id, gone)
+                    if top_origin is not None and not (top_origin == review_origin and not top_verdict):
+                        usable[claim_id] = (cached_id, archive_mark, reviews_mark)
+                        card = (top_text, float(cosine or 0.0), top_verdict or None, top_source)
+            records.append((self._export_cells(row, review, card, model), review))
+            chosen.append(row)
+
+        ranked = self._settle_match_cache([(row[0], row[2], row[3]) for row in chosen], usable, marks, key)
+        if ranked:
+            for i, row in enumerate(chosen):
+                if row[0] in ranked:
+                    top, review = ranked[row[0]], records[i][1]
+                    card = None if top is None else (top.statement.text, top.similarity,
+                                                     top.statement.verdict.value if top.statement.verdict else None,
+                                                     top.statement.source)
+                    records[i] = (self._export_cells(row, review, card, model), review)
+        return records
+
+    _UNREVIEWED = ReviewStatus.UNREVIEWED.value
+
+    @classmethod
+    def _export_cells(cls, row: Any, review: ReviewReplay | None, card: TopCard | None, model: str) -> tuple[Any, ...]:
+        """:func:`claims.export.export_cells` of a row of :meth:`ExportQuery.claims`, the review shown
+        (None: none) and the top card."""
+        if review is None:
+            return export_cells(row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8], row[4], "",
+                                cls._UNREVIEWED, None, None, None, (), (), card, model)
+        final = review[CURRENT]
+        if final is None:
+            return export_cells(row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8], row[4], "",
+                                review[STATUS], None, None, None, (), review[BY_REVIEWER], card, model)
+        return export_cells(row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8], row[4],
+                            final[VERDICT], review[STATUS], final[REVIEWER], final[AT], final[NOTE],  # type: ignore[arg-type]
+                            evidence_links(final[EVIDENCE]), review[BY_REVIEWER], card, model)
+
+    @staticmethod
+    def _export_row(cells: tuple[Any, ...], review: ReviewReplay | None) -> ExportRow:
+        """An :class:`ExportRow` of :meth:`_export_records`' values, with the final verdict's evidence
+        links and each reviewer's verdict as records (what JSON Lines and ClaimReview add to the CSV)."""
+        final = review[CURRENT] if review is not None else None
+        return ExportRow(*cells, evidence=evidence_links(final[EVIDENCE]) if final is not None else (),
+                         reviews=reviewer_records((e[REVIEWER], e[VERDICT], e[AT], e[NOTE], evidence_links(e[EVIDENCE]))
+                                                  for e in review[BY_REVIEWER]) if review is not None else ())
 
     # A statement added to the archive is taken not to change a claim's cached top card unless its
     # cosine to the claim comes within this margin of the "related" threshold.
@@ -1201,12 +1325,13 @@ class Workspace:
         loads no model when nothing needs re-ranking. Not reproduced: a claim whose top card is
         distant (under the "related" threshold) keeps it when another distant statement arrives; a
         statement that would win on BM25 alone at a cosine under the bound; BM25's statistics
-        drifting as the archive grows.
+        drifting as the archive grows. The export applies the same rule to its own read of the
+        cache (:meth:`_export_records`).
         """
         if not claims:
             return {}
         key = self._matcher_key()
-        archive_max, reviews_max = self.store.match_cache.marks()
+        marks = self.store.match_cache.marks()
         cached = self.store.match_cache.get([c.id for c in claims])
         usable = {cid: row for cid, row in cached.items() if row.matcher_key == key}
         shown = self.store.statements.get_statements(
@@ -1216,46 +1341,69 @@ class Workspace:
             if row.statement_id is not None and (
                     statement is None or (statement.origin is Origin.REVIEW and statement.verdict is None)):
                 del usable[cid]
-        stale = self._near_changes([c for c in claims if c.id in usable], usable)
-        fresh_ids = [cid for cid in usable if cid not in stale]
-        behind = [cid for cid in fresh_ids
-                  if (usable[cid].archive_max_id, usable[cid].reviews_max_id) != (archive_max, reviews_max)]
-        if behind:  # checked against every change up to now: the next export need not look at these again
-            self.store.match_cache.advance(behind, archive_max, reviews_max)
+        ranked = self._settle_match_cache(
+            [(c.id, c.text, c.speaker) for c in claims],
+            {cid: (row.statement_id, row.archive_max_id, row.reviews_max_id) for cid, row in usable.items()},
+            marks, key)
         out: dict[int, Match | None] = {}
-        for cid in fresh_ids:
-            row = usable[cid]
+        for cid, row in usable.items():
+            if cid in ranked:
+                continue
             if row.statement_id is None:
                 out[cid] = None
             else:
                 out[cid] = Match(shown[row.statement_id], float(row.cosine or 0.0), Tier(row.tier),
                                  score=row.score, probability=row.probability, reason=row.reason)
-        todo = [c for c in claims if c.id not in out]
+        out.update(ranked)
+        return out
+
+    def _settle_match_cache(self, claims: Sequence[tuple[int, str, str | None]],
+                            usable: Mapping[int, tuple[int | None, int, int]], marks: tuple[int, int],
+                            key: str) -> dict[int, Match | None]:
+        """Bring the match cache of ``claims`` (id, text, speaker) up to ``marks``; returns the top
+        card of each claim ranked again (None: nothing matched).
+
+        ``usable``: by claim id, the cached row's statement id and marks, for the claims whose row
+        has the current matcher ``key`` and a statement still shown. Such a row that no change since
+        its marks comes near (:meth:`_near_changes`) is kept, and its marks are advanced so the next
+        export need not look at the same changes again; every other claim is ranked by the one
+        matcher and its row replaced.
+        """
+        stale = self._near_changes([(cid, text) for cid, text, _ in claims if cid in usable], usable)
+        fresh_ids = [cid for cid in usable if cid not in stale]
+        archive_max, reviews_max = marks
+        behind = [cid for cid in fresh_ids if usable[cid][1] != archive_max or usable[cid][2] != reviews_max]
+        if behind:  # checked against every change up to now: the next export need not look at these again
+            self.store.match_cache.advance(behind, archive_max, reviews_max)
+        todo = [c for c in claims if c[0] not in usable or c[0] in stale]
+        out: dict[int, Match | None] = {}
         if todo:
-            found = self._match_claim_texts([c.id for c in todo], [c.text for c in todo], top_k=1,
-                                            speakers=[c.speaker for c in todo])
+            found = self._match_claim_texts([cid for cid, _, _ in todo], [text for _, text, _ in todo], top_k=1,
+                                            speakers=[speaker for _, _, speaker in todo])
             rows = []
-            for c in todo:
-                top = (found.get(c.id) or [None])[0]
-                out[c.id] = top
-                rows.append(_cached_match(c.id, top, (archive_max, reviews_max), key))
+            for cid, _, _ in todo:
+                top = (found.get(cid) or [None])[0]
+                out[cid] = top
+                rows.append(_cached_match(cid, top, marks, key))
             self.store.match_cache.put(rows)
         return out
 
-    def _near_changes(self, claims: Sequence[Claim], rows: Mapping[int, CachedMatch]) -> set[int]:
-        """The claims of ``rows`` whose top card a statement added or shown since may have changed."""
+    def _near_changes(self, claims: Sequence[tuple[int, str]],
+                      rows: Mapping[int, tuple[int | None, int, int]]) -> set[int]:
+        """The claims of ``rows`` (id and text; by id, the cached statement id and marks) whose top card
+        a statement added or shown since may have changed."""
         if not claims:
             return set()
-        after_id = min(rows[c.id].archive_max_id for c in claims)
-        after_review = min(rows[c.id].reviews_max_id for c in claims)
+        after_id = min(rows[cid][1] for cid, _ in claims)
+        after_review = min(rows[cid][2] for cid, _ in claims)
         changed = self.store.match_cache.changed_statements(after_id, after_review)
         if not changed:
             return set()
         model = self._embedder_name()
-        vectors = self._vectors.get_embeddings(model, sorted({h for *_, h in changed} | {
-            text_hash(c.text) for c in claims}))
+        hashes = {cid: text_hash(text) for cid, text in claims}  # hashed once: 100,000 texts take a second
+        vectors = self._vectors.get_embeddings(model, sorted({h for *_, h in changed} | set(hashes.values())))
         changed = [ch for ch in changed if ch[3] in vectors]  # a statement not yet embedded is not yet matchable
-        stale: set[int] = {c.id for c in claims if text_hash(c.text) not in vectors}
+        stale: set[int] = {cid for cid, _ in claims if hashes[cid] not in vectors}
         if not changed:
             return stale
         s_ids = np.array([ch[0] for ch in changed], dtype=np.int64)
@@ -1263,29 +1411,30 @@ class Workspace:
         s_mark = np.array([ch[2] for ch in changed], dtype=np.int64)
         s_vec = np.stack([vectors[ch[3]] for ch in changed])
         def is_new(col: np.ndarray, claim_id: int) -> np.ndarray:
-            row = rows[claim_id]
-            return (s_claim[col] != claim_id) & ((s_ids[col] > row.archive_max_id) | (s_mark[col] > row.reviews_max_id))
+            _, archive_max_id, reviews_max_id = rows[claim_id]
+            return (s_claim[col] != claim_id) & ((s_ids[col] > archive_max_id) | (s_mark[col] > reviews_max_id))
 
         everything = np.arange(len(changed))
-        for c in claims:  # a claim that matched nothing before takes any statement now matchable
-            if c.id not in stale and rows[c.id].statement_id is None and is_new(everything, c.id).any():
-                stale.add(c.id)
+        for cid, _ in claims:  # a claim that matched nothing before takes any statement now matchable
+            if cid not in stale and rows[cid][0] is None and is_new(everything, cid).any():
+                stale.add(cid)
         bound = self.settings.related_threshold - self._CACHE_MARGIN
-        known = [c for c in claims if c.id not in stale]
+        known = [cid for cid, _ in claims if cid not in stale]
         step = max(1, (8 << 20) // len(changed))  # claims per block: a block's similarities stay near 32 MB
         for start in range(0, len(known), step):
             part = known[start:start + step]
-            sims = np.stack([vectors[text_hash(c.text)] for c in part]) @ s_vec.T
+            sims = np.stack([vectors[hashes[cid]] for cid in part]) @ s_vec.T
             near_rows, near_cols = np.nonzero(sims >= bound)
             for r in np.unique(near_rows):
-                claim_id = part[r].id
+                claim_id = part[r]
                 if is_new(near_cols[near_rows == r], claim_id).any():
                     stale.add(claim_id)
         return stale
 
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:
         """Write the verdict CSV to ``fp``; returns the number of claims written."""
-        return export_verdicts_csv(self.export_rows(status=status, document_id=document_id), fp)
+        records = self._export_records(status=status, document_id=document_id)
+        return write_verdicts_csv((cells for cells, _ in records), fp)
 
     def write_export(self, rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv", *, bom: bool = False,
                      include_unverified: bool = False) -> int:
@@ -1301,19 +1450,33 @@ class Workspace:
                                            review_url=self.settings.review_url)
         raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
 
+    def _write_records(self, records: Sequence[tuple[tuple[Any, ...], ReviewReplay | None]], fp: TextIO,
+                       fmt: str, *, bom: bool, include_unverified: bool) -> int:
+        """Write :meth:`_export_records` in ``fmt``: the CSV straight from the values, the JSON formats
+        through :class:`ExportRow` objects (:meth:`write_export`)."""
+        if fmt == "csv":
+            return write_verdicts_csv((cells for cells, _ in records), fp, bom=bom)
+        if fmt not in EXPORT_FORMATS:
+            raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
+        return self.write_export([self._export_row(cells, review) for cells, review in records], fp, fmt, bom=bom,
+                                 include_unverified=include_unverified)
+
     def record_export(self, rows: Sequence[ExportRow], fmt: str, actor: str | None) -> None:
         """Note in each exported claim's audit trail who exported it, when, and in which format."""
+        self._record_exported([row.claim_id for row in rows], fmt, actor)
+
+    def _record_exported(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:
+        """Note an export in the claims' audit trails (:func:`claims.store.exportquery.record_exported`)."""
         with self.store.transaction() as conn:
-            self.store.audit.record(conn, AuditKind.EXPORTED, " ".join((actor or "").split()) or "claimdesk",
-                                    [(row.claim_id, {"format": fmt}) for row in rows])
+            record_exported(conn, claim_ids, " ".join((actor or "").split()) or "claimdesk", {"format": fmt})
 
     def export(self, fp: TextIO, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
                include_unverified: bool = False, **filters: Any) -> int:
         """Write the claims chosen by ``filters`` (see :meth:`export_rows`) in ``fmt`` to ``fp`` and
         record the export in their audit trails; returns how many claims were written."""
-        rows = self.export_rows(**filters)
-        count = self.write_export(rows, fp, fmt, bom=bom, include_unverified=include_unverified)
-        self.record_export(rows, fmt, actor)
+        records = self._export_records(**filters)
+        count = self._write_records(records, fp, fmt, bom=bom, include_unverified=include_unverified)
+        self._record_exported([cells[0] for cells, _ in records], fmt, actor)
         return count
 
     def export_file(self, path: str | Path, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
@@ -1327,10 +1490,10 @@ class Workspace:
         if not target.parent.is_dir():
             raise InvalidValueError(f"{path}: the folder {str(target.parent)!r} does not exist")
         buffer = io.StringIO()
-        rows = self.export_rows(**filters)
-        count = self.write_export(rows, buffer, fmt, bom=bom, include_unverified=include_unverified)
+        records = self._export_records(**filters)
+        count = self._write_records(records, buffer, fmt, bom=bom, include_unverified=include_unverified)
         atomic_write_text(path, buffer.getvalue(), newline="")
-        self.record_export(rows, fmt, actor)
+        self._record_exported([cells[0] for cells, _ in records], fmt, actor)
         return count
 
     # -- the workspace as a whole ---------------------------------------------------------------

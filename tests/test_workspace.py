@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from claims.errors import BadRecordError, EmptyInputError, InputTooLargeError, InvalidValueError, NotFoundError
-from claims.models import Origin, Progress, SentenceRow, Tier, Verdict
+from claims.models import Origin, Progress, ReviewStatus, SentenceRow, Tier, Verdict
 from claims.readers import pasted_document
 from claims.store import Store
 from claims.workspace import DEMO_ARTICLE, Workspace, demo_bytes
@@ -46,6 +46,23 @@ def test_seed_article_becomes_claims_with_matches(workspace):
     assert [m.probability for m in matches] == sorted((m.probability for m in matches), reverse=True)
     claim = workspace.get_claim(cities.id)
     assert claim.context_before and claim.context_after
+
+
+@pytest.mark.slow
+def test_the_seeds_first_claim_is_not_the_same_as_what_it_is_not(workspace):
+    # The issue's case: "The United States warned China … not to assist Moscow" against the demo archive.
+    # China signalling help and Russia asking for equipment are other claims; the US warning Beijing is
+    # the one card that says the same thing, and its names (US, Beijing) are the claim's (United States,
+    # China), so the card must not say they differ.
+    workspace.load_demo_archive()
+    doc = ingest_demo(workspace).document
+    first = next(c for c in workspace.list_claims(document_id=doc.id)
+                 if c.text.startswith("The United States warned China"))
+    cards = workspace.match_claim(first.id, top_k=10)
+    others = [m for m in cards if m.statement.text.startswith(("China has signalled", "Russia has asked China"))]
+    assert len(others) == 2 and all(m.tier is not Tier.SAME_CLAIM for m in others)
+    warned = next(m for m in cards if m.statement.text.startswith("The US has warned Beijing"))
+    assert warned.reason and "names differ" not in warned.reason
 
 
 @pytest.mark.slow
@@ -678,3 +695,92 @@ def test_deleted_and_old_missing_statements_are_settled_by_the_count(fake_worksp
     assert ws._lexical_builds == 1 and sorted(int(i) for i in lexical.ids) == sorted(ids)
     assert lexical.search(["Moscow fighter jets"], 1)[0][0][0] == china
     assert lexical.search(["Moscow"], 5) == _fresh_bm25(ws).search(["Moscow"], 5)
+
+
+# -- the review queue -------------------------------------------------------------------------------
+
+QUEUE_ARTICLE = (
+    "Taxes rose 12 percent in 2021, the mayor said. "
+    "Unemployment among women fell to 3.9 percent in March, the lowest level in nineteen years. "
+    "The city spent 40 million dollars on the new bridge over the river last spring. "
+    "Crime rose 12 percent last year, police figures show. "
+    "Penguins migrate 4,000 kilometres every year across the ice, scientists said. "
+    "The state raised the fuel tax by 8 cents per gallon in 2019, the governor said. "
+)
+QUEUE_STATUSES = ("all", "unreviewed", "reviewed", "supported", "disputed", "unverified", "pending",
+                  "disagreement", "agreed", "adjudicated")
+
+
+def _page_rule(claim, status: str, viewer: str) -> bool:
+    """The Review page's queue rule as it read every claim before the queue became ids: the oracle."""
+    if status == "all":
+        return True
+    if status == "unreviewed":
+        return claim.verdict is None and all(v.reviewer != viewer for v in claim.reviewer_verdicts)
+    if status == "reviewed":
+        return claim.verdict is not None
+    if status in {s.value for s in ReviewStatus}:
+        return claim.status.value == status
+    return claim.verdict is Verdict(status)
+
+
+@pytest.mark.parametrize("required", [1, 2])
+def test_the_review_queue_holds_what_the_claims_say(settings, fake_embedder, required):
+    store = Store(settings.db_url, reviews_per_claim=required)
+    add_test_users(store)
+    ws = Workspace(settings.with_overrides(reviews_per_claim=required), store=store, embedder=fake_embedder)
+    try:
+        first = ws.ingest_text(QUEUE_ARTICLE, title="one", speaker="Mayor").document
+        second = ws.ingest_text(QUEUE_ARTICLE.replace("percent", "per cent"), title="two").document
+        c = [x.id for x in ws.list_claims(document_id=first.id)]
+        d = [x.id for x in ws.list_claims(document_id=second.id)]
+        assert len(c) >= 5 and len(d) >= 3
+        ws.label(c[0], "disputed", "ana")
+        ws.label(c[1], "supported", "ana")
+        ws.label(c[1], "supported", "ben")          # agreed with two reviewers
+        ws.label(c[2], "disputed", "ana")
+        ws.undo(c[2], "ana")                        # undone: ana owes it again
+        ws.label(c[2], "unverified", "ben")
+        ws.label(c[3], "supported", "ana")
+        ws.label(c[3], "disputed", "ben")           # a disagreement with two reviewers
+        ws.adjudicate(c[4], "disputed", "admin", reason="the ministry's own figures")
+        ws.label(d[0], "unverified", "cai")
+        for viewer in ("ana", "ben", "cai", "admin", ""):
+            for filters in ({}, {"document_id": first.id}, {"speaker": "Mayor"}, {"min_score": 0.5}):
+                claims = ws.list_claims(**filters)
+                for status in QUEUE_STATUSES:
+                    queue = ws.review_queue(viewer, status=status, **filters)
+                    assert list(queue.ids) == [x.id for x in claims if _page_rule(x, status, viewer)], \
+                        (viewer, filters, status)
+                    assert queue.total == len(claims)
+                    assert queue.reviewed == sum(1 for x in claims if x.verdict is not None)
+                    assert queue.unreviewed == {x.id for x in claims if _page_rule(x, "unreviewed", viewer)}
+    finally:
+        ws.close()
+
+
+def test_the_review_queue_refuses_an_unknown_status(fake_workspace):
+    with pytest.raises(InvalidValueError, match="unknown queue status 'later'"):
+        fake_workspace.review_queue("ana", status="later")
+    with pytest.raises(NotFoundError, match="no document with id 0"):
+        fake_workspace.review_queue("ana", document_id=0)
+
+
+def test_the_review_queue_reads_no_review_log_for_decided_claims(fake_workspace, monkeypatch):
+    # The log is read only for claims that have events and no final verdict: at 100,000 reviewed claims
+    # the queue must not rebuild every claim's review state on each verdict.
+    doc = fake_workspace.ingest_text(QUEUE_ARTICLE, title="one").document
+    ids = [x.id for x in fake_workspace.list_claims(document_id=doc.id)]
+    for cid in ids[:-1]:
+        fake_workspace.label(cid, "supported", "ana")
+    asked: list[list[int]] = []
+    original = fake_workspace.store.reviews.verdicts_for
+
+    def spy(conn, claim_ids):
+        asked.append(list(claim_ids))
+        return original(conn, claim_ids)
+
+    monkeypatch.setattr(fake_workspace.store.reviews, "verdicts_for", spy)
+    queue = fake_workspace.review_queue("ben")
+    assert list(queue.ids) == ids[-1:] and queue.reviewed == len(ids) - 1
+    assert asked == [[]]

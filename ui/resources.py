@@ -31,7 +31,7 @@ from claims.contradict import Hint
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
 from claims.models import (AuditEvent, Claim, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
-                           Statement, Verdict)
+                           ReviewQueue, Statement, Verdict)
 from claims.settings import Settings, load_settings
 from claims.users import User
 from claims.workspace import Workspace
@@ -46,6 +46,7 @@ __all__ = [
     "documents",
     "speakers",
     "claims_queue",
+    "review_queue",
     "claim",
     "visible_claim",
     "audit_trail",
@@ -218,6 +219,13 @@ def claims_queue(*, document_id: int | None = None, speaker: str | None = None, 
                  status: str | None = None) -> list[Claim]:
     """Claims in queue order (document, position), filtered; ``status`` as in Store.list_claims."""
     return _cached("list_claims", document_id=document_id, speaker=speaker, min_score=min_score, status=status)
+
+
+def review_queue(viewer: str, *, document_id: int | None = None, speaker: str | None = None,
+                 min_score: float | None = None, status: str = "unreviewed") -> ReviewQueue:
+    """The Review page's queue for ``viewer``: claim ids in order and counts (Workspace.review_queue)."""
+    return _cached("review_queue", viewer, document_id=document_id, speaker=speaker, min_score=min_score,
+                   status=status)
 
 
 def claim(claim_id: int) -> Claim:

@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from claims.errors import NotFoundError
-from claims.models import Claim, Document, Progress, ReviewStatus, SentenceRow, Verdict
+from claims.models import Claim, Document, Progress, ReviewQueue, ReviewStatus, SentenceRow, Verdict
 from claims.review import ReviewState
 from claims.store.base import Part, as_utc, chunked, utcnow
 from claims.store.reviews import Reviews
-from claims.store.schema import documents, sentences, statements
+from claims.store.schema import documents, reviews, sentences, statements
 
 __all__ = ["Documents"]
 
@@ -52,6 +52,18 @@ def _claim_from_row(row: Any, state: ReviewState | None,
         reviewer_verdicts=state.by_reviewer if state else (),
     )
 
+
+
+def _queue_filters(query: sa.Select, document_id: int | None, speaker: str | None,
+                   min_score: float | None) -> sa.Select:
+    """``query`` over claim sentences narrowed to the review queue's filters (document, speaker, score)."""
+    if document_id is not None:
+        query = query.where(sentences.c.document_id == document_id)
+    if speaker is not None:
+        query = query.where(sentences.c.speaker == speaker)
+    if min_score is not None:
+        query = query.where(sentences.c.checkworthiness >= min_score)
+    return query
 
 class Documents(Part):
     """The ``documents`` and ``sentences`` tables, and the claims among the sentences.
@@ -196,13 +208,7 @@ class Documents(Part):
         none from that reviewer: what is left for them), a :class:`ReviewStatus` word (``pending``,
         ``disagreement``, ``adjudicated``, ``agreed``) or a verdict word.
         """
-        query = self._claims_query()
-        if document_id is not None:
-            query = query.where(sentences.c.document_id == document_id)
-        if speaker is not None:
-            query = query.where(sentences.c.speaker == speaker)
-        if min_score is not None:
-            query = query.where(sentences.c.checkworthiness >= min_score)
+        query = _queue_filters(self._claims_query(), document_id, speaker, min_score)
         if status == "reviewed" or status in {v.value for v in Verdict}:
             # Only claims whose earlier-statement row holds a verdict can have a final one (the review
             # log keeps that row in step), so the log is read for those alone; the rule below decides.
@@ -226,6 +232,50 @@ class Documents(Part):
             wanted = Verdict.parse(status)
             claims = [c for c in claims if c.verdict is wanted]
         return claims
+
+    def review_queue(self, viewer: str, *, document_id: int | None = None, speaker: str | None = None,
+                     min_score: float | None = None, status: str = "unreviewed") -> ReviewQueue:
+        """The queue of the claims the filters select, as ids and counts (see :class:`ReviewQueue`).
+
+        ``status`` is ``all``, ``unreviewed`` (what still needs ``viewer``'s verdict), ``reviewed``, a
+        verdict word or a :class:`ReviewStatus` word, as in :meth:`list_claims`. A claim's final verdict
+        is read from its earlier-statement row, which every review event keeps in step with the log in
+        its own transaction (the rule the progress counts use); the log itself is read only for claims
+        that have events and no final verdict (few: those waiting for more reviewers or an admin), and
+        for all reviewed claims only when the status asks how they were decided (agreed, adjudicated).
+        """
+        base = _queue_filters(
+            sa.select(sentences.c.id, statements.c.verdict)
+            .select_from(sentences.outerjoin(statements, statements.c.claim_id == sentences.c.id))
+            .where(sentences.c.is_claim.is_(True)), document_id, speaker, min_score,
+        ).order_by(sentences.c.document_id, sentences.c.position)
+        with self.engine.connect() as conn:
+            rows = conn.execute(base).all()
+            open_ids = {r[0] for r in rows if r[1] is None}
+            with_events = conn.execute(
+                sa.select(reviews.c.claim_id).distinct()
+                .select_from(reviews.outerjoin(statements, statements.c.claim_id == reviews.c.claim_id))
+                .where(statements.c.verdict.is_(None))).scalars().all()
+            states = self._reviews.verdicts_for(conn, sorted(open_ids.intersection(with_events)))
+            if status in (ReviewStatus.AGREED, ReviewStatus.ADJUDICATED):
+                states.update(self._reviews.verdicts_for(conn, [r[0] for r in rows if r[1] is not None]))
+        unreviewed = frozenset(
+            cid for cid in open_ids
+            if cid not in states or all(v.reviewer != viewer for v in states[cid].by_reviewer))
+        if status == "all":
+            ids = [r[0] for r in rows]
+        elif status == "unreviewed":
+            ids = [r[0] for r in rows if r[0] in unreviewed]
+        elif status == "reviewed":
+            ids = [r[0] for r in rows if r[1] is not None]
+        elif status in {s.value for s in ReviewStatus}:
+            ids = [r[0] for r in rows if (states[r[0]].status if r[0] in states else ReviewStatus.UNREVIEWED)
+                   == status]
+        else:
+            wanted = Verdict.parse(status).value
+            ids = [r[0] for r in rows if r[1] == wanted]
+        return ReviewQueue(total=len(rows), reviewed=len(rows) - len(open_ids), ids=tuple(ids),
+                           unreviewed=unreviewed)
 
     def claim_speakers(self) -> list[str]:
         """The speakers of stored claims, sorted."""

@@ -60,19 +60,6 @@ FILTER_PARAMS = {"queue_document": ("doc", int, ALL_DOCUMENTS), "queue_speaker":
                  "queue_status": ("status", str, "unreviewed"), "queue_min_score": ("min", float, 0.0)}
 
 
-def _in_status(claim: Claim, status: str, viewer: str) -> bool:
-    """Whether a claim belongs in the queue: "unreviewed" is what still needs this reviewer's verdict."""
-    if status == "all":
-        return True
-    if status == "unreviewed":
-        return claim.verdict is None and all(v.reviewer != viewer for v in claim.reviewer_verdicts)
-    if status == "reviewed":
-        return claim.verdict is not None
-    if status in ("pending", "disagreement", "adjudicated"):
-        return claim.status.value == status
-    return claim.verdict is Verdict(status)
-
-
 def _evidence_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
@@ -485,20 +472,18 @@ def review_page() -> None:
     resources.wait_for_model()
     try:
         document_id, speaker, status, min_score = queue_filters()
-        base = resources.claims_queue(document_id=document_id, speaker=speaker, min_score=min_score or None)
+        viewer = state.reviewer() or ""
+        queue = resources.review_queue(viewer, document_id=document_id, speaker=speaker,
+                                       min_score=min_score or None, status=status)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-    if not base and document_id is None and speaker is None and not min_score:
+    if not queue.total and document_id is None and speaker is None and not min_score:
         empty_workspace()
         return
 
-    reviewed = sum(1 for c in base if c.verdict is not None)
-    bar.progress(reviewed / len(base) if base else 0.0, text=f"{reviewed} of {len(base)} claims reviewed")
-
-    viewer = state.reviewer() or ""
-    queue = [c for c in base if _in_status(c, status, viewer)]
-    queue_ids = [c.id for c in queue]
+    bar.progress(queue.progress.fraction, text=f"{queue.reviewed} of {queue.total} claims reviewed")
+    queue_ids = list(queue.ids)
     current_id = state.current_claim_id()
     claim = None
     if current_id is not None:
@@ -520,7 +505,7 @@ def review_page() -> None:
     if claim is None:
         queue_done(status)
         return
-    review_claim(claim, queue_ids, {c.id for c in base if _in_status(c, "unreviewed", viewer)}, status)
+    review_claim(claim, queue_ids, queue.unreviewed, status)
 
 
 review_page()
