@@ -274,3 +274,29 @@ def test_a_contradiction_shows_on_both_claims_with_a_way_to_the_other(demo_folde
     assert current_claim(at) == denial
     assert "Contradiction" in texts(at)
     assert any(b.label == f"Go to claim #{accusation}" for b in at.button)
+
+
+def test_a_claim_is_matched_once_per_page_and_its_archive_hint_still_shows(demo_folder, monkeypatch):
+    """The hints read the page's own cards: opening a claim matches it once, not again for its hints."""
+    from claims.workspace import Workspace
+
+    ws = workspace_for(demo_folder)
+    try:
+        with_hint = [c.id for c in ws.list_claims()
+                     if any(h.other_statement_id is not None and h.other_claim_id is None
+                            for h in ws.contradictions(c.id))]
+    finally:
+        ws.close()
+    assert with_hint, "the seed holds a claim whose numbers an earlier statement contradicts"
+    matched: list[int] = []
+    real = Workspace.match_claims
+
+    def counting(self, claim_ids, top_k=None):
+        matched.extend(claim_ids)
+        return real(self, claim_ids, top_k)
+
+    monkeypatch.setattr(Workspace, "match_claims", counting)
+    at = open_app(monkeypatch, demo_folder, PAGE, claim=with_hint[0])
+    assert current_claim(at) == with_hint[0]
+    assert "earlier statement #" in texts(at) and "Contradiction" in texts(at)
+    assert matched.count(with_hint[0]) == 1, matched

@@ -238,9 +238,20 @@ def visible_claim(claim_id: int, viewer: str) -> Claim:
     return _cached("visible_claim", claim_id, viewer)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _contradictions(_workspace: Workspace, key: StateKey, claim_id: int, _found: tuple[Match, ...]) -> list[Hint]:
+    # ``_found`` is not hashed: it is the claim's cards at this revision, which (key, claim_id) fix.
+    return _workspace.contradictions(claim_id, list(_found))
+
+
 def contradictions(claim_id: int) -> list[Hint]:
-    """What says the opposite of a claim (a denial in its document, an earlier statement)."""
-    return _cached("contradictions", claim_id)
+    """What says the opposite of a claim (a denial in its document, an earlier statement).
+
+    The earlier statements weighed are the claim's cards as the page shows them (:func:`matches`,
+    cached), so a click matches the claim once, not again for its hints."""
+    workspace = get_workspace()
+    found = tuple(matches(claim_id))
+    return _contradictions(workspace, state_key(workspace), claim_id, found)
 
 
 def audit_trail(claim_id: int) -> list[AuditEvent]:
