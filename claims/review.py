@@ -13,13 +13,15 @@ have given one (pending) or they differ (a disagreement, for an admin to adjudic
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import TypeVar
 
 from claims.models import ReviewAction, ReviewerVerdict, ReviewEvent, ReviewStatus, Verdict
 
 __all__ = ["LABEL", "UNDO", "ADJUDICATE", "CurrentVerdict", "ReviewState", "current_verdict", "review_state",
-           "reviewer_verdicts", "standing_labels", "last_standing_label"]
+           "standing_labels", "last_standing_label", "replay"]
 
 # Short names for the actions (``ReviewAction`` in :mod:`claims.models`).
 LABEL = ReviewAction.LABEL
@@ -39,16 +41,69 @@ class CurrentVerdict:
     event_id: int
 
 
+E = TypeVar("E")
+
+
+def _stacks(events: Iterable[E], reviewer: Callable[[E], str], action: Callable[[E], str]) -> dict[str, list[E]]:
+    """Each reviewer's labels still standing, oldest first: a label pushes, that reviewer's undo pops."""
+    stacks: dict[str, list[E]] = {}
+    for event in events:
+        kind = action(event)
+        if kind == LABEL:
+            stack = stacks.get(reviewer(event))
+            if stack is None:
+                stacks[reviewer(event)] = [event]
+            else:
+                stack.append(event)
+        elif kind == UNDO:
+            stack = stacks.get(reviewer(event))
+            if stack:
+                stack.pop()
+    return stacks
+
+
+def replay(events: Sequence[E], required: int, *, reviewer: Callable[[E], str], action: Callable[[E], str],
+           verdict: Callable[[E], object], event_id: Callable[[E], int]) -> tuple[ReviewStatus, E | None, tuple[E, ...]]:
+    """The one rule of this module over any record of an event, read through the accessors given.
+
+    ``events`` are one claim's, in id order. Returns the claim's status, the event that gives its final
+    verdict (None without one) and each reviewer's standing label, oldest first. :func:`review_state`
+    calls it on :class:`~claims.models.ReviewEvent` objects, the export on plain tuples
+    (:func:`claims.store.exportquery.replay_reviews`), so both derive verdicts by the same code.
+    """
+    if len(events) == 1 and action(events[0]) == LABEL:  # most claims: one reviewer's one verdict
+        only = (events[0],)
+        return (ReviewStatus.AGREED, events[0], only) if required <= 1 else (ReviewStatus.PENDING, None, only)
+    adjudicated: E | None = None
+    for event in events:
+        if action(event) == ADJUDICATE and verdict(event) is not None:
+            if adjudicated is None or event_id(event) > event_id(adjudicated):
+                adjudicated = event
+    tops = [stack[-1] for stack in _stacks(events, reviewer, action).values() if stack]
+    if len(tops) > 1:
+        tops.sort(key=event_id)
+    by_reviewer = tuple(tops)
+    if adjudicated is not None:
+        return ReviewStatus.ADJUDICATED, adjudicated, by_reviewer
+    if not by_reviewer:
+        return ReviewStatus.UNREVIEWED, None, by_reviewer
+    if required <= 1:
+        return ReviewStatus.AGREED, by_reviewer[-1], by_reviewer
+    if len(by_reviewer) < required:
+        return ReviewStatus.PENDING, None, by_reviewer
+    if len({verdict(e) for e in by_reviewer}) > 1:
+        return ReviewStatus.DISAGREEMENT, None, by_reviewer
+    return ReviewStatus.AGREED, by_reviewer[-1], by_reviewer
+
+
+_REVIEWER, _ACTION = attrgetter("reviewer"), attrgetter("action")
+_VERDICT, _ID = attrgetter("verdict"), attrgetter("id")
+
+
 def standing_labels(events: Sequence[ReviewEvent]) -> list[ReviewEvent]:
     """The label events not cancelled by a later undo of the same reviewer, oldest first."""
-    stacks: dict[str, list[ReviewEvent]] = {}
-    for event in sorted(events, key=lambda e: e.id):
-        stack = stacks.setdefault(event.reviewer, [])
-        if event.action == LABEL:
-            stack.append(event)
-        elif event.action == UNDO and stack:
-            stack.pop()
-    return sorted((e for stack in stacks.values() for e in stack), key=lambda e: e.id)
+    stacks = _stacks(sorted(events, key=_ID), _REVIEWER, _ACTION)
+    return sorted((e for stack in stacks.values() for e in stack), key=_ID)
 
 
 def last_standing_label(events: Sequence[ReviewEvent]) -> ReviewEvent | None:
@@ -69,19 +124,6 @@ def _current(event: ReviewEvent) -> CurrentVerdict:
                           event.reviewer, event.created_at, event.note, event.evidence, event.id)
 
 
-def reviewer_verdicts(events: Sequence[ReviewEvent], *,
-                     standing: Sequence[ReviewEvent] | None = None) -> list[ReviewerVerdict]:
-    """Each reviewer's standing verdict (their latest label not undone), in the order given.
-
-    ``standing`` is :func:`standing_labels` of ``events`` when the caller has it already.
-    """
-    latest: dict[str, ReviewEvent] = {}
-    for event in standing_labels(events) if standing is None else standing:
-        latest[event.reviewer] = event
-    return [ReviewerVerdict(e.reviewer, e.verdict, e.created_at, e.note, e.evidence)  # type: ignore[arg-type]
-            for e in sorted(latest.values(), key=lambda e: e.id)]
-
-
 @dataclass(frozen=True)
 class ReviewState:
     """A claim's review as it stands: the final verdict (if any), each reviewer's, and the status."""
@@ -93,20 +135,11 @@ class ReviewState:
 
 def review_state(events: Sequence[ReviewEvent], required: int = 1) -> ReviewState:
     """The final verdict and status of a claim whose events these are, needing ``required`` verdicts."""
-    standing = standing_labels(events)
-    by_reviewer = tuple(reviewer_verdicts(events, standing=standing))
-    adjudications = [e for e in events if e.action == ADJUDICATE and e.verdict is not None]
-    if adjudications:
-        return ReviewState(_current(max(adjudications, key=lambda e: e.id)), by_reviewer, ReviewStatus.ADJUDICATED)
-    if not standing:
-        return ReviewState(None, by_reviewer, ReviewStatus.UNREVIEWED)
-    if required <= 1:
-        return ReviewState(_current(standing[-1]), by_reviewer, ReviewStatus.AGREED)
-    if len(by_reviewer) < required:
-        return ReviewState(None, by_reviewer, ReviewStatus.PENDING)
-    if len({v.verdict for v in by_reviewer}) > 1:
-        return ReviewState(None, by_reviewer, ReviewStatus.DISAGREEMENT)
-    return ReviewState(_current(standing[-1]), by_reviewer, ReviewStatus.AGREED)
+    status, current, tops = replay(sorted(events, key=_ID), required, reviewer=_REVIEWER, action=_ACTION,
+                                   verdict=_VERDICT, event_id=_ID)
+    by_reviewer = tuple(ReviewerVerdict(e.reviewer, e.verdict, e.created_at, e.note, e.evidence)  # type: ignore[arg-type]
+                        for e in tops)
+    return ReviewState(_current(current) if current is not None else None, by_reviewer, status)
 
 
 def current_verdict(events: Sequence[ReviewEvent], required: int = 1) -> CurrentVerdict | None:

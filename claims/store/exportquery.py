@@ -5,10 +5,9 @@ An export of 100,000 verdicts cannot afford a :class:`~claims.models.Claim`, a
 :meth:`ExportQuery.claims` reads each claim with its document and its match-cache row in one query,
 as plain rows, :meth:`ExportQuery.cached_statements` the statements those rows name;
 :meth:`ExportQuery.review_states` streams the review log
-ordered by claim and replays it with :func:`replay_reviews`, on tuples, by the rules of
-:func:`claims.review.review_state` (``tests/test_export_columnar.py`` checks the two agree on
-random logs). They stream in chunks (``yield_per``: a server-side cursor on PostgreSQL), and run
-unchanged on SQLite and PostgreSQL (SQLAlchemy Core, no dialect-specific SQL). :func:`record_exported`
+ordered by claim and replays it with :func:`replay_reviews`: the rule of
+:func:`claims.review.review_state` (:func:`claims.review.replay`), read on tuples. They stream in
+chunks (``yield_per``: a server-side cursor on PostgreSQL), and run unchanged on SQLite and PostgreSQL (SQLAlchemy Core, no dialect-specific SQL). :func:`record_exported`
 notes an export in the audit trail of every claim written, with an ``INSERT … SELECT`` per chunk.
 """
 
@@ -17,12 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from claims.models import AuditKind, ReviewAction, ReviewStatus
+from claims.models import AuditKind
+from claims.review import replay
 from claims.store.base import Part, chunked, utcnow
 from claims.store.schema import audit, claim_matches, documents, reviews, sentences, statements
 
@@ -35,13 +36,6 @@ STREAM_CHUNK = 500
 each step's rows are objects the cyclic garbage collector tracks until they are turned into plain
 tuples, and steps of 5,000 let so many of them reach its oldest generation that it ran twelve full
 passes in a 100,000-claim export (0.65 s) instead of six (0.27 s)."""
-
-_LABEL = ReviewAction.LABEL.value
-_UNDO = ReviewAction.UNDO.value
-_ADJUDICATE = ReviewAction.ADJUDICATE.value
-_UNREVIEWED, _PENDING, _DISAGREEMENT = (ReviewStatus.UNREVIEWED.value, ReviewStatus.PENDING.value,
-                                        ReviewStatus.DISAGREEMENT.value)
-_AGREED, _ADJUDICATED = ReviewStatus.AGREED.value, ReviewStatus.ADJUDICATED.value
 
 ReviewRecord = tuple[str, str | None, dt.datetime, str | None, int, str, str | None]
 """One review event as the export reads it: (who, verdict word, when, note, event id, action, evidence
@@ -64,52 +58,16 @@ event that gives the final verdict or None, each reviewer's standing label oldes
 STATUS, CURRENT, BY_REVIEWER = range(3)
 
 
-def _event_id(event: ReviewRecord) -> int:
-    return event[EVENT_ID]
+_WHO, _ACTION_OF, _VERDICT_OF, _ID_OF = (itemgetter(REVIEWER), itemgetter(ACTION), itemgetter(VERDICT),
+                                        itemgetter(EVENT_ID))
 
 
 def replay_reviews(events: Sequence[ReviewRecord], required: int = 1) -> ReviewReplay:
-    """The state of a claim whose events these are (in id order), needing ``required`` verdicts.
-
-    The rules of :mod:`claims.review`: each reviewer's labels form a stack that their undo pops; an
-    admin's latest adjudication decides; otherwise with ``required`` <= 1 the latest standing label,
-    and with more, the agreeing standing labels of at least ``required`` reviewers.
-    """
-    if len(events) == 1 and events[0][ACTION] == _LABEL:  # most claims: one reviewer's one verdict
-        only = (events[0],)
-        return (_AGREED, events[0], only) if required <= 1 else (_PENDING, None, only)
-    stacks: dict[str, list[ReviewRecord]] = {}
-    adjudicated: ReviewRecord | None = None
-    for event in events:
-        action = event[ACTION]
-        if action == _LABEL:
-            stack = stacks.get(event[REVIEWER])
-            if stack is None:
-                stacks[event[REVIEWER]] = [event]
-            else:
-                stack.append(event)
-        elif action == _UNDO:
-            stack = stacks.get(event[REVIEWER])
-            if stack:
-                stack.pop()
-        elif action == _ADJUDICATE and event[VERDICT] is not None:
-            if adjudicated is None or event[EVENT_ID] > adjudicated[EVENT_ID]:
-                adjudicated = event
-    tops = [stack[-1] for stack in stacks.values() if stack]
-    if len(tops) > 1:
-        tops.sort(key=_event_id)
-    by_reviewer = tuple(tops)
-    if adjudicated is not None:
-        return (_ADJUDICATED, adjudicated, by_reviewer)
-    if not by_reviewer:
-        return (_UNREVIEWED, None, by_reviewer)
-    if required <= 1:
-        return (_AGREED, by_reviewer[-1], by_reviewer)
-    if len(by_reviewer) < required:
-        return (_PENDING, None, by_reviewer)
-    if len({e[VERDICT] for e in by_reviewer}) > 1:
-        return (_DISAGREEMENT, None, by_reviewer)
-    return (_AGREED, by_reviewer[-1], by_reviewer)
+    """The state of a claim whose events these are (in id order), needing ``required`` verdicts:
+    :func:`claims.review.replay`, the rule :func:`~claims.review.review_state` applies, read on tuples."""
+    status, current, by_reviewer = replay(events, required, reviewer=_WHO, action=_ACTION_OF, verdict=_VERDICT_OF,
+                                          event_id=_ID_OF)
+    return (status.value, current, by_reviewer)
 
 
 def evidence_links(stored: str | None) -> tuple[str, ...]:
