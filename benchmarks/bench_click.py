@@ -5,8 +5,10 @@ screen. The verdict changes the workspace's revision, so every cached read of th
 ``Workspace.label``, then the page's reads for the next claim (``list_documents`` and ``claim_speakers``
 for the filters, ``review_queue``, ``visible_claim``, ``match_claim``, ``contradictions``,
 ``audit_trail``, ``judgements`` and ``document_sentences``). Each is timed; the click is their sum,
-median over ``--clicks``. Side by side in the same loop: the queue as the page read it before
-``review_queue`` (every claim built by ``list_claims``, then filtered), which is not part of the click.
+median over ``--clicks``. ``contradictions`` is given the cards ``match_claim`` returned, as the page
+gives it. Side by side in the same loop, not part of the click: the queue and the filters read from
+the tables (``Documents.review_queue``, ``list_documents``, ``claim_speakers``), as every click read
+them before the in-memory queue (``claims.store.queue.QueueIndex``).
 
 The workspace: a copy of the export benchmark's (``benchmarks/bench_export.py``: 100,000 claims with a
 verdict each, 20,000 statements, hash vectors of 384 dimensions), to which ``--statements`` synthetic
@@ -137,7 +139,7 @@ def clicks(folder: Path, n: int) -> dict[str, Any]:
     open_s = time.perf_counter() - started
     n_statements = ws.store.statements.statement_stats()[0]
     parts: dict[str, list[float]] = {}
-    totals, old_queue = [], []
+    totals, old_queue, old_filters = [], [], []
     try:
         ids = list(queue.ids)
         for current, following in zip(ids, ids[1:n + 1]):
@@ -148,19 +150,20 @@ def clicks(folder: Path, n: int) -> dict[str, Any]:
             assert following in q.unreviewed and current not in q.unreviewed
             steps["visible_claim"], claim = timed(lambda: ws.visible_claim(following, REVIEWER))
             steps["match_claim"], found = timed(lambda: ws.match_claim(following))
-            steps["contradictions"], _ = timed(lambda: ws.contradictions(following))
+            steps["contradictions"], _ = timed(lambda: ws.contradictions(following, found))
             steps["audit_trail"], _ = timed(lambda: ws.audit_trail(following))
             steps["judgements"], _ = timed(lambda: ws.judgements(following))
             steps["document_sentences"], _ = timed(lambda: ws.document_sentences(claim.document_id))
             totals.append(sum(steps.values()))
             for k, v in steps.items():
                 parts.setdefault(k, []).append(v)
-            # The queue as the page read it before (not part of the click): every claim, then the rule.
-            ms, claims = timed(lambda: [c.id for c in ws.list_claims()
-                                        if c.verdict is None and all(v.reviewer != REVIEWER
-                                                                     for v in c.reviewer_verdicts)])
+            # Side by side, not part of the click: the queue and the filters as read from the tables on
+            # every click (Documents.review_queue and friends, before the in-memory QueueIndex).
+            ms, tables_queue = timed(lambda: ws.store.documents.review_queue(REVIEWER))
             old_queue.append(ms)
-            assert claims == list(q.ids)
+            assert tables_queue == q
+            ms, _ = timed(lambda: (ws.store.documents.list_documents(), ws.store.documents.claim_speakers()))
+            old_filters.append(ms)
         n_claims = ws.review_queue(REVIEWER, status="all").total
     finally:
         ws.close()
@@ -169,7 +172,9 @@ def clicks(folder: Path, n: int) -> dict[str, Any]:
             "click_ms": round(statistics.median(totals), 1),
             "click_p90_ms": round(sorted(totals)[int(0.9 * (len(totals) - 1))], 1),
             "parts_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
-            "queue_before_ms": round(statistics.median(old_queue), 1), "load": _load()}
+            "queue_from_tables_ms": round(statistics.median(old_queue), 1),
+            "filters_from_tables_ms": round(statistics.median(old_filters), 1),
+            "queue_index_loads": ws.store.queue.loads, "load": _load()}
 
 
 def main() -> None:

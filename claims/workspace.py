@@ -758,12 +758,13 @@ class Workspace:
         return self.store.revision()
 
     def list_documents(self) -> list[Document]:
-        """Every document, newest first, with its sentence and claim counts."""
-        return self.store.documents.list_documents()
+        """Every document, newest first, with its sentence and claim counts (read again only after a change
+        to documents or claims, not after a verdict)."""
+        return self.store.queue.list_documents()
 
     def claim_speakers(self) -> list[str]:
         """The speakers of stored claims, for the queue's filter."""
-        return self.store.documents.claim_speakers()
+        return self.store.queue.claim_speakers()
 
     def archive_origins(self) -> list[str]:
         """The archive files imported so far."""
@@ -801,14 +802,17 @@ class Workspace:
     def review_queue(self, viewer: str, *, document_id: int | None = None, speaker: str | None = None,
                      min_score: float | None = None, status: str = "unreviewed") -> ReviewQueue:
         """The Review page's queue for ``viewer``: ids in order and counts, no claim built (see
-        :class:`~claims.models.ReviewQueue`); ``status`` as in :meth:`list_claims`, plus ``all``."""
+        :class:`~claims.models.ReviewQueue`); ``status`` as in :meth:`list_claims`, plus ``all``.
+
+        Kept in memory and caught up from the rows added since the last call
+        (:class:`~claims.store.queue.QueueIndex`), so a verdict costs what it changed."""
         if document_id is not None:
             _check_id(document_id, "document")
         known = {"all", "unreviewed", "reviewed", *(s.value for s in ReviewStatus), *(v.value for v in Verdict)}
         if status not in known:
             raise InvalidValueError(f"unknown queue status {status!r}; choose one of {', '.join(sorted(known))}")
-        return self.store.documents.review_queue((viewer or "").strip(), document_id=document_id, speaker=speaker,
-                                                 min_score=min_score, status=status)
+        return self.store.queue.review_queue((viewer or "").strip(), document_id=document_id, speaker=speaker,
+                                             min_score=min_score, status=status)
 
     def progress(self, document_id: int | None = None) -> Progress:
         return self.store.documents.progress(document_id)

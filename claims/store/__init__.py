@@ -15,6 +15,7 @@ screen are derived from it.
     store.audit        audit.py        ingested / matched / exported events per claim
     store.judgements   judgements.py   reviewers' "same claim?" answers on match cards
     store.match_cache  matchcache.py   each claim's top card as last ranked (a cache the export reads)
+    store.queue        queue.py        the review queue in memory, caught up from the rows added since
 
 The tables are in ``schema.py``, their migrations in ``migrations/`` (Alembic); ``base.py`` holds what the parts share (:func:`chunked` for
 ``IN (...)`` lists, UTC times).
@@ -31,6 +32,7 @@ from claims.store.users import Users
 from claims.store.audit import Audit
 from claims.store.judgements import Judgements
 from claims.store.matchcache import MatchCache
+from claims.store.queue import QueueIndex
 
 __all__ = [
     "Store",
@@ -42,6 +44,7 @@ __all__ = [
     "Audit",
     "Judgements",
     "MatchCache",
+    "QueueIndex",
     "metadata",
     "SCHEMA_VERSION",
     "IN_LIST_CHUNK",

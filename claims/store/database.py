@@ -37,6 +37,7 @@ from claims.store.schema import (
     users,
 )
 from claims.store.statements import Statements
+from claims.store.queue import QueueIndex
 from claims.store.users import Users
 
 __all__ = ["Store", "open_engine", "database_errors", "safe_url"]
@@ -103,7 +104,9 @@ class Store:
     - :attr:`statements`: earlier statements (archive imports and reviewed claims); the
       ``VectorSource`` the FAISS cache syncs from;
     - :attr:`reviews`: the review log and the detector-feedback log;
-    - :attr:`embeddings`: vectors by model and text hash; the ``EmbeddingCache`` of :mod:`index.embed`.
+    - :attr:`embeddings`: vectors by model and text hash; the ``EmbeddingCache`` of :mod:`index.embed`;
+    - :attr:`queue`: the review queue, document list and claim speakers kept in memory, caught up from
+      the rows added since (:class:`~claims.store.queue.QueueIndex`).
 
     Writes that belong together share one :meth:`transaction`: the parts' writing methods take its
     connection, so an error leaves nothing half-written.
@@ -124,6 +127,7 @@ class Store:
         self.audit = Audit(self.engine)
         self.judgements = Judgements(self.engine)
         self.match_cache = MatchCache(self.engine)
+        self.queue = QueueIndex(self.engine, self.documents, self.reviews)
 
     @property
     def safe_url(self) -> str:
