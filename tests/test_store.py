@@ -37,6 +37,15 @@ def add_doc(store, *texts, claims=None, key="h1"):
                                   rows=sentence_rows(*texts, claims=claims)).id
 
 
+def test_one_document_is_counted_as_the_list_counts_it(any_store):
+    first = add_doc(any_store, "Intro line.", "Claim A has 5 parts.", "Filler.", claims=[False, True, False])
+    second = add_doc(any_store, "Claim B is 7.", "Claim C is 9.", key="h2", claims=[True, True])
+    listed = {d.id: d for d in any_store.documents.list_documents()}
+    assert [(d.n_sentences, d.n_claims) for d in (listed[first], listed[second])] == [(3, 1), (2, 2)]
+    assert any_store.documents.get_document(first) == listed[first]
+    assert any_store.documents.get_document(second) == listed[second]
+
+
 def test_documents_and_claims_with_context(any_store):
     doc = add_doc(any_store, "Intro line.", "Claim A has 5 parts.", "Filler.", "Claim B is 7.",
                   claims=[False, True, False, True])
