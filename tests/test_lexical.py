@@ -262,3 +262,17 @@ def test_searches_while_adding_see_a_whole_index() -> None:
     assert errors == []
     by_id = {i: texts[i] for i in range(1200) if not (i < 600 and (i + 600) % 50 == 0)}
     _assert_fresh_equal(lexical, by_id)
+
+
+def test_score_ids_is_scores_read_at_those_ids_after_adds_and_removals() -> None:
+    rnd = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    texts = [" ".join(rnd.choice(words, size=6)) for _ in range(300)]
+    lexical = LexicalIndex(list(range(0, 600, 2)), texts)
+    lexical.add([601, 603, 605], ["w1 w2 w3", "w4 w5", "w1 w1 w39"])
+    lexical.remove(list(range(0, 600, 14)))
+    for query in ("w1 w2", "w39 w7 w7", "nothing here"):
+        by_id = dict(zip(lexical.ids.tolist(), lexical.scores(query).tolist()))
+        asked = [int(i) for i in rnd.integers(-3, 610, size=80)] + [601, 0, 14]
+        assert lexical.score_ids(query, asked) == [by_id.get(i, 0.0) for i in asked]
+    assert lexical.score_ids("w1", []) == []
