@@ -42,6 +42,12 @@ class CurrentVerdict:
 
 
 E = TypeVar("E")
+_UNREVIEWED, _PENDING, _DISAGREEMENT, _AGREED, _ADJUDICATED = (
+    s.value for s in (ReviewStatus.UNREVIEWED, ReviewStatus.PENDING, ReviewStatus.DISAGREEMENT, ReviewStatus.AGREED,
+                      ReviewStatus.ADJUDICATED))
+_STATUS = {s.value: s for s in ReviewStatus}
+# The actions as plain words: a ReviewAction equals its word, and a record read from the database holds the word.
+_LABEL, _UNDO, _ADJUDICATE = LABEL.value, UNDO.value, ADJUDICATE.value
 
 
 def _stacks(events: Iterable[E], reviewer: Callable[[E], str], action: Callable[[E], str]) -> dict[str, list[E]]:
@@ -49,13 +55,13 @@ def _stacks(events: Iterable[E], reviewer: Callable[[E], str], action: Callable[
     stacks: dict[str, list[E]] = {}
     for event in events:
         kind = action(event)
-        if kind == LABEL:
+        if kind == _LABEL:
             stack = stacks.get(reviewer(event))
             if stack is None:
                 stacks[reviewer(event)] = [event]
             else:
                 stack.append(event)
-        elif kind == UNDO:
+        elif kind == _UNDO:
             stack = stacks.get(reviewer(event))
             if stack:
                 stack.pop()
@@ -63,20 +69,21 @@ def _stacks(events: Iterable[E], reviewer: Callable[[E], str], action: Callable[
 
 
 def replay(events: Sequence[E], required: int, *, reviewer: Callable[[E], str], action: Callable[[E], str],
-           verdict: Callable[[E], object], event_id: Callable[[E], int]) -> tuple[ReviewStatus, E | None, tuple[E, ...]]:
+           verdict: Callable[[E], object], event_id: Callable[[E], int]) -> tuple[str, E | None, tuple[E, ...]]:
     """The one rule of this module over any record of an event, read through the accessors given.
 
-    ``events`` are one claim's, in id order. Returns the claim's status, the event that gives its final
+    ``events`` are one claim's, in id order. Returns the claim's status (a :class:`ReviewStatus` word: a
+    plain string, which an export of 100,000 claims writes as it is), the event that gives its final
     verdict (None without one) and each reviewer's standing label, oldest first. :func:`review_state`
     calls it on :class:`~claims.models.ReviewEvent` objects, the export on plain tuples
     (:func:`claims.store.exportquery.replay_reviews`), so both derive verdicts by the same code.
     """
-    if len(events) == 1 and action(events[0]) == LABEL:  # most claims: one reviewer's one verdict
+    if len(events) == 1 and action(events[0]) == _LABEL:  # most claims: one reviewer's one verdict
         only = (events[0],)
-        return (ReviewStatus.AGREED, events[0], only) if required <= 1 else (ReviewStatus.PENDING, None, only)
+        return (_AGREED, events[0], only) if required <= 1 else (_PENDING, None, only)
     adjudicated: E | None = None
     for event in events:
-        if action(event) == ADJUDICATE and verdict(event) is not None:
+        if action(event) == _ADJUDICATE and verdict(event) is not None:
             if adjudicated is None or event_id(event) > event_id(adjudicated):
                 adjudicated = event
     tops = [stack[-1] for stack in _stacks(events, reviewer, action).values() if stack]
@@ -84,16 +91,16 @@ def replay(events: Sequence[E], required: int, *, reviewer: Callable[[E], str], 
         tops.sort(key=event_id)
     by_reviewer = tuple(tops)
     if adjudicated is not None:
-        return ReviewStatus.ADJUDICATED, adjudicated, by_reviewer
+        return _ADJUDICATED, adjudicated, by_reviewer
     if not by_reviewer:
-        return ReviewStatus.UNREVIEWED, None, by_reviewer
+        return _UNREVIEWED, None, by_reviewer
     if required <= 1:
-        return ReviewStatus.AGREED, by_reviewer[-1], by_reviewer
+        return _AGREED, by_reviewer[-1], by_reviewer
     if len(by_reviewer) < required:
-        return ReviewStatus.PENDING, None, by_reviewer
+        return _PENDING, None, by_reviewer
     if len({verdict(e) for e in by_reviewer}) > 1:
-        return ReviewStatus.DISAGREEMENT, None, by_reviewer
-    return ReviewStatus.AGREED, by_reviewer[-1], by_reviewer
+        return _DISAGREEMENT, None, by_reviewer
+    return _AGREED, by_reviewer[-1], by_reviewer
 
 
 _REVIEWER, _ACTION = attrgetter("reviewer"), attrgetter("action")
@@ -139,7 +146,7 @@ def review_state(events: Sequence[ReviewEvent], required: int = 1) -> ReviewStat
                                    verdict=_VERDICT, event_id=_ID)
     by_reviewer = tuple(ReviewerVerdict(e.reviewer, e.verdict, e.created_at, e.note, e.evidence)  # type: ignore[arg-type]
                         for e in tops)
-    return ReviewState(_current(current) if current is not None else None, by_reviewer, status)
+    return ReviewState(_current(current) if current is not None else None, by_reviewer, _STATUS[status])
 
 
 def current_verdict(events: Sequence[ReviewEvent], required: int = 1) -> CurrentVerdict | None:

@@ -65,9 +65,7 @@ _WHO, _ACTION_OF, _VERDICT_OF, _ID_OF = (itemgetter(REVIEWER), itemgetter(ACTION
 def replay_reviews(events: Sequence[ReviewRecord], required: int = 1) -> ReviewReplay:
     """The state of a claim whose events these are (in id order), needing ``required`` verdicts:
     :func:`claims.review.replay`, the rule :func:`~claims.review.review_state` applies, read on tuples."""
-    status, current, by_reviewer = replay(events, required, reviewer=_WHO, action=_ACTION_OF, verdict=_VERDICT_OF,
-                                          event_id=_ID_OF)
-    return (status.value, current, by_reviewer)
+    return replay(events, required, reviewer=_WHO, action=_ACTION_OF, verdict=_VERDICT_OF, event_id=_ID_OF)
 
 
 def evidence_links(stored: str | None) -> tuple[str, ...]:
