@@ -48,6 +48,7 @@ from bench_export import SENTENCES_PER_DOC, WideHashEmbedder, _sentence, _words 
 from conftest import add_test_users  # noqa: E402
 
 from claims.models import SourceText  # noqa: E402
+from lab.speed import page_click  # noqa: E402
 from claims.settings import load_settings  # noqa: E402
 from claims.store import Store  # noqa: E402
 from claims.workspace import Workspace  # noqa: E402
@@ -143,17 +144,9 @@ def clicks(folder: Path, n: int) -> dict[str, Any]:
     try:
         ids = list(queue.ids)
         for current, following in zip(ids, ids[1:n + 1]):
-            steps: dict[str, float] = {}
-            steps["label"], _ = timed(lambda: ws.label(current, "disputed", REVIEWER))
-            steps["filters"], _ = timed(lambda: (ws.list_documents(), ws.claim_speakers()))
-            steps["review_queue"], q = timed(lambda: ws.review_queue(REVIEWER))
+            steps = page_click(ws, current, following, REVIEWER)
+            q = ws.review_queue(REVIEWER)
             assert following in q.unreviewed and current not in q.unreviewed
-            steps["visible_claim"], claim = timed(lambda: ws.visible_claim(following, REVIEWER))
-            steps["match_claim"], found = timed(lambda: ws.match_claim(following))
-            steps["contradictions"], _ = timed(lambda: ws.contradictions(following, found))
-            steps["audit_trail"], _ = timed(lambda: ws.audit_trail(following))
-            steps["judgements"], _ = timed(lambda: ws.judgements(following))
-            steps["document_sentences"], _ = timed(lambda: ws.document_sentences(claim.document_id))
             totals.append(sum(steps.values()))
             for k, v in steps.items():
                 parts.setdefault(k, []).append(v)
