@@ -636,6 +636,19 @@ class Workspace:
                         settle(0, now)
             return self._lexical if self._lexical.count else None
 
+    def warm_up(self) -> None:
+        """Load what the first match of a session needs, so that no reviewer waits for it: the model, the
+        FAISS cache caught up, the BM25 index over the archive (over a minute at a million statements),
+        the check-worthiness detector, the verifier and the review queue. The app runs it in a background
+        thread at start; every part is loaded once per workspace and only caught up afterwards."""
+        self.index  # noqa: B018  (the model and the FAISS cache)
+        self.scorer  # noqa: B018
+        self.verifier()
+        if self.settings.lexical_weight > 0:
+            self._lexical_index()
+        self.review_queue("")
+
+
     def verifier(self) -> Verifier | None:
         """The same-claim verifier (``CLAIMDESK_VERIFIER``, default the shipped weights), loaded once per file.
 

@@ -784,3 +784,18 @@ def test_the_review_queue_reads_no_review_log_for_decided_claims(fake_workspace,
     queue = fake_workspace.review_queue("ben")
     assert list(queue.ids) == ids[-1:] and queue.reviewed == len(ids) - 1
     assert asked == [[]]
+
+
+def test_warm_up_builds_what_the_first_match_needs_once(fake_workspace, settings, store, fake_embedder):
+    fake_workspace.import_statements(ARCHIVE, "archive.csv")
+    claim = fake_workspace.list_claims(document_id=ingest_demo(fake_workspace).document.id)[0]
+    ws = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)  # a new process, say
+    try:
+        assert ws._lexical_builds == 0 and ws._index is None
+        ws.warm_up()
+        assert ws._lexical_builds == 1 and ws._index is not None and ws.store.queue.loads == 1
+        ws.warm_up()  # a second call loads nothing again
+        ws.match_claim(claim.id)
+        assert ws._lexical_builds == 1 and ws.store.queue.loads == 1
+    finally:
+        ws.close()

@@ -2,8 +2,8 @@
 
 One :class:`~claims.workspace.Workspace` per settings is built once per process and shared by
 every session (its methods are thread-safe). Opening it touches only the database, so the first
-page answers at once; the embedding model, the FAISS cache and the bundled demo archive load in a
-background thread (:func:`warm_up`), and the pages that need them say so until they are ready
+page answers at once; the embedding model, the FAISS cache, the BM25 index, the review queue and the
+bundled demo archive load in a background thread (:func:`warm_up`, :meth:`Workspace.warm_up`), and the pages that need them say so until they are ready
 (:func:`wait_for_model`). A rerun never reloads or re-embeds anything.
 
 Read queries go through one ``st.cache_data`` function keyed on small values: the whole settings
@@ -95,7 +95,8 @@ WARM_UP_DELAY_S = 1.5
 
 
 class WarmUp:
-    """The background load of one workspace's model, FAISS cache, detector and demo archive."""
+    """The background load of one workspace's model, FAISS cache, BM25 index, detector, verifier, review
+    queue and demo archive (:meth:`Workspace.warm_up`)."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.done = threading.Event()
@@ -109,10 +110,8 @@ class WarmUp:
         # first page be drawn and sent before that starts.
         time.sleep(WARM_UP_DELAY_S)
         try:
-            workspace.index  # noqa: B018  (load the model and catch the FAISS cache up, once)
-            workspace.scorer  # noqa: B018
+            workspace.warm_up()  # model, FAISS, BM25, detector, verifier, the review queue
             workspace.load_demo_archive()  # idempotent: a no-op once the file was imported
-            workspace.review_queue("")  # the queue held in memory is read once (1-2 s at 100,000 claims)
         except ClaimdeskError as exc:
             self.error = exc
         except Exception as exc:  # noqa: BLE001  (shown on the page instead of a silent dead thread)
