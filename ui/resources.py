@@ -149,7 +149,8 @@ def _loading_notice() -> None:
     handle = warm_up()
     if handle.done.is_set():
         st.rerun()  # the whole page, now that it can be drawn
-    st.info("Loading the embedding model and the archive index (once per server start, about 15 seconds). "
+    st.info("Loading the embedding model, the archive's search indexes and the review queue (once per server "
+            "start: seconds for a small archive, one to two minutes for a million earlier statements). "
             "This page opens by itself when they are ready; the Dashboard works meanwhile.",
             icon=":material/hourglass_top:")
 
