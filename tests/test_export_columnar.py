@@ -19,9 +19,10 @@ import re
 
 import pytest
 from conftest import add_test_users
+from test_export import _csv_as_it_was
 
 from claims.errors import ClaimdeskError
-from claims.export import EXPORT_COLUMNS, ExportRow, _csv_cell, export_jsonl
+from claims.export import EXPORT_COLUMNS, ExportRow, export_jsonl
 from claims.models import Claim, Match, ReviewAction, ReviewEvent, Verdict
 from claims.review import review_state
 from claims.safety import escape_url
@@ -79,15 +80,9 @@ def earlier_export_rows(ws: Workspace, *, status=None, document_id=None, verdict
 
 
 def earlier_csv(rows: list[ExportRow], *, bom: bool = False) -> str:
-    """``claims.export.export_verdicts_csv`` as it was before the set-based export."""
-    fp = io.StringIO(newline="")
-    if bom:
-        fp.write("\ufeff")
-    writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_cell(column, getattr(row, column)) for column in EXPORT_COLUMNS])
-    return fp.getvalue()
+    """``claims.export.export_verdicts_csv`` as it was before the set-based export: every cell guarded and
+    written by ``csv.writer`` (test_export's oracle, given each row's values in column order)."""
+    return _csv_as_it_was([tuple(getattr(row, column) for column in EXPORT_COLUMNS) for row in rows], bom=bom)
 
 
 # -- workspaces ----------------------------------------------------------------------------------------
