@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, TextIO
 
@@ -38,7 +39,8 @@ from claims.models import Claim, Match
 from claims.safety import FORMULA_TRIGGERS, escape_url, neutralise_cell
 
 __all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "MAX_CELL_CHARS", "ExportRow", "TopCard", "ReviewerEntry",
-           "export_cells", "export_row", "reviewer_records", "write_verdicts_csv", "export_verdicts_csv",
+           "export_cells", "export_row", "reviewer_records", "write_verdicts_csv", "write_verdict_lines",
+           "verdict_csv_lines", "export_verdicts_csv",
            "export_jsonl", "claim_review", "export_claimreview_json"]
 
 EXPORT_FORMATS = ("csv", "jsonl", "claimreview")
@@ -211,7 +213,27 @@ def write_verdicts_csv(records: Iterable[Sequence[Any]], fp: TextIO, *, bom: boo
 
     Text cells are neutralised against formula injection and bounded in length (see the module
     docstring), and every cell is quoted. ``bom`` starts the file with a UTF-8 byte-order mark,
-    which Excel needs to read the text as UTF-8.
+    which Excel needs to read the text as UTF-8. The lines are :func:`verdict_csv_lines`.
+    """
+    return write_verdict_lines(verdict_csv_lines(records), fp, bom=bom)
+
+
+def write_verdict_lines(lines: Iterable[str], fp: TextIO, *, bom: bool = False) -> int:
+    """Write the header and lines of :func:`verdict_csv_lines` to ``fp``; returns how many lines."""
+    if bom:
+        fp.write("\ufeff")
+    csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow(EXPORT_COLUMNS)
+    count = 0
+    write = fp.write
+    for line in lines:
+        write(line)
+        count += 1
+    return count
+
+
+def verdict_csv_lines(records: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """Each record (the values of :data:`EXPORT_COLUMNS`, in order, as :func:`export_cells` gives
+    them) as its line of the verdict CSV, line end included, guarded as the module docstring says.
 
     Writing 100,000 lines cell by cell costs seconds, so a line that needs nothing but quoting (two
     whole-number ids, then text; no cell after the first starting with a formula trigger, none too
@@ -220,15 +242,11 @@ def write_verdicts_csv(records: Iterable[Sequence[Any]], fp: TextIO, *, bom: boo
     cell to guard, a negative number, a NUL inside a cell, a value of another type) is guarded cell
     by cell by :func:`_csv_cell` and written by ``csv.writer`` itself.
     """
-    if bom:
-        fp.write("\ufeff")
-    writer = csv.writer(fp, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    write, separator, triggered, limit = fp.write, _SEPARATOR, _TRIGGER_AFTER.search, MAX_CELL_CHARS
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    separator, triggered, limit = _SEPARATOR, _TRIGGER_AFTER.search, MAX_CELL_CHARS
     width = len(EXPORT_COLUMNS)
-    count = 0
     for record in records:
-        count += 1
         if len(record) == width and type(record[0]) is int and type(record[1]) is int:
             try:
                 text = separator.join(record[2:])  # TypeError: a cell that is not text
@@ -237,10 +255,12 @@ def write_verdicts_csv(records: Iterable[Sequence[Any]], fp: TextIO, *, bom: boo
             if text is not None:
                 line = f"{record[0]}{separator}{record[1]}{separator}{text}"
                 if len(line) <= limit and line.count(separator) == width - 1 and triggered(line) is None:
-                    write('"' + line.replace('"', '""').replace(separator, '","') + '"\r\n')
+                    yield '"' + line.replace('"', '""').replace(separator, '","') + '"\r\n'
                     continue
+        buffer.seek(0)
+        buffer.truncate()
         writer.writerow([_csv_cell(column, value) for column, value in zip(EXPORT_COLUMNS, record)])
-    return count
+        yield buffer.getvalue()
 
 
 def export_verdicts_csv(rows: Iterable[ExportRow], fp: TextIO, *, bom: bool = False) -> int:

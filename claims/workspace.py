@@ -46,7 +46,8 @@ from claims.export import (
     export_jsonl,
     export_verdicts_csv,
     reviewer_records,
-    write_verdicts_csv,
+    verdict_csv_lines,
+    write_verdict_lines,
 )
 from claims.detector import build_scorer
 from claims.extract import Scorer, extract
@@ -98,7 +99,6 @@ from claims.store.exportquery import (
     REVIEWER,
     STATUS,
     VERDICT,
-    ExportQuery,
     ReviewReplay,
     evidence_links,
     record_exported,
@@ -121,6 +121,10 @@ logger = logging.getLogger(__name__)
 
 # Ids are 64-bit integers in both databases; a larger number cannot name anything.
 _MAX_ID = 2**63 - 1
+
+_ExportRecord = tuple[int, "ReviewReplay | None", "TopCard | None", bool]
+"""One claim an export writes: its id, the review the viewer may see (None: none), its top card
+(None: none), and whether blind review hid the claim's review from the viewer."""
 
 
 def _web_address(url: str | None) -> str | None:
@@ -1189,19 +1193,20 @@ class Workspace:
         """
         records = self._export_records(status=status, document_id=document_id, verdict=verdict,
                                        reviewer=reviewer, since=since, viewer=viewer)
-        return [self._export_row(cells, review) for cells, review in records]
+        return [self._export_row(cells, review) for cells, review in self._export_cell_records(records)]
 
     def _export_records(self, *, status: str | None = None, document_id: int | None = None,
                         verdict: str | None = None, reviewer: str | None = None, since: dt.date | None = None,
-                        viewer: str | None = None) -> list[tuple[tuple[Any, ...], ReviewReplay | None]]:
-        """The chosen claims (see :meth:`export_rows`) in queue order, each as its CSV values
-        (:func:`claims.export.export_cells`) and the review the viewer may see (None: none).
+                        viewer: str | None = None) -> list[_ExportRecord]:
+        """The chosen claims (see :meth:`export_rows`) in queue order, each as (claim id, the review
+        the viewer may see or None, its top card or None, whether blind review hid a review).
 
-        Set-based, because 100,000 claims cannot each cost a dozen objects: the claims with their
-        documents and match-cache rows come from one query, the statements those rows name from a
-        second, the review log from a third, replayed on tuples (:mod:`claims.store.exportquery`).
-        No :class:`Claim` or :class:`Match` is built except for a claim whose cached card no longer
-        holds, which is ranked again by the rule of :meth:`top_matches` (:meth:`_settle_match_cache`).
+        Set-based, because 100,000 claims cannot each cost a dozen objects, and caught up rather than
+        read again: the review states and the statements cards show are kept between exports by
+        :class:`~claims.store.exportlines.ExportLines`, which reads only what the review log's new
+        rows name; the claims' match-cache rows are read in one query. No :class:`Claim` or
+        :class:`Match` is built except for a claim whose cached card no longer holds, which is
+        ranked again by the rule of :meth:`top_matches` (:meth:`_settle_match_cache`).
         """
         if document_id is not None:
             _check_id(document_id, "document")
@@ -1220,20 +1225,14 @@ class Workspace:
 
         key = self._matcher_key()
         marks = self.store.match_cache.marks()  # read before the cache rows, as top_matches does
-        query = ExportQuery(self.store.engine, required=self.store.reviews.required)
-        rows = query.claims(key, document_id=document_id, verdict_word=narrowed)
-        shown = query.cached_statements(document_id=document_id)
-        states = query.review_states(document_id=document_id)
-
-        model = self._embedder_name()
+        lines = self.store.export_lines
+        read = lines.read(key, self._embedder_name(), document_id=document_id, verdict_word=narrowed)
+        states, shown = read.states, read.shown
         unreviewed, adjudicated, review_origin = self._UNREVIEWED, ReviewStatus.ADJUDICATED.value, Origin.REVIEW.value
         gone = (None, None, None, None)  # a cached statement no longer there
-        records: list[tuple[tuple[Any, ...], ReviewReplay | None]] = []
-        chosen: list[Any] = []  # the rows of the records, in step
+        records: list[_ExportRecord] = []
         usable: dict[int, tuple[int | None, int, int]] = {}
-        for row in rows:
-            claim_id, cache_current, cached_id, cosine, archive_mark, reviews_mark = (
-                row[0], row[9], row[10], row[11], row[12], row[13])
+        for claim_id, cache_current, cached_id, cosine, archive_mark, reviews_mark in read.rows:
             review = states.get(claim_id)
             final = review[CURRENT] if review is not None else None
             if status is not None:
@@ -1253,9 +1252,10 @@ class Workspace:
                     any(e[AT].date() >= since for e in review[BY_REVIEWER])
                     or (final is not None and final[AT].date() >= since))):
                 continue
-            if (blind_for is not None and review is not None and review[STATUS] != adjudicated
-                    and all(e[REVIEWER] != blind_for for e in review[BY_REVIEWER])):
-                review = final = None  # blind review: not seen until the viewer has given their own verdict
+            hidden = (blind_for is not None and review is not None and review[STATUS] != adjudicated
+                      and all(e[REVIEWER] != blind_for for e in review[BY_REVIEWER]))
+            if hidden:
+                review = None  # blind review: not seen until the viewer has given their own verdict
             # a cached card holds while its matcher key is current and its statement still shown (a card
             # that does not, or that a change since came near, is replaced below once ranked again)
             card: TopCard | None = None
@@ -1267,26 +1267,55 @@ class Workspace:
                     if top_origin is not None and not (top_origin == review_origin and not top_verdict):
                         usable[claim_id] = (cached_id, archive_mark, reviews_mark)
                         card = (top_text, float(cosine or 0.0), top_verdict or None, top_source)
-            records.append((self._export_cells(row, review, card, model), review))
-            chosen.append(row)
+            records.append((claim_id, review, card, hidden))
 
-        ranked = self._settle_match_cache([(row[0], row[2], row[3]) for row in chosen], usable, marks, key)
+        def texts(ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+            return {cid: (row[2], row[3]) for cid, row in lines.claim_rows(ids).items()}
+
+        ranked = self._settle_match_cache([r[0] for r in records], usable, marks, key,
+                                          hashes=lines.text_hashes, texts=texts)
         if ranked:
-            for i, row in enumerate(chosen):
-                if row[0] in ranked:
-                    top, review = ranked[row[0]], records[i][1]
+            for i, (claim_id, review, _, hidden) in enumerate(records):
+                if claim_id in ranked:
+                    top = ranked[claim_id]
                     card = None if top is None else (top.statement.text, top.similarity,
                                                      top.statement.verdict.value if top.statement.verdict else None,
                                                      top.statement.source)
-                    records[i] = (self._export_cells(row, review, card, model), review)
+                    records[i] = (claim_id, review, card, hidden)
         return records
+
+    def _export_lines(self, records: Sequence[_ExportRecord]) -> list[str]:
+        """The CSV line of each record (:func:`claims.export.verdict_csv_lines`): kept from an earlier
+        export while the claim's review state and card are the ones it was written from, else written
+        and kept (a line blind review hid a review from is written for this export alone)."""
+        lines = self.store.export_lines
+        out: list[str | None] = [None if hidden else lines.line(cid, review, card)
+                                 for cid, review, card, hidden in records]
+        todo = [i for i, line in enumerate(out) if line is None]
+        if todo:
+            rows = lines.claim_rows([records[i][0] for i in todo])
+            model = self._embedder_name()
+            cells = (self._export_cells(rows[records[i][0]], records[i][1], records[i][2], model) for i in todo)
+            for i, line in zip(todo, verdict_csv_lines(cells)):
+                claim_id, review, card, hidden = records[i]
+                out[i] = line
+                if not hidden:
+                    lines.keep(claim_id, review, card, line)
+        return out  # type: ignore[return-value]
+
+    def _export_cell_records(self, records: Sequence[_ExportRecord]
+                             ) -> list[tuple[tuple[Any, ...], ReviewReplay | None]]:
+        """Each record's CSV values (:func:`claims.export.export_cells`) and the review shown."""
+        rows = self.store.export_lines.claim_rows([r[0] for r in records])
+        model = self._embedder_name()
+        return [(self._export_cells(rows[cid], review, card, model), review) for cid, review, card, _ in records]
 
     _UNREVIEWED = ReviewStatus.UNREVIEWED.value
 
     @classmethod
     def _export_cells(cls, row: Any, review: ReviewReplay | None, card: TopCard | None, model: str) -> tuple[Any, ...]:
-        """:func:`claims.export.export_cells` of a row of :meth:`ExportQuery.claims`, the review shown
-        (None: none) and the top card."""
+        """:func:`claims.export.export_cells` of a row of :meth:`ExportQuery.claim_rows`, the review
+        shown (None: none) and the top card."""
         if review is None:
             return export_cells(row[0], row[1], row[2], row[3], row[5], row[6], row[7], row[8], row[4], "",
                                 cls._UNREVIEWED, None, None, None, (), (), card, model)
@@ -1358,10 +1387,11 @@ class Workspace:
             if row.statement_id is not None and (
                     statement is None or (statement.origin is Origin.REVIEW and statement.verdict is None)):
                 del usable[cid]
+        by_id = {c.id: c for c in claims}
         ranked = self._settle_match_cache(
-            [(c.id, c.text, c.speaker) for c in claims],
-            {cid: (row.statement_id, row.archive_max_id, row.reviews_max_id) for cid, row in usable.items()},
-            marks, key)
+            list(by_id), {cid: (row.statement_id, row.archive_max_id, row.reviews_max_id) for cid, row in usable.items()},
+            marks, key, hashes=lambda ids: {cid: text_hash(by_id[cid].text) for cid in ids},
+            texts=lambda ids: {cid: (by_id[cid].text, by_id[cid].speaker) for cid in ids})
         out: dict[int, Match | None] = {}
         for cid, row in usable.items():
             if cid in ranked:
@@ -1374,25 +1404,30 @@ class Workspace:
         out.update(ranked)
         return out
 
-    def _settle_match_cache(self, claims: Sequence[tuple[int, str, str | None]],
-                            usable: Mapping[int, tuple[int | None, int, int]], marks: tuple[int, int],
-                            key: str) -> dict[int, Match | None]:
-        """Bring the match cache of ``claims`` (id, text, speaker) up to ``marks``; returns the top
-        card of each claim ranked again (None: nothing matched).
+    def _settle_match_cache(self, claim_ids: Sequence[int], usable: Mapping[int, tuple[int | None, int, int]],
+                            marks: tuple[int, int], key: str, *,
+                            hashes: Callable[[Sequence[int]], Mapping[int, str]],
+                            texts: Callable[[Sequence[int]], Mapping[int, tuple[str, str | None]]]
+                            ) -> dict[int, Match | None]:
+        """Bring the match cache of ``claim_ids`` up to ``marks``; returns the top card of each claim
+        ranked again (None: nothing matched).
 
         ``usable``: by claim id, the cached row's statement id and marks, for the claims whose row
         has the current matcher ``key`` and a statement still shown. Such a row that no change since
         its marks comes near (:meth:`_near_changes`) is kept, and its marks are advanced so the next
         export need not look at the same changes again; every other claim is ranked by the one
-        matcher and its row replaced.
+        matcher and its row replaced. ``hashes`` gives claims' text hashes, ``texts`` their (text,
+        speaker), each asked only for the claims it is needed for.
         """
-        stale = self._near_changes([(cid, text) for cid, text, _ in claims if cid in usable], usable)
+        stale = self._near_changes([cid for cid in claim_ids if cid in usable], usable, hashes)
         fresh_ids = [cid for cid in usable if cid not in stale]
         archive_max, reviews_max = marks
         behind = [cid for cid in fresh_ids if usable[cid][1] != archive_max or usable[cid][2] != reviews_max]
         if behind:  # checked against every change up to now: the next export need not look at these again
             self.store.match_cache.advance(behind, archive_max, reviews_max)
-        todo = [c for c in claims if c[0] not in usable or c[0] in stale]
+        todo_ids = [cid for cid in claim_ids if cid not in usable or cid in stale]
+        said = texts(todo_ids) if todo_ids else {}
+        todo = [(cid, *said[cid]) for cid in todo_ids if cid in said]
         out: dict[int, Match | None] = {}
         if todo:
             found = self._match_claim_texts([cid for cid, _, _ in todo], [text for _, text, _ in todo], top_k=1,
@@ -1405,22 +1440,22 @@ class Workspace:
             self.store.match_cache.put(rows)
         return out
 
-    def _near_changes(self, claims: Sequence[tuple[int, str]],
-                      rows: Mapping[int, tuple[int | None, int, int]]) -> set[int]:
-        """The claims of ``rows`` (id and text; by id, the cached statement id and marks) whose top card
-        a statement added or shown since may have changed."""
+    def _near_changes(self, claims: Sequence[int], rows: Mapping[int, tuple[int | None, int, int]],
+                      hashes_of: Callable[[Sequence[int]], Mapping[int, str]]) -> set[int]:
+        """The claims of ``rows`` (by id, the cached statement id and marks) whose top card a statement
+        added or shown since may have changed; ``hashes_of`` gives claims' text hashes."""
         if not claims:
             return set()
-        after_id = min(rows[cid][1] for cid, _ in claims)
-        after_review = min(rows[cid][2] for cid, _ in claims)
+        after_id = min(rows[cid][1] for cid in claims)
+        after_review = min(rows[cid][2] for cid in claims)
         changed = self.store.match_cache.changed_statements(after_id, after_review)
         if not changed:
             return set()
         model = self._embedder_name()
-        hashes = {cid: text_hash(text) for cid, text in claims}  # hashed once: 100,000 texts take a second
+        hashes = dict(hashes_of(claims))
         vectors = self._vectors.get_embeddings(model, sorted({h for *_, h in changed} | set(hashes.values())))
         changed = [ch for ch in changed if ch[3] in vectors]  # a statement not yet embedded is not yet matchable
-        stale: set[int] = {cid for cid, _ in claims if hashes[cid] not in vectors}
+        stale: set[int] = {cid for cid in claims if cid not in hashes or hashes[cid] not in vectors}
         if not changed:
             return stale
         s_ids = np.array([ch[0] for ch in changed], dtype=np.int64)
@@ -1432,11 +1467,11 @@ class Workspace:
             return (s_claim[col] != claim_id) & ((s_ids[col] > archive_max_id) | (s_mark[col] > reviews_max_id))
 
         everything = np.arange(len(changed))
-        for cid, _ in claims:  # a claim that matched nothing before takes any statement now matchable
+        for cid in claims:  # a claim that matched nothing before takes any statement now matchable
             if cid not in stale and rows[cid][0] is None and is_new(everything, cid).any():
                 stale.add(cid)
         bound = self.settings.related_threshold - self._CACHE_MARGIN
-        known = [cid for cid, _ in claims if cid not in stale]
+        known = [cid for cid in claims if cid not in stale]
         step = max(1, (8 << 20) // len(changed))  # claims per block: a block's similarities stay near 32 MB
         for start in range(0, len(known), step):
             part = known[start:start + step]
@@ -1451,7 +1486,7 @@ class Workspace:
     def export_csv(self, fp: TextIO, *, status: str | None = None, document_id: int | None = None) -> int:
         """Write the verdict CSV to ``fp``; returns the number of claims written."""
         records = self._export_records(status=status, document_id=document_id)
-        return write_verdicts_csv((cells for cells, _ in records), fp)
+        return write_verdict_lines(self._export_lines(records), fp)
 
     def write_export(self, rows: Sequence[ExportRow], fp: TextIO, fmt: str = "csv", *, bom: bool = False,
                      include_unverified: bool = False) -> int:
@@ -1467,16 +1502,16 @@ class Workspace:
                                            review_url=self.settings.review_url)
         raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
 
-    def _write_records(self, records: Sequence[tuple[tuple[Any, ...], ReviewReplay | None]], fp: TextIO,
+    def _write_records(self, records: Sequence[_ExportRecord], fp: TextIO,
                        fmt: str, *, bom: bool, include_unverified: bool) -> int:
-        """Write :meth:`_export_records` in ``fmt``: the CSV straight from the values, the JSON formats
-        through :class:`ExportRow` objects (:meth:`write_export`)."""
+        """Write :meth:`_export_records` in ``fmt``: the CSV from its lines (:meth:`_export_lines`),
+        the JSON formats through :class:`ExportRow` objects (:meth:`write_export`)."""
         if fmt == "csv":
-            return write_verdicts_csv((cells for cells, _ in records), fp, bom=bom)
+            return write_verdict_lines(self._export_lines(records), fp, bom=bom)
         if fmt not in EXPORT_FORMATS:
             raise InvalidValueError(f"unknown export format {fmt!r}: use {', '.join(EXPORT_FORMATS)}")
-        return self.write_export([self._export_row(cells, review) for cells, review in records], fp, fmt, bom=bom,
-                                 include_unverified=include_unverified)
+        return self.write_export([self._export_row(cells, review) for cells, review in self._export_cell_records(records)],
+                                 fp, fmt, bom=bom, include_unverified=include_unverified)
 
     def record_export(self, rows: Sequence[ExportRow], fmt: str, actor: str | None) -> None:
         """Note in each exported claim's audit trail who exported it, when, and in which format."""
@@ -1493,7 +1528,7 @@ class Workspace:
         record the export in their audit trails; returns how many claims were written."""
         records = self._export_records(**filters)
         count = self._write_records(records, fp, fmt, bom=bom, include_unverified=include_unverified)
-        self._record_exported([cells[0] for cells, _ in records], fmt, actor)
+        self._record_exported([r[0] for r in records], fmt, actor)
         return count
 
     def export_file(self, path: str | Path, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
@@ -1510,7 +1545,7 @@ class Workspace:
         records = self._export_records(**filters)
         count = self._write_records(records, buffer, fmt, bom=bom, include_unverified=include_unverified)
         atomic_write_text(path, buffer.getvalue(), newline="")
-        self._record_exported([cells[0] for cells, _ in records], fmt, actor)
+        self._record_exported([r[0] for r in records], fmt, actor)
         return count
 
     # -- the workspace as a whole ---------------------------------------------------------------

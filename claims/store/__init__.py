@@ -16,8 +16,9 @@ screen are derived from it.
     store.judgements   judgements.py   reviewers' "same claim?" answers on match cards
     store.match_cache  matchcache.py   each claim's top card as last ranked (a cache the export reads)
     store.queue        queue.py        the review queue in memory, caught up from the rows added since
+    store.export_lines exportlines.py  review states and CSV lines kept between exports, caught up likewise
 
-The tables are in ``schema.py``, their migrations in ``migrations/`` (Alembic); ``base.py`` holds what the parts share (:func:`chunked` for
+The tables are in ``schema.py``, their migrations in ``migrations/`` (Alembic); ``base.py`` holds what the parts share, ``tails.py`` how the in-memory parts find the rows added since (:func:`chunked` for
 ``IN (...)`` lists, UTC times).
 """
 
@@ -33,6 +34,7 @@ from claims.store.audit import Audit
 from claims.store.judgements import Judgements
 from claims.store.matchcache import MatchCache
 from claims.store.queue import QueueIndex
+from claims.store.exportlines import ExportLines
 
 __all__ = [
     "Store",
@@ -45,6 +47,7 @@ __all__ = [
     "Judgements",
     "MatchCache",
     "QueueIndex",
+    "ExportLines",
     "metadata",
     "SCHEMA_VERSION",
     "IN_LIST_CHUNK",

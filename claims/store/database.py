@@ -37,6 +37,7 @@ from claims.store.schema import (
     users,
 )
 from claims.store.statements import Statements
+from claims.store.exportlines import ExportLines
 from claims.store.queue import QueueIndex
 from claims.store.users import Users
 
@@ -106,7 +107,9 @@ class Store:
     - :attr:`reviews`: the review log and the detector-feedback log;
     - :attr:`embeddings`: vectors by model and text hash; the ``EmbeddingCache`` of :mod:`index.embed`;
     - :attr:`queue`: the review queue, document list and claim speakers kept in memory, caught up from
-      the rows added since (:class:`~claims.store.queue.QueueIndex`).
+      the rows added since (:class:`~claims.store.queue.QueueIndex`);
+    - :attr:`export_lines`: what an export reads (review states, the statements cards show, each
+      claim's CSV line) kept between exports (:class:`~claims.store.exportlines.ExportLines`).
 
     Writes that belong together share one :meth:`transaction`: the parts' writing methods take its
     connection, so an error leaves nothing half-written.
@@ -128,6 +131,7 @@ class Store:
         self.judgements = Judgements(self.engine)
         self.match_cache = MatchCache(self.engine)
         self.queue = QueueIndex(self.engine, self.documents, self.reviews)
+        self.export_lines = ExportLines(self.engine, required=reviews_per_claim)
 
     @property
     def safe_url(self) -> str:

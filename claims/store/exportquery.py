@@ -2,8 +2,9 @@
 
 An export of 100,000 verdicts cannot afford a :class:`~claims.models.Claim`, a
 :class:`~claims.models.Match` and a dozen smaller objects per claim (most of its time went there).
-:meth:`ExportQuery.claims` reads each claim with its document and its match-cache row in one query,
-as plain rows, :meth:`ExportQuery.cached_statements` the statements those rows name;
+:meth:`ExportQuery.queue` reads each claim's match-cache row in queue order, as plain rows,
+:meth:`ExportQuery.claim_rows` the claims' own columns and :meth:`ExportQuery.statements_shown` the
+statements the cache rows name;
 :meth:`ExportQuery.review_states` streams the review log
 ordered by claim and replays it with :func:`replay_reviews`: the rule of
 :func:`claims.review.review_state` (:func:`claims.review.replay`), read on tuples. They stream in
@@ -101,28 +102,24 @@ class ExportQuery(Part):
         self.required = required
         """Independent verdicts a claim needs before it has a final one (setting reviews_per_claim)."""
 
-    def claims(self, matcher_key: str, *, document_id: int | None = None,
-               verdict_word: str | None = None) -> list[tuple[Any, ...]]:
-        """Every claim in queue order (document, then position), one plain row each::
+    def queue(self, matcher_key: str, *, document_id: int | None = None,
+              verdict_word: str | None = None) -> list[tuple[Any, ...]]:
+        """Every claim in queue order (document, then position) with its match-cache row, one plain row each::
 
-            (id, document_id, text, speaker, checkworthiness, document_title, source, url, published,
-             cache_current, cache_statement_id, cosine, archive_max_id, reviews_max_id)
+            (id, cache_current, cache_statement_id, cosine, archive_max_id, reviews_max_id)
 
         ``cache_current``: whether the claim's match-cache row was ranked under ``matcher_key`` (None
         without a row), with that row's statement id (None: nothing matched), cosine and marks.
         ``document_id``: that document's claims only. ``verdict_word`` narrows the read to claims
         whose earlier-statement row holds a verdict (``"reviewed"``) or that verdict (a verdict's
         word), as :meth:`claims.store.documents.Documents.list_claims` does: only those can have a
-        final verdict.
+        final verdict. The claims' own columns are read by :meth:`claim_rows`, for the claims that need them.
         """
         query = (
-            sa.select(sentences.c.id, sentences.c.document_id, sentences.c.text, sentences.c.speaker,
-                      sentences.c.checkworthiness, documents.c.title, documents.c.source, documents.c.url,
-                      documents.c.published, (claim_matches.c.matcher_key == matcher_key).label("cache_current"),
+            sa.select(sentences.c.id, (claim_matches.c.matcher_key == matcher_key).label("cache_current"),
                       claim_matches.c.statement_id, claim_matches.c.cosine, claim_matches.c.archive_max_id,
                       claim_matches.c.reviews_max_id)
-            .select_from(sentences.join(documents, documents.c.id == sentences.c.document_id)
-                         .outerjoin(claim_matches, claim_matches.c.claim_id == sentences.c.id))
+            .select_from(sentences.outerjoin(claim_matches, claim_matches.c.claim_id == sentences.c.id))
             .where(sentences.c.is_claim.is_(True))
             .order_by(sentences.c.document_id, sentences.c.position)
         )
@@ -139,33 +136,64 @@ class ExportQuery(Part):
             # 100,000 Row objects (each pointing at its result) would be traversed on every full pass
             return [tuple(row) for chunk in result.partitions() for row in chunk]
 
-    def cached_statements(self, *, document_id: int | None = None
-                          ) -> dict[int, tuple[str, str | None, str | None, str]]:
-        """(text, verdict word, source, origin) of each statement a match-cache row names (of
-        ``document_id``'s claims only, if given), by statement id.
+    def claim_rows(self, ids: Sequence[int] | None = None) -> dict[int, tuple[Any, ...]]:
+        """These claims' own columns (every claim's, without ``ids``), by id::
 
-        Read apart from :meth:`claims` and joined in memory: looking the statements up row by row
-        inside that query took SQLite as long as the rest of it.
+            (id, document_id, text, speaker, checkworthiness, document_title, source, url, published, text_hash)
+
+        A sentence's text, speaker and document never change once stored, so a cache may keep them.
         """
-        named = sa.select(claim_matches.c.statement_id).where(claim_matches.c.statement_id.is_not(None))
-        if document_id is not None:
-            named = named.where(claim_matches.c.claim_id.in_(
-                sa.select(sentences.c.id).where(sentences.c.document_id == document_id)))
-        query = (sa.select(statements.c.id, statements.c.text, statements.c.verdict, statements.c.source,
-                           statements.c.origin).where(statements.c.id.in_(named)))
+        query = (sa.select(sentences.c.id, sentences.c.document_id, sentences.c.text, sentences.c.speaker,
+                           sentences.c.checkworthiness, documents.c.title, documents.c.source, documents.c.url,
+                           documents.c.published, sentences.c.text_hash)
+                 .select_from(sentences.join(documents, documents.c.id == sentences.c.document_id)))
+        found: dict[int, tuple[Any, ...]] = {}
         with self.engine.connect() as conn:
-            result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query)
-            return {row[0]: (row[1], row[2], row[3], row[4]) for chunk in result.partitions() for row in chunk}
+            if ids is None:
+                result = conn.execution_options(yield_per=STREAM_CHUNK).execute(
+                    query.where(sentences.c.is_claim.is_(True)))
+                return {row[0]: tuple(row) for chunk in result.partitions() for row in chunk}
+            for chunk in chunked(sorted(ids)):
+                found.update((row[0], tuple(row)) for row in conn.execute(query.where(sentences.c.id.in_(chunk))))
+        return found
 
-    def review_states(self, *, document_id: int | None = None) -> dict[int, ReviewReplay]:
-        """The review state of every claim with events (of ``document_id``'s claims only, if given),
-        replayed from the log streamed in claim and event order."""
+    def statements_shown(self, ids: Sequence[int] | None = None) -> dict[int, tuple[str, str | None, str | None, str]]:
+        """(text, verdict word, source, origin) of these statements (without ``ids``: of every
+        statement a match-cache row names), by statement id: what a top card shows of them."""
+        query = sa.select(statements.c.id, statements.c.text, statements.c.verdict, statements.c.source,
+                          statements.c.origin)
+        with self.engine.connect() as conn:
+            if ids is None:
+                named = sa.select(claim_matches.c.statement_id).where(claim_matches.c.statement_id.is_not(None))
+                result = conn.execution_options(yield_per=STREAM_CHUNK).execute(
+                    query.where(statements.c.id.in_(named)))
+                return {row[0]: (row[1], row[2], row[3], row[4]) for chunk in result.partitions() for row in chunk}
+            found: dict[int, tuple[str, str | None, str | None, str]] = {}
+            for chunk in chunked(sorted(ids)):
+                found.update((row[0], (row[1], row[2], row[3], row[4]))
+                             for row in conn.execute(query.where(statements.c.id.in_(chunk))))
+            return found
+
+    def statements_of_claims(self, claim_ids: Sequence[int]) -> list[int]:
+        """The ids of the earlier-statement rows of these reviewed claims (a claim without one has none)."""
+        with self.engine.connect() as conn:
+            return [int(sid) for chunk in chunked(sorted(claim_ids)) for sid in conn.execute(
+                sa.select(statements.c.id).where(statements.c.claim_id.in_(chunk))).scalars()]
+
+    def review_states(self, claim_ids: Sequence[int] | None = None) -> dict[int, ReviewReplay]:
+        """The review state of every claim with events (of ``claim_ids`` only, if given), replayed
+        from the log streamed in claim and event order."""
         query = (sa.select(reviews.c.claim_id, reviews.c.reviewer, reviews.c.verdict, reviews.c.created_at,
                            reviews.c.note, reviews.c.id, reviews.c.action, reviews.c.evidence)
                  .order_by(reviews.c.claim_id, reviews.c.id))
-        if document_id is not None:
-            query = query.where(reviews.c.claim_id.in_(
-                sa.select(sentences.c.id).where(sentences.c.document_id == document_id)))
+        if claim_ids is not None:
+            states: dict[int, ReviewReplay] = {}
+            for chunk in chunked(sorted(claim_ids)):
+                states.update(self._replayed(query.where(reviews.c.claim_id.in_(chunk))))
+            return states
+        return self._replayed(query)
+
+    def _replayed(self, query: sa.Select[Any]) -> dict[int, ReviewReplay]:
         required, utc = self.required, dt.timezone.utc
         states: dict[int, ReviewReplay] = {}
         with self.engine.connect() as conn:

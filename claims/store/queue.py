@@ -8,11 +8,8 @@ by reading only the rows added since: the tables it depends on are append-only (
 ``feedback`` or ``reviews`` in the same transaction), so the claims to read again are those the new
 rows name.
 
-Each call reads the highest id of those tables (an index look-up each) and the rows above the ids
-it holds. A row with a lower id that commits later (on PostgreSQL, a transaction that took its id
-first and committed last) or a row deleted by hand is caught by comparing row counts, every
-``recheck_s`` seconds and whenever new rows arrive: a count that does not add up reads everything
-again. Within ``recheck_s`` such a late row may be missed, as any cache may be that long behind.
+What was added since is read by :class:`~claims.store.tails.Tails`, which also notices a late commit
+below the ids held or a row deleted by hand and then has everything read again.
 
 The answers are those of :meth:`claims.store.documents.Documents.review_queue` (the test suite
 compares the two after random writes from two workspaces); the statuses that ask how reviewed
@@ -22,7 +19,6 @@ claims were decided (``agreed``, ``adjudicated``) are rare filters and are read 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -36,13 +32,10 @@ from claims.store.base import Part, chunked
 from claims.store.documents import Documents
 from claims.store.reviews import Reviews
 from claims.store.schema import documents, feedback, reviews, sentences, statements
+from claims.store.tails import RECHECK_S, Tails
 
 __all__ = ["QueueIndex", "RECHECK_S"]
 
-RECHECK_S = 5.0
-"""Seconds between row-count checks when nothing new arrived (see the module's note)."""
-
-_TABLES = (documents, sentences, feedback, reviews)
 _DOCUMENTS, _SENTENCES, _FEEDBACK, _REVIEWS = range(4)
 _VERDICTS = tuple(v.value for v in Verdict)
 _CODE = {word: i + 1 for i, word in enumerate(_VERDICTS)}
@@ -79,10 +72,9 @@ class QueueIndex(Part):
         super().__init__(engine)
         self._documents = documents_part
         self._reviews = reviews_part
-        self.recheck_s = recheck_s
+        self._tails = Tails(((documents, documents.c.id), (sentences, sentences.c.id),
+                             (feedback, feedback.c.sentence_id), (reviews, reviews.c.claim_id)), recheck_s)
         self._lock = threading.Lock()
-        self._marks: list[tuple[int, int]] | None = None  # (rows, highest id) of each of _TABLES
-        self._checked = 0.0
         self._claims: dict[int, _Row] = {}
         self._open: dict[int, ReviewState] = {}  # claims with events and no final verdict
         self._view: _View | None = None
@@ -90,6 +82,15 @@ class QueueIndex(Part):
         self._speaker_list: list[str] | None = None
         self.loads = 0
         """How many times every claim was read (once, plus once per count that did not add up)."""
+
+    @property
+    def recheck_s(self) -> float:
+        """Seconds between row-count checks when nothing new arrived (:class:`~claims.store.tails.Tails`)."""
+        return self._tails.recheck_s
+
+    @recheck_s.setter
+    def recheck_s(self, value: float) -> None:
+        self._tails.recheck_s = value
 
     # -- what the Review page reads -----------------------------------------------------------------
 
@@ -158,51 +159,19 @@ class QueueIndex(Part):
 
     # -- keeping in step ----------------------------------------------------------------------------
 
-    def _read_marks(self, conn: Connection, counts: bool) -> list[tuple[int, int]]:
-        tops = [sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in _TABLES]
-        rows = [sa.select(sa.func.count()).select_from(t).scalar_subquery() for t in _TABLES] if counts else []
-        got = conn.execute(sa.select(*tops, *rows)).one()
-        n = len(_TABLES)
-        return [(int(got[n + i]) if counts else -1, int(got[i])) for i in range(n)]
-
     def _catch_up(self) -> None:
-        now = time.monotonic()
         with self.engine.connect() as conn:
-            if self._marks is None:
-                self._load(conn)
-                self._checked = now
+            tails = self._tails.since(conn)
+            if tails is None:
+                self._load(conn)  # the first call, or a late commit below the ids held, or rows deleted
                 return
-            count = now - self._checked >= self.recheck_s
-            marks = self._read_marks(conn, count)
-            if not count and any(marks[i][1] != self._marks[i][1] for i in range(len(_TABLES))):
-                marks = self._read_marks(conn, True)  # new rows: check that they add up
-                count = True
-            if count:
-                self._checked = now
-            if [m[1] for m in marks] == [m[1] for m in self._marks] and (
-                    not count or [m[0] for m in marks] == [m[0] for m in self._marks]):
+            if not any(tails):
                 return
-            tails = [self._tail(conn, t, self._marks[i][1], marks[i][1]) for i, t in enumerate(_TABLES)]
-            if any(len(tail) != marks[i][0] - self._marks[i][0] for i, tail in enumerate(tails)):
-                self._load(conn)  # a late commit below the ids held, or rows deleted: read everything
-                return
-            changed = {row[0] for row in tails[_SENTENCES]} | {row[1] for row in tails[_FEEDBACK]} | {
-                row[1] for row in tails[_REVIEWS]}
+            changed = {row[1] for tail in tails[_SENTENCES:] for row in tail}
             if tails[_DOCUMENTS] or tails[_SENTENCES] or tails[_FEEDBACK]:
                 self._document_list = None
                 self._speaker_list = None
             self._reread(conn, sorted(changed))
-            self._marks = marks
-
-    @staticmethod
-    def _tail(conn: Connection, table: sa.Table, after: int, upto: int) -> list[tuple[int, int]]:
-        """(id, the claim or sentence it names) of each row of ``table`` with ``after`` < id <= ``upto``."""
-        if upto <= after:
-            return []
-        named = {sentences: sentences.c.id, feedback: feedback.c.sentence_id, reviews: reviews.c.claim_id,
-                 documents: documents.c.id}[table]
-        query = sa.select(table.c.id, named).where(table.c.id > after, table.c.id <= upto)
-        return [(int(a), int(b)) for a, b in conn.execute(query)]
 
     def _rows(self, conn: Connection, ids: Sequence[int] | None) -> dict[int, _Row]:
         query = (sa.select(sentences.c.id, sentences.c.document_id, sentences.c.position, sentences.c.speaker,
@@ -218,7 +187,6 @@ class QueueIndex(Part):
         return found
 
     def _load(self, conn: Connection) -> None:
-        marks = self._read_marks(conn, True)
         self._claims = self._rows(conn, None)
         with_events = conn.execute(
             sa.select(reviews.c.claim_id).distinct()
@@ -229,7 +197,6 @@ class QueueIndex(Part):
         self._view = None
         self._document_list = None
         self._speaker_list = None
-        self._marks = marks
         self.loads += 1
 
     def _reread(self, conn: Connection, ids: Sequence[int]) -> None:
