@@ -362,6 +362,30 @@ class ReviewQueue:
 
 
 @dataclass(frozen=True)
+class DeskTallies:
+    """Where the desk stands, counted over every claim without building one (the Dashboard).
+
+    A claim's final verdict is None until it has one; speakers are None when unknown; times are UTC.
+    ``reviewer_times`` holds, per reviewer, the time of each verdict of theirs that stands (an undone
+    one does not count).
+    """
+
+    claims: int
+    final: dict[Verdict, int]
+    claims_per_document: dict[int, int]
+    by_document: dict[tuple[int, Verdict | None], int]
+    claims_per_speaker: dict[str | None, int]
+    by_speaker: dict[tuple[str | None, Verdict | None], int]
+    final_by_day: dict[tuple[dt.date, Verdict], int]
+    reviewer_times: dict[str, tuple[dt.datetime, ...]]
+
+    @property
+    def reviewed(self) -> int:
+        """Claims with a final verdict."""
+        return sum(self.final.values())
+
+
+@dataclass(frozen=True)
 class IngestResult:
     """What one ingested document added: its record, counts, and whether it was new."""
 

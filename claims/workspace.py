@@ -15,6 +15,7 @@ import hashlib
 import io
 import logging
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,6 +56,7 @@ from claims.models import (
     AuditEvent,
     AuditKind,
     Claim,
+    DeskTallies,
     Document,
     ExtractedSentence,
     ImportResult,
@@ -830,6 +832,46 @@ class Workspace:
             raise InvalidValueError(f"unknown queue status {status!r}; choose one of {', '.join(sorted(known))}")
         return self.store.queue.review_queue((viewer or "").strip(), document_id=document_id, speaker=speaker,
                                              min_score=min_score, status=status)
+
+    def desk_tallies(self) -> DeskTallies:
+        """Every claim counted by document, speaker, final verdict and day, and each reviewer's standing
+        verdicts (the Dashboard), from what the review queue and the export keep in memory: no claim is
+        built, so the count costs a pass over small tuples, not a read of every claim."""
+        places = self.store.queue.claim_places()
+        states = self.store.export_lines.review_states()
+        utc = dt.timezone.utc
+        verdicts = {v.value: v for v in Verdict}
+
+        def aware(at: dt.datetime) -> dt.datetime:
+            return at.replace(tzinfo=utc) if at.tzinfo is None else at
+
+        final: Counter[Verdict] = Counter()
+        per_document: Counter[int] = Counter()
+        by_document: Counter[tuple[int, Verdict | None]] = Counter()
+        per_speaker: Counter[str | None] = Counter()
+        by_speaker: Counter[tuple[str | None, Verdict | None]] = Counter()
+        by_day: Counter[tuple[dt.date, Verdict]] = Counter()
+        times: dict[str, list[dt.datetime]] = {}
+        for claim_id, (document_id, speaker) in places.items():
+            state = states.get(claim_id)
+            verdict: Verdict | None = None
+            if state is not None:
+                current = state[CURRENT]
+                if current is not None:
+                    verdict = verdicts.get(current[VERDICT] or "")
+                    if verdict is not None:
+                        final[verdict] += 1
+                        by_day[(aware(current[AT]).date(), verdict)] += 1
+                for entry in state[BY_REVIEWER]:
+                    times.setdefault(entry[REVIEWER], []).append(aware(entry[AT]))
+            per_document[document_id] += 1
+            by_document[(document_id, verdict)] += 1
+            per_speaker[speaker] += 1
+            by_speaker[(speaker, verdict)] += 1
+        return DeskTallies(claims=len(places), final=dict(final), claims_per_document=dict(per_document),
+                           by_document=dict(by_document), claims_per_speaker=dict(per_speaker),
+                           by_speaker=dict(by_speaker), final_by_day=dict(by_day),
+                           reviewer_times={name: tuple(at) for name, at in times.items()})
 
     def progress(self, document_id: int | None = None) -> Progress:
         return self.store.documents.progress(document_id)

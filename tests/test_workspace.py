@@ -799,3 +799,57 @@ def test_warm_up_builds_what_the_first_match_needs_once(fake_workspace, settings
         assert ws._lexical_builds == 1 and ws.store.queue.loads == 1
     finally:
         ws.close()
+
+
+@pytest.mark.parametrize("required", [1, 2])
+def test_desk_tallies_count_what_the_claims_say(settings, fake_embedder, required):
+    """The Dashboard's tallies, kept in memory, equal the counts of every claim built from the tables,
+    after verdicts, undos, an adjudication and a dismissed claim from another workspace."""
+    import random
+    from collections import Counter
+
+    from conftest import add_test_users
+
+    from claims.store import Store
+
+    def open_one() -> Workspace:
+        store = Store(settings.db_url, reviews_per_claim=required)
+        add_test_users(store)
+        return Workspace(settings.with_overrides(reviews_per_claim=required), store=store, embedder=fake_embedder)
+
+    ws, other = open_one(), open_one()
+    ws.store.export_lines.recheck_s = ws.store.queue.recheck_s = 0.0
+    rnd = random.Random(7 + required)
+    try:
+        ws.ingest_text("Taxes rose 5 percent in 2021, the mayor said. Crime fell 3 percent last year. "
+                       "The bridge cost 40 million dollars.", title="one", speaker="Mayor")
+        ws.ingest_text("Unemployment fell to 3.9 percent in March. Fuel tax went up 8 cents in 2019.", title="two")
+        for step in range(30):
+            writer = rnd.choice((ws, other))
+            claim = rnd.choice(writer.list_claims())
+            reviewer = rnd.choice(("ana", "ben", "cai"))
+            roll = rnd.random()
+            if roll < 0.6:
+                writer.label(claim.id, rnd.choice(("supported", "disputed", "unverified")), reviewer)
+            elif roll < 0.75 and writer.undo_target(reviewer, claim.id) == claim.id:
+                writer.undo(claim.id, reviewer)
+            elif roll < 0.85:
+                writer.adjudicate(claim.id, "supported", "admin", reason="sources")
+            elif roll < 0.9:
+                writer.mark_claim(claim.id, False, reviewer)
+            tallies, claims = ws.desk_tallies(), ws.list_claims()
+            assert tallies.claims == len(claims)
+            assert tallies.final == dict(Counter(c.verdict for c in claims if c.verdict is not None))
+            assert tallies.by_document == dict(Counter((c.document_id, c.verdict) for c in claims))
+            assert tallies.claims_per_document == dict(Counter(c.document_id for c in claims))
+            assert tallies.by_speaker == dict(Counter((c.speaker, c.verdict) for c in claims))
+            assert tallies.final_by_day == dict(Counter((c.reviewed_at.date(), c.verdict) for c in claims
+                                                        if c.verdict is not None))
+            given: dict[str, list] = {}
+            for c in claims:
+                for v in c.reviewer_verdicts:
+                    given.setdefault(v.reviewer, []).append(v.at)
+            assert {k: sorted(v) for k, v in tallies.reviewer_times.items()} == {k: sorted(v) for k, v in given.items()}
+    finally:
+        other.close()
+        ws.close()

@@ -30,7 +30,7 @@ from claims.agreement import Agreement
 from claims.contradict import Hint
 from claims.errors import ClaimdeskError
 from claims.export import ExportRow  # the row type only; writing goes through the workspace
-from claims.models import (AuditEvent, Claim, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
+from claims.models import (AuditEvent, Claim, DeskTallies, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
                            ReviewQueue, Statement, Verdict)
 from claims.settings import Settings, load_settings
 from claims.users import User
@@ -43,6 +43,7 @@ __all__ = [
     "wait_for_model",
     "show_error",
     "state_key",
+    "desk_tallies",
     "documents",
     "speakers",
     "claims_queue",
@@ -214,6 +215,12 @@ def documents() -> list[Document]:
 def speakers() -> list[str]:
     """Every speaker a claim is attributed to, sorted."""
     return _cached("claim_speakers")
+
+
+def desk_tallies() -> DeskTallies:
+    """Every claim counted by document, speaker, final verdict and day, with each reviewer's standing
+    verdicts (Workspace.desk_tallies): the Dashboard's figures, no claim built."""
+    return _cached("desk_tallies")
 
 
 def claims_queue(*, document_id: int | None = None, speaker: str | None = None, min_score: float | None = None,

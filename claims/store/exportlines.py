@@ -87,27 +87,7 @@ class ExportLines(Part):
             if model != self._model:
                 self._lines.clear()
                 self._model = model
-            with self.engine.connect() as conn:
-                tails = self._tails.since(conn)
-            if tails is None:
-                self._states = self.query.review_states()
-                self._shown = {}
-                self._lines.clear()
-                self.loads += 1
-            elif any(tails):
-                changed = sorted({claim_id for _, claim_id in tails[_REVIEWS]})
-                if changed:
-                    states = self.query.review_states(changed)
-                    for claim_id in changed:
-                        if claim_id in states:
-                            self._states[claim_id] = states[claim_id]
-                        else:
-                            self._states.pop(claim_id, None)
-                if tails[_IMPORTS]:
-                    self._shown = {}
-                else:
-                    for statement_id in self.query.statements_of_claims(changed):
-                        self._shown.pop(statement_id, None)
+            self._catch_up()
             rows = self.query.queue(matcher_key, document_id=document_id, verdict_word=verdict_word)
             named = {row[2] for row in rows if row[2] is not None}
             missing = [sid for sid in named if sid not in self._shown]
@@ -117,6 +97,35 @@ class ExportLines(Part):
                 self._shown.update(self.query.statements_shown(missing))
             # copies: another export may catch up while this one reads them
             return ExportRead(rows=rows, states=dict(self._states), shown=dict(self._shown))
+
+    def review_states(self) -> dict[int, ReviewReplay]:
+        """Every claim's review state now, by id (no entry: no events), caught up with the log."""
+        with self._lock:
+            self._catch_up()
+            return dict(self._states)
+
+    def _catch_up(self) -> None:
+        with self.engine.connect() as conn:
+            tails = self._tails.since(conn)
+        if tails is None:
+            self._states = self.query.review_states()
+            self._shown = {}
+            self._lines.clear()
+            self.loads += 1
+        elif any(tails):
+            changed = sorted({claim_id for _, claim_id in tails[_REVIEWS]})
+            if changed:
+                states = self.query.review_states(changed)
+                for claim_id in changed:
+                    if claim_id in states:
+                        self._states[claim_id] = states[claim_id]
+                    else:
+                        self._states.pop(claim_id, None)
+            if tails[_IMPORTS]:
+                self._shown = {}
+            else:
+                for statement_id in self.query.statements_of_claims(changed):
+                    self._shown.pop(statement_id, None)
 
     def line(self, claim_id: int, review: ReviewReplay | None, card: Any) -> str | None:
         """The claim's CSV line written from this review state and card, if one is kept."""

@@ -141,6 +141,12 @@ class QueueIndex(Part):
         return ReviewQueue(total=total, reviewed=total - int(open_selected.sum()),
                            ids=tuple(view.ids[chosen].tolist()), unreviewed=unreviewed)
 
+    def claim_places(self) -> dict[int, tuple[int, str | None]]:
+        """Every claim's (document id, speaker), by claim id."""
+        with self._lock:
+            self._catch_up()
+            return {cid: (row[0], row[2]) for cid, row in self._claims.items()}
+
     def list_documents(self) -> list[Document]:
         """As :meth:`Documents.list_documents`, read again only when documents or claims changed."""
         with self._lock:

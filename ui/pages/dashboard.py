@@ -1,9 +1,10 @@
 """Dashboard: where the desk stands, who reviewed what, how the verdicts fall, how far reviewers agree,
 and how often "same claim" was right.
 
-Everything here is read from the cached claim list, users, agreement figures and stored "same
-claim?" answers (no matching, no model), so the page answers at once, also while the model is
-still loading. Per reviewer, the counts are of verdicts that stand (an undone verdict does not
+Everything here is read from the desk's tallies (counted from the review queue and the review states
+kept in memory, no claim built), users, agreement figures and stored "same claim?" answers (no
+matching, no model), so the page answers at once, also while the model is still loading and at
+100,000 claims. Per reviewer, the counts are of verdicts that stand (an undone verdict does not
 count); per tier, of each reviewer's latest answer per card.
 """
 
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from typing import Any
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from claims.errors import ClaimdeskError
-from claims.models import Claim, Document, Verdict
+from claims.models import DeskTallies, Document, Verdict
 from claims.users import User
 from ui import resources
 from ui.formatting import (
@@ -56,18 +58,21 @@ def _stacked_bars(frame: pd.DataFrame, field: str, title: str, axis_title: str) 
                     tooltip=[alt.Tooltip(f"{field}:N", title=axis_title), "verdict:N", "claims:Q"]))
 
 
-def _tally(claims: list[Claim], group: dict[int, str]) -> pd.DataFrame:
-    """Claims per (group, final verdict); ``group`` maps claim id to its bar."""
-    counts = Counter((group[c.id], verdict_label(c.verdict)) for c in claims if c.id in group)
-    return pd.DataFrame([{"group": g, "verdict": v, "claims": n} for (g, v), n in counts.items()])
+def _tally(counts: dict[tuple[Any, Verdict | None], int], label: dict[Any, str]) -> pd.DataFrame:
+    """Claims per (bar, final verdict) from counts per (key, verdict); ``label`` names the bar of
+    each key shown (keys it lacks are left out; keys with one label share a bar)."""
+    tally: Counter[tuple[str, str]] = Counter()
+    for (key, verdict), n in counts.items():
+        if key in label:
+            tally[(label[key], verdict_label(verdict))] += n
+    return pd.DataFrame([{"group": g, "verdict": v, "claims": n} for (g, v), n in tally.items()])
 
 
-def verdicts_by_document(claims: list[Claim], docs: list[Document]) -> None:
+def verdicts_by_document(tallies: DeskTallies, docs: list[Document]) -> None:
     labels = {d.id: d.label for d in docs}
-    by_claims = Counter(c.document_id for c in claims)
-    shown = [doc_id for doc_id, _ in by_claims.most_common(MOST_BARS)]
-    frame = _tally(claims, {c.id: labels.get(c.document_id, f"#{c.document_id}") for c in claims
-                            if c.document_id in shown})
+    by_claims = Counter(tallies.claims_per_document)
+    shown = {doc_id: labels.get(doc_id, f"#{doc_id}") for doc_id, _ in by_claims.most_common(MOST_BARS)}
+    frame = _tally(tallies.by_document, shown)
     st.altair_chart(_stacked_bars(frame.rename(columns={"group": "document"}), "document",
                                   "Final verdicts by document", "Document"), width="stretch")
     if len(by_claims) > MOST_BARS:
@@ -75,11 +80,14 @@ def verdicts_by_document(claims: list[Claim], docs: list[Document]) -> None:
                    f"{plural(len(by_claims) - MOST_BARS, 'more document')} not shown.")
 
 
-def verdicts_by_speaker(claims: list[Claim]) -> None:
-    speaker = {c.id: c.speaker or UNKNOWN_SPEAKER for c in claims}
-    by_claims = Counter(speaker.values())
+def verdicts_by_speaker(tallies: DeskTallies) -> None:
+    by_claims: Counter[str] = Counter()
+    for speaker, n in tallies.claims_per_speaker.items():
+        by_claims[speaker or UNKNOWN_SPEAKER] += n
     shown = {name for name, _ in by_claims.most_common(MOST_BARS)}
-    frame = _tally(claims, {cid: name for cid, name in speaker.items() if name in shown})
+    label = {speaker: speaker or UNKNOWN_SPEAKER for speaker in tallies.claims_per_speaker
+             if (speaker or UNKNOWN_SPEAKER) in shown}
+    frame = _tally(tallies.by_speaker, label)
     st.altair_chart(_stacked_bars(frame.rename(columns={"group": "speaker"}), "speaker",
                                   "Final verdicts by speaker", "Speaker"), width="stretch")
     if len(by_claims) > MOST_BARS:
@@ -89,14 +97,12 @@ def verdicts_by_speaker(claims: list[Claim]) -> None:
                  icon=":material/record_voice_over:")
 
 
-def verdicts_over_time(claims: list[Claim]) -> None:
-    counts = Counter((c.reviewed_at.date(), verdict_label(c.verdict)) for c in claims
-                     if c.verdict is not None and c.reviewed_at is not None)
-    if not counts:
+def verdicts_over_time(tallies: DeskTallies) -> None:
+    if not tallies.final_by_day:
         st.info("No final verdict yet: the chart fills in as claims are reviewed.", icon=":material/timeline:")
         return
-    frame = _verdict_order(pd.DataFrame([{"day": pd.Timestamp(day), "verdict": v, "claims": n}
-                                         for (day, v), n in counts.items()]))
+    frame = _verdict_order(pd.DataFrame([{"day": pd.Timestamp(day), "verdict": verdict_label(v), "claims": n}
+                                         for (day, v), n in tallies.final_by_day.items()]))
     chart = (alt.Chart(frame, title="Final verdicts per day (day of the final verdict, UTC)")
              .mark_bar()
              .encode(x=alt.X("yearmonthdate(day):O", title="Day", axis=alt.Axis(format="%Y-%m-%d", labelAngle=0)),
@@ -106,13 +112,11 @@ def verdicts_over_time(claims: list[Claim]) -> None:
     st.altair_chart(chart, width="stretch")
 
 
-def reviewer_table(claims: list[Claim], users: list[User]) -> pd.DataFrame:
+def reviewer_table(tallies: DeskTallies, users: list[User]) -> pd.DataFrame:
     """One row per user (and anyone else with a standing verdict): verdicts given, share of the claims,
-    verdicts of the last days, verdicts per active day, the latest."""
-    given: dict[str, list[dt.datetime]] = {u.name: [] for u in users}
-    for claim in claims:
-        for v in claim.reviewer_verdicts:
-            given.setdefault(v.reviewer, []).append(v.at)
+    verdicts of the last days, verdicts per active day, the latest (empty before the first)."""
+    given: dict[str, tuple[dt.datetime, ...]] = {u.name: () for u in users}
+    given.update(tallies.reviewer_times)
     roles = {u.name: u.role.value for u in users}
     since = dt.datetime.now(dt.UTC) - dt.timedelta(days=RECENT_DAYS)
     rows = []
@@ -120,30 +124,32 @@ def reviewer_table(claims: list[Claim], users: list[User]) -> pd.DataFrame:
         days = {t.date() for t in times}
         rows.append({
             "reviewer": name, "role": roles.get(name, ""), "verdicts": len(times),
-            "progress": len(times) / len(claims) if claims else 0.0,
+            "progress": len(times) / tallies.claims if tallies.claims else 0.0,
             "recent": sum(t >= since for t in times),
             "per_day": round(len(times) / len(days), 1) if days else 0.0,
-            "last": max(times) if times else None,
+            "last": max(times) if times else pd.NaT,
         })
     rows.sort(key=lambda r: (-r["verdicts"], r["reviewer"].casefold()))
-    return pd.DataFrame(rows, columns=["reviewer", "role", "verdicts", "progress", "recent", "per_day", "last"])
+    frame = pd.DataFrame(rows, columns=["reviewer", "role", "verdicts", "progress", "recent", "per_day", "last"])
+    # one datetime column, empty where a reviewer has no verdict yet (not the word "None")
+    return frame.assign(last=pd.to_datetime(frame["last"], utc=True))
 
 
-def reviewers_section(claims: list[Claim], users: list[User]) -> None:
+def reviewers_section(tallies: DeskTallies, users: list[User]) -> None:
     st.subheader("Reviewers")
-    table = reviewer_table(claims, users)
+    table = reviewer_table(tallies, users)
     st.dataframe(table, hide_index=True, width="stretch", column_config={
         "reviewer": "Reviewer", "role": st.column_config.TextColumn("Role", width="small"),
         "verdicts": st.column_config.NumberColumn("Verdicts", help="Claims with this reviewer's verdict, standing"),
         "progress": st.column_config.ProgressColumn(
             "Of all claims", min_value=0.0, max_value=1.0, format="percent", color="blue",
-            help=f"Share of the {plural(len(claims), 'claim')} that carry this reviewer's verdict"),
+            help=f"Share of the {plural(tallies.claims, 'claim')} that carry this reviewer's verdict"),
         "recent": st.column_config.NumberColumn(f"Last {RECENT_DAYS} days"),
         "per_day": st.column_config.NumberColumn("Per active day", format="%.1f",
                                                  help="Verdicts per day on which the reviewer gave any"),
         "last": st.column_config.DatetimeColumn("Latest verdict", format="YYYY-MM-DD HH:mm", timezone="UTC"),
     })
-    counts = Counter((v.reviewer, v.at.date()) for c in claims for v in c.reviewer_verdicts)
+    counts = Counter((name, at.date()) for name, times in tallies.reviewer_times.items() for at in times)
     if not counts:
         return
     frame = pd.DataFrame([{"day": pd.Timestamp(day), "reviewer": name, "verdicts": n}
@@ -225,22 +231,22 @@ def same_claim_section() -> None:
 def dashboard_page() -> None:
     st.title("Dashboard")
     try:
-        claims = resources.claims_queue()
+        tallies = resources.desk_tallies()
         docs = resources.documents()
         _, archive_total = resources.search_archive(limit=1)
         users = resources.users()
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-    reviewed = [c for c in claims if c.verdict is not None]
+    total, reviewed = tallies.claims, tallies.reviewed
     cols = st.columns(4)
     cols[0].metric("Documents", len(docs))
-    cols[1].metric("Claims", len(claims))
-    cols[2].metric("Reviewed", f"{len(reviewed)} of {len(claims)}")
+    cols[1].metric("Claims", total)
+    cols[2].metric("Reviewed", f"{reviewed} of {total}")
     cols[3].metric("Earlier statements", archive_total, help="Imported fact-checks and claims reviewed here")
-    if claims:
-        st.progress(len(reviewed) / len(claims), text=f"{len(reviewed)} of {len(claims)} claims reviewed")
-        counts = " ".join(f"{verdict_badge(v)} {sum(1 for c in reviewed if c.verdict is v)}" for v in Verdict)
+    if total:
+        st.progress(reviewed / total, text=f"{reviewed} of {total} claims reviewed")
+        counts = " ".join(f"{verdict_badge(v)} {tallies.final.get(v, 0)}" for v in Verdict)
         st.markdown(counts)
 
     st.subheader("Next")
@@ -249,24 +255,24 @@ def dashboard_page() -> None:
         st.markdown("**Add material**  \nPaste an article, upload files, or load the demo article.")
         st.page_link("ui/pages/ingest.py", label="Ingest", icon=":material/upload_file:")
     with mid.container(border=True):
-        waiting = len(claims) - len(reviewed)
+        waiting = total - reviewed
         st.markdown(f"**Review claims**  \n{plural(waiting, 'claim')} waiting for a verdict.")
         st.page_link("ui/pages/review.py", label="Review", icon=":material/fact_check:")
     with right.container(border=True):
-        st.markdown(f"**Export verdicts**  \n{plural(len(reviewed), 'reviewed claim')} ready for the verdict CSV.")
+        st.markdown(f"**Export verdicts**  \n{plural(reviewed, 'reviewed claim')} ready for the verdict CSV.")
         st.page_link("ui/pages/export.py", label="Export", icon=":material/download:")
 
-    if claims:
+    if total:
         try:
-            reviewers_section(claims, users)
+            reviewers_section(tallies, users)
             st.subheader("Verdicts")
             by_document, by_speaker, over_time = st.tabs(["By document", "By speaker", "Over time"])
             with by_document:
-                verdicts_by_document(claims, docs)
+                verdicts_by_document(tallies, docs)
             with by_speaker:
-                verdicts_by_speaker(claims)
+                verdicts_by_speaker(tallies)
             with over_time:
-                verdicts_over_time(claims)
+                verdicts_over_time(tallies)
             agreement_section(docs)
             same_claim_section()
         except ClaimdeskError as exc:
