@@ -8,12 +8,15 @@ random draws from a 5,000-word vocabulary, so claims are rarely near one another
 is reused (the file ``built`` in it says the build finished); delete the folder to build again.
 
 Reported, each the median of ``--runs`` with the load average beside it: the first export of the run
-(after a fresh build, it re-ranks the claims that a new reviewed statement came near), then exports
-with nothing changed (every card from the match cache): ``Workspace.export`` to CSV as ``claimdesk
-export`` runs it (the audit trail of every claim included), ``Workspace.export_csv`` (the same file,
-nothing recorded), and with ``--earlier`` the export as it was before the set-based path (one
-``Claim``, ``Match`` and ``ExportRow`` per claim; the oracle of ``tests/test_export_columnar.py``) in the
-same run; then the export after one more verdict.
+(a new process: nothing kept yet, so it reads and writes everything, as ``claimdesk export`` does;
+after a fresh build it also re-ranks the claims that a new reviewed statement came near), then exports
+with nothing changed (every card from the match cache, every line kept by ``store.export_lines``):
+``Workspace.export`` to CSV as the Export page and ``claimdesk export`` run it (the audit trail of
+every claim included), ``Workspace.export_csv`` (the same file, nothing recorded), the audit entries
+alone, and with ``--earlier`` the export as it was before the set-based path (one ``Claim``, ``Match``
+and ``ExportRow`` per claim; the oracle of ``tests/test_export_columnar.py``) in the same run; then the
+export after one more verdict; then what ``store.export_lines`` holds, measured by ``tracemalloc`` over
+an export that fills it from nothing.
 
     .venv/bin/python benchmarks/bench_export.py --claims 100000 --folder /tmp/export-bench --runs 3 --earlier
 """
@@ -152,11 +155,26 @@ def main() -> None:
 
         report("the earlier export (export_rows + CSV, object per claim)",
                [timed(lambda fp: fp.write(earlier_csv(earlier_export_rows(workspace)))) for _ in range(args.runs)])
+    ids = [record[0] for record in workspace._export_records()]  # every claim, in queue order
+
+    def audit_only(fp: io.StringIO) -> object:
+        return workspace._record_exported(ids, "csv", "bench")
+
+    report("the audit entries alone (record_exported, 1 per claim)", [timed(audit_only) for _ in range(args.runs)])
     after = []
     for verdict in ("supported", "disputed", "unverified")[:args.runs]:
         workspace.label(first_claim, verdict, "ben")
         after.append(timed(product))
     report("export after one more verdict (Workspace.export)", after)
+    import tracemalloc
+
+    workspace.store.export_lines.forget()
+    tracemalloc.start()
+    workspace.export_csv(io.StringIO(newline=""))
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"store.export_lines filled from nothing: {held / 2**20:.0f} MiB held after the export "
+          f"(peak during it {peak / 2**20:.0f} MiB; tracemalloc)", flush=True)
     workspace.close()
 
 

@@ -6,7 +6,10 @@ frequencies, one word in five a rare token: ``lab.speed.synthetic_statements``) 
 SQLite workspace in ``--folder``, with the real model on the configured backend (ONNX Runtime int8 by
 default). While it runs, the CLI process's resident memory is sampled every ``--every`` seconds from
 ``/proc/PID/status``; printed: the time and memory after each part (the CLI's line for that file), the
-peak (``VmHWM``, the kernel's high-water mark), and statements per second overall.
+peak (``VmHWM``, the kernel's high-water mark), and statements per second overall. With ``--recall N``,
+the index the import built is then searched as the product searches it, for N CLEF texts embedded by
+the product, against exact search over every vector in the database (recall@10, ``ef_search`` raised
+until 0.99 or the ladder's end).
 
     CLAIMDESK_MODELS_DIR=.claimdesk/models .venv/bin/python benchmarks/bench_import.py \\
         --statements 1000000 --folder /tmp/import-bench
@@ -26,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from bench_click import statement_texts  # noqa: E402
+from bench_click import BENCH, statement_texts  # noqa: E402
 
 
 def _status_mb(pid: int, field: str) -> float:
@@ -59,6 +62,8 @@ def main() -> None:
     parser.add_argument("--part", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--every", type=float, default=2.0, help="seconds between memory samples")
+    parser.add_argument("--recall", type=int, default=0, metavar="N",
+                        help="afterwards, recall@10 of the built index against exact search for N queries")
     args = parser.parse_args()
     args.folder.mkdir(parents=True, exist_ok=True)
     workspace = args.folder / "workspace"
@@ -97,6 +102,42 @@ def main() -> None:
     print(json.dumps({"statements": args.statements, "parts": len(parts), "seconds": round(seconds, 1),
                       "statements_per_s": round(args.statements / seconds, 1), "peak_rss_mb": round(peak, 1),
                       "exit_code": code}), flush=True)
+    if args.recall and code == 0:
+        print(json.dumps(recall(env, args.recall)), flush=True)
+
+
+def recall(env: dict[str, str], n_queries: int) -> dict[str, object]:
+    """Recall@10 and single-query time of the index the import built, against exact search over the
+    vectors in the database, for ``n_queries`` CLEF texts embedded by the product (none of them in the archive)."""
+    import numpy as np
+
+    from claims.settings import load_settings
+    from claims.workspace import Workspace
+    from lab.speed import bench_texts, search_ladder
+
+    ws = Workspace(load_settings({}, environ=env))
+    try:
+        index = ws.index  # loads the saved index (checksum and counts checked against the database)
+        ids, vectors = zip(*ws.store.statements.statement_vectors(index.model))
+        all_ids, all_vectors = np.concatenate(ids), np.concatenate(vectors)
+        texts = bench_texts(BENCH, n_queries + 2200)[-n_queries:]  # not the texts the vocabulary came from
+        queries = ws.embedder.encode(texts).astype(np.float32)
+        best = np.full((len(queries), 10), -np.inf, dtype=np.float32)
+        best_at = np.zeros((len(queries), 10), dtype=np.int64)
+        for start in range(0, len(all_vectors), 131072):
+            scores = queries @ all_vectors[start:start + 131072].T
+            merged_s = np.concatenate([best, scores], axis=1)
+            merged_i = np.concatenate([best_at, np.broadcast_to(all_ids[start:start + 131072], scores.shape)], axis=1)
+            keep = np.argpartition(-merged_s, 9, axis=1)[:, :10]
+            best, best_at = np.take_along_axis(merged_s, keep, axis=1), np.take_along_axis(merged_i, keep, axis=1)
+        exact = list(best_at)
+        found = search_ladder(index, queries, exact)
+        ms = np.array(found["times"]) * 1000
+        return {"recall_n": len(all_ids), "recall_queries": len(queries), "index_kind": index.kind,
+                "ef": found["ef"], "ladder": found["ladder"], "recall_at_10": round(found["recall"], 4),
+                "search_p50_ms": round(float(np.percentile(ms, 50)), 3)}
+    finally:
+        ws.close()
 
 
 if __name__ == "__main__":

@@ -224,6 +224,36 @@ def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     return best_i
 
 
+def search_ladder(index: Any, queries: np.ndarray, exact: Sequence[np.ndarray]) -> dict[str, Any]:
+    """Single queries (k = 10) against the product's ``index`` (a ``VectorIndex``), scored against
+    ``exact`` (each query's true top 10 ids). A graph index is searched with rising ``ef_search``
+    (:data:`EF_LADDER`) until recall@10 reaches :data:`RECALL_TARGET`; a flat one once. Returns the
+    last ``ef`` tried (None for flat), the ladder [ef, recall, p50 ms], that ``recall`` and its ``times``."""
+
+    def run(ef: int) -> tuple[float, list[float]]:
+        index.ef_search = ef
+        found, times = [], []
+        for q in queries:
+            t = time.perf_counter()
+            hits = index.search(q, 10)[0]
+            times.append(time.perf_counter() - t)
+            found.append({i for i, _ in hits})
+        recall = float(np.mean([len(f & set(np.asarray(e).tolist())) / 10 for f, e in zip(found, exact)]))
+        return recall, times
+
+    ef = None
+    ladder = []
+    if index.kind == "hnsw":
+        for ef in EF_LADDER:
+            recall, times = run(ef)
+            ladder.append([ef, round(recall, 4), round(float(np.median(times)) * 1000, 3)])
+            if recall >= RECALL_TARGET:
+                break
+    else:
+        recall, times = run(index.ef_search)
+    return {"ef": ef, "ladder": ladder, "recall": recall, "times": times}
+
+
 def measure_search(anchors: np.ndarray, queries: np.ndarray, n: int, folder: Path, *,
                    hnsw_threshold: int | None = None) -> dict[str, Any]:
     """Build the product's index over ``n`` synthetic vectors and time single queries (k = 10).
@@ -244,27 +274,8 @@ def measure_search(anchors: np.ndarray, queries: np.ndarray, n: int, folder: Pat
     exact = _exact_top(vectors, queries, 10)
     del vectors
 
-    def run(ef: int) -> tuple[float, list[float]]:
-        index.ef_search = ef
-        found, times = [], []
-        for q in queries:
-            t = time.perf_counter()
-            hits = index.search(q, 10)[0]
-            times.append(time.perf_counter() - t)
-            found.append({i for i, _ in hits})
-        recall = float(np.mean([len(f & set(e.tolist())) / 10 for f, e in zip(found, exact)]))
-        return recall, times
-
-    ef = None
-    ladder = []
-    if index.kind == "hnsw":
-        for ef in EF_LADDER:
-            recall, times = run(ef)
-            ladder.append([ef, round(recall, 4), round(float(np.median(times)) * 1000, 3)])
-            if recall >= RECALL_TARGET:
-                break
-    else:
-        recall, times = run(index.ef_search)
+    found = search_ladder(index, queries, exact)
+    ef, ladder, recall, times = found["ef"], found["ladder"], found["recall"], found["times"]
     ms = np.array(times) * 1000
     return {"search_n": n, "search_kind": index.kind, "search_ef": ef, "search_ladder": ladder,
             "search_queries": len(queries),
