@@ -41,7 +41,7 @@ from claims.safety import FORMULA_TRIGGERS, escape_url, neutralise_cell
 __all__ = ["EXPORT_COLUMNS", "EXPORT_FORMATS", "MAX_CELL_CHARS", "ExportRow", "TopCard", "ReviewerEntry",
            "export_cells", "export_row", "reviewer_records", "write_verdicts_csv", "write_verdict_lines",
            "verdict_csv_lines", "export_verdicts_csv",
-           "export_jsonl", "claim_review", "export_claimreview_json"]
+           "export_jsonl", "claim_review", "in_claim_review", "export_claimreview_json", "ExportFile"]
 
 EXPORT_FORMATS = ("csv", "jsonl", "claimreview")
 
@@ -80,6 +80,19 @@ class ExportRow:
     evidence: tuple[str, ...] = field(default=(), metadata={"column": False})
     # each reviewer's verdict as a record, for JSON Lines; not a CSV column
     reviews: tuple[dict[str, Any], ...] = field(default=(), metadata={"column": False})
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """An export written out and not yet recorded: what the Export page's download button hands over.
+
+    ``claim_ids`` are the claims the file holds, in its order (ClaimReview leaves out claims without a
+    published verdict); ``chosen`` is how many claims the filters chose.
+    """
+
+    text: str
+    claim_ids: tuple[int, ...]
+    chosen: int
 
 
 EXPORT_COLUMNS: tuple[str, ...] = tuple(f.name for f in fields(ExportRow) if f.metadata.get("column", True))
@@ -283,6 +296,12 @@ def export_jsonl(rows: Iterable[ExportRow], fp: TextIO) -> int:
     return count
 
 
+def in_claim_review(verdict: str, include_unverified: bool = False) -> bool:
+    """Whether a claim whose final verdict is ``verdict`` ("" for none) is in the ClaimReview export: a
+    published check is supported or disputed; unverified only with ``include_unverified``."""
+    return bool(verdict) and (verdict != "unverified" or include_unverified)
+
+
 def claim_review(row: ExportRow, *, include_unverified: bool = False, review_url: str = "") -> dict[str, Any] | None:
     """The schema.org ClaimReview of a claim with a final verdict; None for a claim without one, and
     for an unverified claim unless ``include_unverified`` (an unverified claim is no published check).
@@ -292,7 +311,7 @@ def claim_review(row: ExportRow, *, include_unverified: bool = False, review_url
     its template, with ``{claim_id}`` for the claim's id (setting ``CLAIMDESK_REVIEW_URL``); without
     one the markup has no ``url`` and must get it where it is published.
     """
-    if not row.verdict or (row.verdict == "unverified" and not include_unverified):
+    if not in_claim_review(row.verdict, include_unverified):
         return None
     claim: dict[str, Any] = {"@type": "Claim"}
     if row.speaker:

@@ -40,12 +40,14 @@ from claims.errors import (
 )
 from claims.export import (
     EXPORT_FORMATS,
+    ExportFile,
     ExportRow,
     TopCard,
     export_cells,
     export_claimreview_json,
     export_jsonl,
     export_verdicts_csv,
+    in_claim_review,
     reviewer_records,
     verdict_csv_lines,
     write_verdict_lines,
@@ -1225,16 +1227,20 @@ class Workspace:
 
     def export_rows(self, *, status: str | None = None, document_id: int | None = None,
                     verdict: str | None = None, reviewer: str | None = None,
-                    since: dt.date | None = None, viewer: str | None = None) -> list[ExportRow]:
-        """The export's rows, one per chosen claim, with its top match now (the Export page's preview
-        and file, JSON Lines and ClaimReview; the CSV of :meth:`export` is written without them).
+                    since: dt.date | None = None, viewer: str | None = None,
+                    limit: int | None = None) -> list[ExportRow]:
+        """The export's rows, one per chosen claim, with its top match now (the Export page's preview,
+        JSON Lines and ClaimReview; the CSV of :meth:`export` is written without them).
 
         ``status`` as in :meth:`list_claims`; ``verdict``: the final verdict; ``reviewer``: claims
         this user gave a verdict on; ``since``: claims with a verdict on or after that day (UTC);
-        ``viewer``: the user who exports, under blind review (N >= 2) shown only what they may see.
+        ``viewer``: the user who exports, under blind review (N >= 2) shown only what they may see;
+        ``limit``: the first that many rows only (a preview).
         """
         records = self._export_records(status=status, document_id=document_id, verdict=verdict,
                                        reviewer=reviewer, since=since, viewer=viewer)
+        if limit is not None:
+            records = records[:max(0, limit)]
         return [self._export_row(cells, review) for cells, review in self._export_cell_records(records)]
 
     def _export_records(self, *, status: str | None = None, document_id: int | None = None,
@@ -1555,9 +1561,26 @@ class Workspace:
         return self.write_export([self._export_row(cells, review) for cells, review in self._export_cell_records(records)],
                                  fp, fmt, bom=bom, include_unverified=include_unverified)
 
-    def record_export(self, rows: Sequence[ExportRow], fmt: str, actor: str | None) -> None:
-        """Note in each exported claim's audit trail who exported it, when, and in which format."""
-        self._record_exported([row.claim_id for row in rows], fmt, actor)
+    def record_export(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:
+        """Note in each exported claim's audit trail who exported it, when, and in which format
+        (``claim_ids``: those the file holds, :attr:`claims.export.ExportFile.claim_ids`)."""
+        self._record_exported(claim_ids, fmt, actor)
+
+    def export_text(self, fmt: str = "csv", *, bom: bool = False, include_unverified: bool = False,
+                    **filters: Any) -> ExportFile:
+        """The claims chosen by ``filters`` (see :meth:`export_rows`) written in ``fmt``, with the ids of
+        the claims the text holds; nothing recorded (:meth:`record_export` does, when it is handed out).
+        The CSV comes from the lines kept between exports, so it costs what changed since the last."""
+        records = self._export_records(**filters)
+        buffer = io.StringIO(newline="")
+        if fmt == "claimreview":
+            cells = self._export_cell_records(records)
+            kept = [row for row in (self._export_row(c, review) for c, review in cells)
+                    if in_claim_review(row.verdict, include_unverified)]
+            self.write_export(kept, buffer, fmt, include_unverified=include_unverified)
+            return ExportFile(text=buffer.getvalue(), claim_ids=tuple(r.claim_id for r in kept), chosen=len(records))
+        self._write_records(records, buffer, fmt, bom=bom, include_unverified=include_unverified)
+        return ExportFile(text=buffer.getvalue(), claim_ids=tuple(r[0] for r in records), chosen=len(records))
 
     def _record_exported(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:
         """Note an export in the claims' audit trails (:func:`claims.store.exportquery.record_exported`)."""

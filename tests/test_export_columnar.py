@@ -443,3 +443,32 @@ def test_the_export_query_module_pins_its_public_names() -> None:
                                    "record_exported", "STREAM_CHUNK", "REVIEWER", "VERDICT", "AT", "NOTE", "EVENT_ID",
                                    "ACTION", "EVIDENCE", "STATUS", "CURRENT", "BY_REVIEWER"}
     assert all(hasattr(module, name) for name in module.__all__)
+
+
+def test_export_text_is_the_export_with_the_ids_of_what_it_holds(settings, fake_embedder) -> None:
+    """What the Export page hands out: the same bytes as ``export``, the claims in the file, nothing recorded."""
+    ws = _desk(settings, fake_embedder, 1)
+    try:
+        claim = ws.list_claims()[0].id
+        trail = len(ws.audit_trail(claim))
+        for fmt in ("csv", "jsonl", "claimreview"):
+            for unverified in (False, True):
+                made = ws.export_text(fmt, include_unverified=unverified, bom=fmt == "csv")
+                fp = io.StringIO(newline="")
+                count = ws.export(fp, fmt, include_unverified=unverified, bom=fmt == "csv")
+                assert made.text == fp.getvalue() and len(made.claim_ids) == count
+                rows = ws.export_rows()
+                assert made.chosen == len(rows)
+                if fmt == "claimreview":
+                    wanted = {"supported", "disputed"} | ({"unverified"} if unverified else set())
+                    assert made.claim_ids == tuple(r.claim_id for r in rows if r.verdict in wanted)
+                    assert 0 < len(made.claim_ids) < len(rows)
+                else:
+                    assert made.claim_ids == tuple(r.claim_id for r in rows)
+        exports = len(ws.audit_trail(claim)) - trail
+        ws.export_text("csv")
+        assert len(ws.audit_trail(claim)) - trail == exports  # export_text records nothing
+        first = ws.export_rows()
+        assert ws.export_rows(limit=2) == first[:2] and ws.export_rows(limit=0) == []
+    finally:
+        ws.close()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 import json
 import threading
 import time
@@ -29,7 +28,7 @@ import streamlit as st
 from claims.agreement import Agreement
 from claims.contradict import Hint
 from claims.errors import ClaimdeskError
-from claims.export import ExportRow  # the row type only; writing goes through the workspace
+from claims.export import ExportFile, ExportRow  # types only; writing goes through the workspace
 from claims.models import (AuditEvent, Claim, DeskTallies, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
                            ReviewQueue, Statement, Verdict)
 from claims.settings import Settings, load_settings
@@ -345,20 +344,22 @@ def speaker_verdict_counts(speaker: str) -> list[tuple[dt.date | None, Verdict |
 
 def chosen_export_rows(*, status: str | None = None, document_id: int | None = None, verdict: str | None = None,
                        reviewer: str | None = None, since: dt.date | None = None,
-                       viewer: str | None = None) -> list[ExportRow]:
+                       viewer: str | None = None, limit: int | None = None) -> list[ExportRow]:
     """The export's rows for the filters of ``claimdesk export`` (status, document, final verdict,
-    reviewer, since), each with its top match now, as ``viewer`` may see them (blind review);
-    matched once per change of the workspace."""
+    reviewer, since), each with its top match now, as ``viewer`` may see them (blind review), the
+    first ``limit`` only when given (the preview); matched once per change of the workspace."""
     return _cached("export_rows", status=status, document_id=document_id, verdict=verdict, reviewer=reviewer,
-                   since=since, viewer=viewer)
+                   since=since, viewer=viewer, limit=limit)
 
 
-def export_text(rows: list[ExportRow], fmt: str, *, bom: bool = False, include_unverified: bool = False) -> str:
-    """``rows`` written as the export format ``fmt`` (csv, jsonl, claimreview), as the CLI writes them."""
-    buffer = io.StringIO()
-    get_workspace().write_export(rows, buffer, fmt, bom=bom, include_unverified=include_unverified)
-    return buffer.getvalue()
+def export_file(fmt: str, *, bom: bool = False, include_unverified: bool = False, status: str | None = None,
+                document_id: int | None = None, verdict: str | None = None, reviewer: str | None = None,
+                since: dt.date | None = None, viewer: str | None = None) -> ExportFile:
+    """The chosen claims written as the export format ``fmt`` (csv, jsonl, claimreview), as the CLI
+    writes them, with the ids of the claims the file holds (Workspace.export_text); nothing recorded."""
+    return _cached("export_text", fmt, bom=bom, include_unverified=include_unverified, status=status,
+                   document_id=document_id, verdict=verdict, reviewer=reviewer, since=since, viewer=viewer)
 
 
 __all__ += ["agreement", "agreement_by_document", "statement_speakers", "speaker_statements",
-            "speaker_verdict_counts", "chosen_export_rows", "export_text"]
+            "speaker_verdict_counts", "chosen_export_rows", "export_file"]

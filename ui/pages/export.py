@@ -2,7 +2,7 @@
 
 The filters are those of ``claimdesk export`` (status, document, final verdict, reviewer, since),
 and the file is written by the same core code, so the page and the CLI give the same bytes. The
-preview shows each claim's status and every reviewer's verdict. A download is recorded in each
+preview shows the first claims' status and every reviewer's verdict; the file holds all of them. A download is recorded in each
 written claim's audit trail (who, when, which format) by the button's callback: drawing the page
 records nothing.
 """
@@ -35,6 +35,8 @@ FORMATS = {
     "jsonl": ("JSON Lines", "claimdesk-verdicts", "jsonl", "application/jsonl"),
     "claimreview": ("ClaimReview JSON-LD", "claimdesk-claimreview", "json", "application/ld+json"),
 }
+PREVIEW_ROWS = 500  # the file holds every chosen claim; the table on the page the first of them
+
 BUTTON_NAMES = {"csv": "verdict CSV", "jsonl": "JSON Lines", "claimreview": "ClaimReview JSON-LD"}
 
 # The preview leads with what a reviewer checks; the files keep the core's column order.
@@ -63,22 +65,11 @@ def _filters(status: str, document_id: int, verdict: str, reviewer: str, since: 
             "verdict": verdict or None, "reviewer": reviewer or None, "since": since}
 
 
-def in_file(rows: list[ExportRow], fmt: str, include_unverified: bool) -> list[ExportRow]:
-    """The rows the file holds: all of them, except that ClaimReview JSON-LD carries final supported and
-    disputed verdicts only (and unverified ones when asked)."""
-    if fmt != "claimreview":
-        return rows
-    wanted = {Verdict.SUPPORTED.value, Verdict.DISPUTED.value}
-    if include_unverified:
-        wanted.add(Verdict.UNVERIFIED.value)
-    return [r for r in rows if r.verdict in wanted]
-
-
-def record_download(rows: list[ExportRow], fmt: str) -> None:
+def record_download(claim_ids: tuple[int, ...], fmt: str) -> None:
     """The download button's callback: note the export in the audit trail of each claim in the file
-    (the rows the file was written from, even if a colleague's verdict changed the choice since)."""
+    (the claims the file was written from, even if a colleague's verdict changed the choice since)."""
     try:
-        resources.get_workspace().record_export(rows, fmt, state.reviewer())
+        resources.get_workspace().record_export(claim_ids, fmt, state.reviewer())
     except ClaimdeskError as exc:
         resources.show_error(exc)
 
@@ -96,19 +87,17 @@ def export_page() -> None:
                "evidence links and closest earlier statement. The same filters and files as `claimdesk export`.")
     resources.wait_for_model()
     try:
-        claims = resources.claims_queue()
+        tallies = resources.desk_tallies()
         docs = resources.documents()
         users = resources.users()
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-    counts = {v: sum(1 for c in claims if c.verdict is v) for v in Verdict}
-    reviewed = sum(counts.values())
     cols = st.columns(5)
-    cols[0].metric("Claims", len(claims))
-    cols[1].metric("Reviewed", reviewed)
+    cols[0].metric("Claims", tallies.claims)
+    cols[1].metric("Reviewed", tallies.reviewed)
     for col, verdict in zip(cols[2:], Verdict):
-        col.metric(verdict.label, counts[verdict])
+        col.metric(verdict.label, tallies.final.get(verdict, 0))
 
     first, second = st.columns(2)
     status = first.selectbox("Claims to export", STATUSES, format_func=STATUS_LABELS.__getitem__,
@@ -138,28 +127,31 @@ def export_page() -> None:
 
     filters = _filters(status, document_id, verdict, reviewer, since)
     try:
-        rows = resources.chosen_export_rows(**filters, viewer=state.reviewer())
-        text = resources.export_text(rows, fmt, bom=bom, include_unverified=include_unverified)
+        exported = resources.export_file(fmt, bom=bom, include_unverified=include_unverified, **filters,
+                                         viewer=state.reviewer())
+        rows = resources.chosen_export_rows(**filters, viewer=state.reviewer(), limit=PREVIEW_ROWS)
     except ClaimdeskError as exc:
         resources.show_error(exc)
         return
-    exported = in_file(rows, fmt, include_unverified)
-    written = len(exported)
+    written = len(exported.claim_ids)
     what = plural(written, "reviewed claim" if fmt == "claimreview" else "claim")
     _, stem, extension, mime = FORMATS[fmt]
     st.download_button(
-        f"Download {BUTTON_NAMES[fmt]} ({what})", data=text.encode("utf-8"),
+        f"Download {BUTTON_NAMES[fmt]} ({what})", data=exported.text.encode("utf-8"),
         file_name=f"{stem}-{dt.date.today():%Y%m%d}.{extension}", mime=mime, key="export-download",
         type="primary", icon=":material/download:", disabled=not written,
-        on_click=record_download, args=(exported, fmt))
-    if fmt == "claimreview" and written < len(rows):
+        on_click=record_download, args=(exported.claim_ids, fmt))
+    if fmt == "claimreview" and written < exported.chosen:
         kept = "supported, disputed or unverified" if include_unverified else "supported or disputed"
-        st.caption(f"ClaimReview leaves out {plural(len(rows) - written, 'claim')} of this choice: "
+        st.caption(f"ClaimReview leaves out {plural(exported.chosen - written, 'claim')} of this choice: "
                    f"it carries final {kept} verdicts only.")
-    if not rows:
-        st.info("No claims match this choice yet." if claims else "No claims yet: ingest an article first.",
+    if not exported.chosen:
+        st.info("No claims match this choice yet." if tallies.claims else "No claims yet: ingest an article first.",
                 icon=":material/inbox:")
         return
+    if exported.chosen > len(rows):
+        st.caption(f"The preview shows the first {len(rows):,} of the {exported.chosen:,} claims chosen; "
+                   "the file holds them all.")
     st.dataframe(_preview(rows), hide_index=True, width="stretch", column_order=PREVIEW_COLUMNS,
                  column_config=COLUMN_LABELS)
 
