@@ -40,6 +40,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 __all__ = [
+    "VectorMemo",
     "BACKENDS",
     "MODEL_NAME",
     "MODEL_SHA256",
@@ -78,6 +79,55 @@ class EmbeddingCache(Protocol):
     def get_embeddings(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]: ...
 
     def put_embeddings(self, model: str, vectors: dict[str, np.ndarray]) -> None: ...
+
+
+class VectorMemo:
+    """One model's vectors by text hash, kept in memory as float16 rows once read from the cache.
+
+    A text's vector never changes, so a caller that compares the same texts again and again (the
+    export checks every claim against what changed in the archive) reads each vector once, not on
+    every call: 100,000 claims' vectors took 1.7 s to read from SQLite each time. float16 halves the
+    memory (77 MB per 100,000 vectors of 384 dimensions); a cosine from them is within 0.002 of the
+    float32 one (:data:`COSINE_ERROR`), which a caller with a threshold allows for.
+    """
+
+    COSINE_ERROR = 0.002
+
+    def __init__(self, cache: EmbeddingCache, model: str) -> None:
+        self._cache = cache
+        self.model = model
+        self._lock = threading.Lock()
+        self._row: dict[str, int] = {}
+        self._data = np.zeros((0, 0), dtype=np.float16)  # its width is the first vector's
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def rows(self, hashes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row of each hash in :meth:`data`, -1 where the cache holds no vector for it; the data)."""
+        with self._lock:
+            missing = [h for h in dict.fromkeys(hashes) if h not in self._row]
+            if missing:
+                found = self._cache.get_embeddings(self.model, missing)
+                if found:
+                    self._append(found)
+            row = self._row
+            return (np.fromiter((row.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes)),
+                    self._data[:self._n])
+
+    def _append(self, found: dict[str, np.ndarray]) -> None:
+        need = self._n + len(found)
+        if need > len(self._data):
+            dim = len(next(iter(found.values()))) if self._n == 0 else self._data.shape[1]
+            grown = np.zeros((max(need, 2 * len(self._data), 1024), dim), dtype=np.float16)
+            if self._n:
+                grown[:self._n] = self._data[:self._n]
+            self._data = grown
+        for i, (h, vector) in enumerate(found.items(), self._n):
+            self._data[i] = vector
+            self._row[h] = i
+        self._n = need
 
 
 def normalise_text(text: str) -> str:

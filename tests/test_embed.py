@@ -129,3 +129,30 @@ def test_embedder_name_is_known_without_loading_the_model(tmp_path):
     assert embedder_name(None, "torch") == MODEL_NAME
     assert embedder_name(None, "onnx-int8") == f"{MODEL_NAME}+onnx-int8"
     assert embedder_name(tmp_path / "my-model", "onnx") == "my-model+onnx"
+
+
+def test_vector_memo_reads_each_vector_once_and_keeps_it_close():
+    from index.embed import VectorMemo
+
+    rng = np.random.default_rng(3)
+    stored = {f"h{i}": (v / np.linalg.norm(v)).astype(np.float32) for i, v in enumerate(rng.normal(size=(3000, 384)))}
+    asked: list[list[str]] = []
+
+    class Cache:
+        def get_embeddings(self, model, hashes):
+            asked.append(list(hashes))
+            return {h: stored[h] for h in hashes if h in stored}
+
+    memo = VectorMemo(Cache(), "m")
+    rows, data = memo.rows(["h5", "nope", "h5", "h2999"])
+    assert rows[1] == -1 and rows[0] == rows[2] and data.dtype == np.float16 and data.shape == (2, 384)
+    assert asked == [["h5", "nope", "h2999"]]
+    rows, data = memo.rows([f"h{i}" for i in range(3000)])  # grows past its first block
+    assert len(memo) == 3000 and sorted(asked[-1]) == sorted(f"h{i}" for i in range(3000) if i not in (5, 2999))
+    exact = np.stack([stored[f"h{i}"] for i in range(3000)])
+    query = exact[:7]
+    approx = data[rows].astype(np.float32) @ query.T
+    assert np.abs(approx - exact @ query.T).max() < VectorMemo.COSINE_ERROR
+    asked.clear()
+    memo.rows(["h1", "h2"])
+    assert asked == []  # held: not read again

@@ -204,3 +204,65 @@ def test_verdicts_undo_and_lists_load_no_model(settings, store: Store, embedder,
         assert repeated[0].statement.claim_id == claim_ids[0] and repeated[0].statement.verdict is Verdict.DISPUTED
     finally:
         later.close()
+
+
+@pytest.mark.parametrize("ranges", [True, False])
+def test_advance_moves_exactly_the_rows_it_is_given(fake_workspace: Workspace, ranges: bool) -> None:
+    """By ranges among the rows read or by lists of ids: the same rows advance, and none of the others
+    (a claim read but not checked, a sentence that stopped being a claim, a row with later marks)."""
+    import sqlalchemy as sa
+
+    from claims.store.schema import claim_matches
+
+    ws = fake_workspace
+    ws.ingest_text(ARTICLE + " " + ARTICLE.replace("3.9", "4.1").replace("40", "50").replace("12", "14"), title="R")
+    ws.export_csv(__import__("io").StringIO())  # every claim gets its cache row
+    ids = sorted(c.id for c in ws.list_claims())
+    assert len(ids) == 6
+    cache = ws.store.match_cache
+    with ws.store.engine.begin() as conn:
+        conn.execute(claim_matches.update().values(archive_max_id=1, reviews_max_id=1))
+        conn.execute(claim_matches.update().where(claim_matches.c.claim_id == ids[5])
+                     .values(archive_max_id=90, reviews_max_id=90))  # written since, with later marks
+    dismissed = ids[3]
+    ws.mark_claim(dismissed, False, "ana")  # keeps its row, no longer a claim
+    wanted = [ids[0], ids[1], ids[3], ids[4], ids[5]]  # ids[2]: read, not checked
+    cache.advance(wanted, 50, 60, among=ids if ranges else None)
+    with ws.store.engine.connect() as conn:
+        marks = {r[0]: (r[1], r[2]) for r in conn.execute(
+            sa.select(claim_matches.c.claim_id, claim_matches.c.archive_max_id, claim_matches.c.reviews_max_id))}
+    assert marks[ids[0]] == marks[ids[1]] == marks[ids[4]] == (50, 60)
+    assert marks[ids[2]] == (1, 1) and marks[ids[5]] == (90, 90)
+    assert marks[dismissed] == ((1, 1) if ranges else (50, 60))  # a range leaves a non-claim's row alone
+
+
+def test_an_export_after_a_few_verdicts_looks_at_them_again_instead_of_rewriting_marks(
+        desk: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each export after a verdict checks the cards against the changes since their marks; writing every
+    row's marks costs more than looking at a few changes again, so marks move only once changes pile up,
+    and the file is the same as a workspace's that keeps nothing."""
+    import io
+
+    ws = desk
+    ws.export_csv(io.StringIO())
+    advanced: list[int] = []
+    original = ws.store.match_cache.advance
+    monkeypatch.setattr(ws.store.match_cache, "advance",
+                        lambda ids, *a, **k: advanced.append(len(ids)) or original(ids, *a, **k))
+    claims = ws.list_claims()
+    for verdict in ("supported", "unverified"):
+        ws.label(claims[0].id, verdict, "ben")
+        mine = io.StringIO()
+        ws.export_csv(mine)
+        fresh = Workspace(ws.settings, store=Store(ws.settings.db_url), embedder=ws._embedder)
+        try:
+            again = io.StringIO()
+            fresh.export_csv(again)
+        finally:
+            fresh.close()
+        assert mine.getvalue() == again.getvalue()
+    assert advanced == []  # two changes: looked at again, no marks written
+    monkeypatch.setattr(Workspace, "_ADVANCE_AFTER", 1)
+    ws.label(claims[1].id, "supported", "ben")
+    ws.export_csv(io.StringIO())
+    assert advanced  # enough changes: the marks move

@@ -794,9 +794,11 @@ def test_warm_up_builds_what_the_first_match_needs_once(fake_workspace, settings
         assert ws._lexical_builds == 0 and ws._index is None
         ws.warm_up()
         assert ws._lexical_builds == 1 and ws._index is not None and ws.store.queue.loads == 1
+        assert ws.store.export_lines.loads == 1 and len(ws._claim_vectors(ws.model_name)) == len(ws.list_claims())
         ws.warm_up()  # a second call loads nothing again
         ws.match_claim(claim.id)
-        assert ws._lexical_builds == 1 and ws.store.queue.loads == 1
+        ws.export_csv(io.StringIO())
+        assert ws._lexical_builds == 1 and ws.store.queue.loads == 1 and ws.store.export_lines.loads == 1
     finally:
         ws.close()
 

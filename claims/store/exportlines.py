@@ -46,7 +46,7 @@ _READ_ALL = 5000
 
 @dataclass(frozen=True)
 class ExportRead:
-    """One export's reads: the claims chosen in queue order (:meth:`ExportQuery.queue` rows), every
+    """One export's reads: every claim in queue order (:meth:`ExportQuery.queue` rows), every
     claim's review state by id (no entry: no events), and the statements their cards name."""
 
     rows: list[tuple[Any, ...]]
@@ -79,17 +79,16 @@ class ExportLines(Part):
     def recheck_s(self, value: float) -> None:
         self._tails.recheck_s = value
 
-    def read(self, matcher_key: str, model: str, *, document_id: int | None = None,
-             verdict_word: str | None = None) -> ExportRead:
-        """The export's reads now, caught up with the log (see :meth:`ExportQuery.queue` for the
-        filters). ``model`` is the embedder whose name the lines carry: lines of another are dropped."""
+    def read(self, matcher_key: str, model: str) -> ExportRead:
+        """The export's reads now, caught up with the log (:meth:`ExportQuery.queue`: every claim).
+        ``model`` is the embedder whose name the lines carry: lines of another are dropped."""
         with self._lock:
             if model != self._model:
                 self._lines.clear()
                 self._model = model
             self._catch_up()
-            rows = self.query.queue(matcher_key, document_id=document_id, verdict_word=verdict_word)
-            named = {row[2] for row in rows if row[2] is not None}
+            rows = self.query.queue(matcher_key)
+            named = {row[3] for row in rows if row[3] is not None}
             missing = [sid for sid in named if sid not in self._shown]
             if len(missing) > _READ_ALL:
                 self._shown.update(self.query.statements_shown())
@@ -154,10 +153,16 @@ class ExportLines(Part):
         self._hashes.update((cid, row[_TEXT_HASH]) for cid, row in found.items())
         return found
 
-    def text_hashes(self, ids: Sequence[int]) -> dict[int, str]:
-        """The text hash of each of these claims (kept: a sentence's text never changes)."""
+    def text_hashes(self, ids: Sequence[int] | None = None) -> dict[int, str]:
+        """The text hash of each of these claims (every claim's, without ``ids``; kept: a sentence's text
+        never changes)."""
+        if ids is None:
+            self._hashes.update(self.query.claim_hashes())
+            return dict(self._hashes)
         missing = [cid for cid in ids if cid not in self._hashes]
-        if missing:
+        if len(missing) > _READ_ALL:
+            self._hashes.update(self.query.claim_hashes())
+        elif missing:
             self.claim_rows(missing)
         hashes = self._hashes
         return {cid: hashes[cid] for cid in ids if cid in hashes}

@@ -102,34 +102,26 @@ class ExportQuery(Part):
         self.required = required
         """Independent verdicts a claim needs before it has a final one (setting reviews_per_claim)."""
 
-    def queue(self, matcher_key: str, *, document_id: int | None = None,
-              verdict_word: str | None = None) -> list[tuple[Any, ...]]:
+    def queue(self, matcher_key: str) -> list[tuple[Any, ...]]:
         """Every claim in queue order (document, then position) with its match-cache row, one plain row each::
 
-            (id, cache_current, cache_statement_id, cosine, archive_max_id, reviews_max_id)
+            (id, document_id, cache_current, cache_statement_id, cosine, archive_max_id, reviews_max_id)
 
         ``cache_current``: whether the claim's match-cache row was ranked under ``matcher_key`` (None
-        without a row), with that row's statement id (None: nothing matched), cosine and marks.
-        ``document_id``: that document's claims only. ``verdict_word`` narrows the read to claims
-        whose earlier-statement row holds a verdict (``"reviewed"``) or that verdict (a verdict's
-        word), as :meth:`claims.store.documents.Documents.list_claims` does: only those can have a
-        final verdict. The claims' own columns are read by :meth:`claim_rows`, for the claims that need them.
+        without a row), with that row's statement id (None: nothing matched), cosine and marks. Every
+        claim, whatever the export's filters, because the marks of the rows it checked are advanced by
+        ranges among every row read (:meth:`claims.store.matchcache.MatchCache.advance`). The claims'
+        own columns are read by :meth:`claim_rows`, for the claims that need them.
         """
         query = (
-            sa.select(sentences.c.id, (claim_matches.c.matcher_key == matcher_key).label("cache_current"),
+            sa.select(sentences.c.id, sentences.c.document_id,
+                      (claim_matches.c.matcher_key == matcher_key).label("cache_current"),
                       claim_matches.c.statement_id, claim_matches.c.cosine, claim_matches.c.archive_max_id,
                       claim_matches.c.reviews_max_id)
             .select_from(sentences.outerjoin(claim_matches, claim_matches.c.claim_id == sentences.c.id))
             .where(sentences.c.is_claim.is_(True))
             .order_by(sentences.c.document_id, sentences.c.position)
         )
-        if document_id is not None:
-            query = query.where(sentences.c.document_id == document_id)
-        if verdict_word is not None:
-            with_verdict = sa.select(statements.c.claim_id).where(statements.c.verdict.is_not(None))
-            if verdict_word != "reviewed":
-                with_verdict = with_verdict.where(statements.c.verdict == verdict_word)
-            query = query.where(sentences.c.id.in_(with_verdict))
         with self.engine.connect() as conn:
             result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query)
             # plain tuples of plain values: the cyclic garbage collector stops tracking them, where
@@ -156,6 +148,13 @@ class ExportQuery(Part):
             for chunk in chunked(sorted(ids)):
                 found.update((row[0], tuple(row)) for row in conn.execute(query.where(sentences.c.id.in_(chunk))))
         return found
+
+    def claim_hashes(self) -> dict[int, str]:
+        """Every claim's text hash (the key of its vector), by id."""
+        query = sa.select(sentences.c.id, sentences.c.text_hash).where(sentences.c.is_claim.is_(True))
+        with self.engine.connect() as conn:
+            result = conn.execution_options(yield_per=STREAM_CHUNK).execute(query)
+            return {row[0]: row[1] for chunk in result.partitions() for row in chunk}
 
     def statements_shown(self, ids: Sequence[int] | None = None) -> dict[int, tuple[str, str | None, str | None, str]]:
         """(text, verdict word, source, origin) of these statements (without ``ids``: of every

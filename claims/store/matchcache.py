@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from claims.store.base import Part, chunked
-from claims.store.schema import claim_matches, reviews, statements
+from claims.store.schema import claim_matches, reviews, sentences, statements
 
 __all__ = ["CachedMatch", "MatchCache"]
 
@@ -76,15 +77,41 @@ class MatchCache(Part):
             return 0
         return len(values)
 
-    def advance(self, claim_ids: Sequence[int], archive_max_id: int, reviews_max_id: int) -> None:
-        """Record that these claims' cards still hold up to the given marks (checked, not re-ranked)."""
+    def advance(self, claim_ids: Sequence[int], archive_max_id: int, reviews_max_id: int, *,
+                among: Sequence[int] | None = None) -> None:
+        """Record that these claims' cards still hold up to the given marks (checked, not re-ranked).
+
+        ``among``: the ids of every claim whose row the caller read (any order). Runs of ``claim_ids``
+        that are consecutive among them are then advanced by one range each, instead of by lists of
+        ids: after one verdict an export advances every claim but the few near it, which as lists of
+        ids cost 200 statements (1.3 s) at 100,000 claims. A row in a range that the caller did not
+        read (a sentence that is no longer a claim, a row written since with later marks) is left alone.
+        """
+        wanted = np.unique(np.asarray(claim_ids, dtype=np.int64))
+        if not len(wanted):
+            return
+        ranges: list[tuple[int, int]] = []
+        if among is not None:
+            known = np.unique(np.asarray(among, dtype=np.int64))
+            fresh = np.isin(known, wanted)
+            if fresh.sum() == len(wanted):  # every id to advance was read: runs among the read ones
+                edges = np.flatnonzero(np.diff(np.concatenate(([0], fresh.astype(np.int8), [0]))))
+                starts, ends = edges[0::2], edges[1::2] - 1
+                if len(starts) <= max(16, len(wanted) // 64):
+                    ranges = list(zip(known[starts].tolist(), known[ends].tolist()))
+        behind = sa.and_(claim_matches.c.archive_max_id <= archive_max_id,
+                         claim_matches.c.reviews_max_id <= reviews_max_id)
+        values = {"archive_max_id": archive_max_id, "reviews_max_id": reviews_max_id}
         with self.engine.begin() as conn:
-            for chunk in chunked(sorted(set(claim_ids))):
-                conn.execute(claim_matches.update().where(
-                    claim_matches.c.claim_id.in_(chunk),
-                    claim_matches.c.archive_max_id <= archive_max_id,
-                    claim_matches.c.reviews_max_id <= reviews_max_id,
-                ).values(archive_max_id=archive_max_id, reviews_max_id=reviews_max_id))
+            if ranges:
+                claims_now = sa.select(sentences.c.id).where(sentences.c.is_claim.is_(True))
+                for low, high in ranges:
+                    conn.execute(claim_matches.update().where(
+                        claim_matches.c.claim_id.between(low, high), claim_matches.c.claim_id.in_(claims_now),
+                        behind).values(values))
+                return
+            for chunk in chunked(wanted.tolist()):
+                conn.execute(claim_matches.update().where(claim_matches.c.claim_id.in_(chunk), behind).values(values))
 
     def marks(self) -> tuple[int, int]:
         """(highest statement id, highest review event id) now: what a new row was ranked against."""
