@@ -7,7 +7,8 @@ with MiniLM would take hours here and an export with a fresh match cache embeds 
 random draws from a 5,000-word vocabulary, so claims are rarely near one another. A folder built before
 is reused (the file ``built`` in it says the build finished); delete the folder to build again.
 
-Reported, each the median of ``--runs`` with the load average beside it: the first export of the run
+Reported, each the median of ``--runs`` with the load average beside it: what ``Workspace.warm_up``
+reads at the app's start for the exports (review states, every claim's vector); the first export of the run
 (a new process: nothing kept yet, so it reads and writes everything, as ``claimdesk export`` does;
 after a fresh build it also re-ranks the claims that a new reviewed statement came near), then exports
 with nothing changed (every card from the match cache, every line kept by ``store.export_lines``):
@@ -15,8 +16,10 @@ with nothing changed (every card from the match cache, every line kept by ``stor
 every claim included), ``Workspace.export_csv`` (the same file, nothing recorded), the audit entries
 alone, and with ``--earlier`` the export as it was before the set-based path (one ``Claim``, ``Match``
 and ``ExportRow`` per claim; the oracle of ``tests/test_export_columnar.py``) in the same run; then the
-export after one more verdict; then what ``store.export_lines`` holds, measured by ``tracemalloc`` over
-an export that fills it from nothing.
+export after one more verdict; with ``--pages``, what the Dashboard (``desk_tallies``; before,
+``list_claims``) and the Export page (``export_text`` and a 500-row preview; before, ``export_rows`` and a
+preview of every row) read after a verdict; then what ``store.export_lines`` holds, measured by
+``tracemalloc`` over an export that fills it from nothing.
 
     .venv/bin/python benchmarks/bench_export.py --claims 100000 --folder /tmp/export-bench --runs 3 --earlier
 """
@@ -118,11 +121,48 @@ def report(label: str, runs: list[tuple[float, str, int]]) -> None:
           flush=True)
 
 
+def pages(workspace: Workspace, runs: int) -> None:
+    """What the Dashboard and the Export page read at this size, now and as they read it before, side by side."""
+    import dataclasses
+
+    def clock(read: Callable[[], object]) -> list[tuple[float, str, int]]:
+        out = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            read()
+            out.append((time.perf_counter() - started, _load(), 0))
+        return out
+
+    claim = workspace.store.export_lines.query.queue("")[1][0]
+    verdicts = iter(("supported", "disputed", "unverified") * (2 * runs))
+
+    def after_verdict(read: Callable[[], object]) -> Callable[[], object]:
+        def run() -> object:
+            workspace.label(claim, next(verdicts), "ben")
+            return read()
+        return run
+
+    report("Dashboard: desk_tallies after a verdict (label included)", clock(after_verdict(workspace.desk_tallies)))
+    report("Dashboard before: list_claims after a verdict (label included)", clock(after_verdict(workspace.list_claims)))
+    report("Export page: export_text csv + preview of 500 rows after a verdict (label included)", clock(after_verdict(
+        lambda: (workspace.export_text("csv"), [dataclasses.asdict(r) for r in workspace.export_rows(limit=500)]))))
+    report("Export page before: export_rows + CSV of them + preview of every row, after a verdict (label included)",
+           clock(after_verdict(lambda: [dataclasses.asdict(r) for r in rows_and_csv(workspace)])))
+
+
+def rows_and_csv(workspace: Workspace) -> list:
+    rows = workspace.export_rows()
+    workspace.write_export(rows, io.StringIO(newline=""))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pages", action="store_true",
+                        help="also time what the Dashboard and the Export page read, now and as before")
     parser.add_argument("--earlier", action="store_true",
                         help="also time the export as it was before the set-based path, in the same run")
     args = parser.parse_args()
@@ -142,6 +182,11 @@ def main() -> None:
     def product(fp: io.StringIO) -> object:
         return workspace.export(fp, "csv")
 
+    started = time.perf_counter()  # what the app's warm_up does at start for the exports
+    workspace.store.export_lines.review_states()
+    workspace._claim_vectors(workspace.model_name).rows(list(workspace.store.export_lines.text_hashes().values()))
+    print(f"warm-up part for exports (review states, claims' vectors): {time.perf_counter() - started:.2f} s "
+          f"({_load()})", flush=True)
     first = timed(product)
     n = workspace.progress().total
     print(f"{n:,} claims, {first[2] / 1e6:.1f} MB of CSV; first export of this run: {first[0]:.2f} s ({first[1]}); "
@@ -166,6 +211,8 @@ def main() -> None:
         workspace.label(first_claim, verdict, "ben")
         after.append(timed(product))
     report("export after one more verdict (Workspace.export)", after)
+    if args.pages:
+        pages(workspace, args.runs)
     import tracemalloc
 
     workspace.store.export_lines.forget()
