@@ -6,7 +6,9 @@ frequencies, one word in five a rare token: ``lab.speed.synthetic_statements``) 
 SQLite workspace in ``--folder``, with the real model on the configured backend (ONNX Runtime int8 by
 default). While it runs, the CLI process's resident memory is sampled every ``--every`` seconds from
 ``/proc/PID/status``; printed: the time and memory after each part (the CLI's line for that file), the
-peak (``VmHWM``, the kernel's high-water mark), and statements per second overall. With ``--recall N``,
+peak (``VmHWM``, the kernel's high-water mark), and statements per second overall. ``--hash-vectors``
+runs the command's call, ``Workspace.import_statements`` per part file, in a child process with the test
+suite's hash embedder instead of the model (1M texts through the model take about two hours here). With ``--recall N``,
 the index the import built is then searched as the product searches it, for N CLEF texts embedded by
 the product, against exact search over every vector in the database (recall@10, ``ef_search`` raised
 until 0.99 or the ladder's end).
@@ -56,12 +58,35 @@ def write_parts(folder: Path, n: int, part: int) -> list[Path]:
     return paths
 
 
+def import_in_child(parts: list[str]) -> None:
+    """``claimdesk import-statements`` without the model: each part through ``Workspace.import_statements``
+    (the command's own call) in this process, with hash vectors of 384 dimensions."""
+    from bench_export import WideHashEmbedder
+
+    from claims.settings import load_settings
+    from claims.workspace import Workspace
+
+    ws = Workspace(load_settings({}, environ=os.environ), embedder=WideHashEmbedder())
+    try:
+        for part in parts:
+            result = ws.import_statements(Path(part).read_bytes(), part)
+            print(f"{part}: {result.added} statements added, {result.skipped} already in the archive", flush=True)
+    finally:
+        ws.close()
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        import_in_child(sys.argv[2:])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=1_000_000)
     parser.add_argument("--part", type=int, default=100_000)
     parser.add_argument("--folder", type=Path, required=True)
     parser.add_argument("--every", type=float, default=2.0, help="seconds between memory samples")
+    parser.add_argument("--hash-vectors", action="store_true",
+                        help="import through Workspace.import_statements with hash vectors instead of the model "
+                             "(the CLI's call, without the embedding: the model runs about 150 statements/s here)")
     parser.add_argument("--recall", type=int, default=0, metavar="N",
                         help="afterwards, recall@10 of the built index against exact search for N queries")
     args = parser.parse_args()
@@ -74,7 +99,10 @@ def main() -> None:
     print(f"{len(parts)} part files of up to {args.part:,} statements ({time.perf_counter() - started:.0f} s)",
           flush=True)
     env = dict(os.environ, HF_HUB_OFFLINE="1", CLAIMDESK_DATA=str(workspace))
-    command = [sys.executable, "-m", "claims", "import-statements", *map(str, parts)]
+    if args.hash_vectors:  # the same import, its vectors from the test suite's hash embedder
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", *map(str, parts)]
+    else:
+        command = [sys.executable, "-m", "claims", "import-statements", *map(str, parts)]
     started = time.perf_counter()
     child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     samples: list[tuple[float, float, float]] = []  # (seconds, VmRSS, VmHWM)
@@ -102,7 +130,7 @@ def main() -> None:
     print(json.dumps({"statements": args.statements, "parts": len(parts), "seconds": round(seconds, 1),
                       "statements_per_s": round(args.statements / seconds, 1), "peak_rss_mb": round(peak, 1),
                       "exit_code": code}), flush=True)
-    if args.recall and code == 0:
+    if args.recall and code == 0 and not args.hash_vectors:
         print(json.dumps(recall(env, args.recall)), flush=True)
 
 
