@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 
-import pandas as pd
 import pyarrow as pa
 import pytest
 from test_app_shell import REVIEWER, open_app, texts, workspace_for
@@ -85,8 +85,8 @@ def test_dashboard_shows_progress_per_reviewer_charts_and_agreement(tmp_path, mo
     reviewers = frame_with(at, "reviewer").set_index("reviewer")
     assert reviewers.loc["ana", "verdicts"] == 3 and reviewers.loc["ben", "verdicts"] == 2
     assert reviewers.loc["cai", "verdicts"] == 0  # every user is listed, also before their first verdict
-    assert pd.isna(reviewers.loc["cai", "last"])  # shown empty, not as the word "None"
-    assert isinstance(reviewers["last"].dtype, pd.DatetimeTZDtype) and str(reviewers["last"].dt.tz) == "UTC"
+    assert reviewers.loc["cai", "last"] == "—"  # a dash, not the word "None"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", reviewers.loc["ana", "last"])
     assert reviewers.loc["ana", "progress"] == pytest.approx(3 / len(claims))
     assert reviewers.loc["ana", "recent"] == 3 and reviewers.loc["ana", "per_day"] == 3.0
     assert list(reviewers.index[:2]) == ["ana", "ben"]  # most verdicts first
@@ -215,8 +215,8 @@ def test_distinct_speakers_each_once_spacing_and_case_aside(groups, expected):
 
 @slow
 def test_a_reviewer_without_verdicts_has_an_empty_latest_verdict(tmp_path, monkeypatch):
-    """Before anyone's first verdict the column holds no time at all: it is still a column of times
-    (shown empty), not of Python's None (which the table printed as the word "None")."""
+    """Before anyone's first verdict the column shows a dash for each reviewer, not the word "None" (which
+    a table shows for a missing time, typed or not)."""
     ws = workspace_for(tmp_path)
     try:
         ws.ingest_demo_article()
@@ -226,4 +226,4 @@ def test_a_reviewer_without_verdicts_has_an_empty_latest_verdict(tmp_path, monke
     assert not at.exception
     reviewers = frame_with(at, "reviewer")
     assert len(reviewers) >= 3 and (reviewers["verdicts"] == 0).all()
-    assert isinstance(reviewers["last"].dtype, pd.DatetimeTZDtype) and reviewers["last"].isna().all()
+    assert (reviewers["last"] == "—").all()

@@ -34,6 +34,7 @@ from ui.formatting import (
 MOST_BARS = 15  # documents and speakers per chart; the rest are named in a caption
 UNKNOWN_SPEAKER = "(speaker unknown)"
 RECENT_DAYS = 7
+NO_VERDICT_YET = "—"
 _COUNT_AXIS = alt.Axis(tickMinStep=1, format="d")  # counts: whole ticks only
 
 
@@ -127,12 +128,11 @@ def reviewer_table(tallies: DeskTallies, users: list[User]) -> pd.DataFrame:
             "progress": len(times) / tallies.claims if tallies.claims else 0.0,
             "recent": sum(t >= since for t in times),
             "per_day": round(len(times) / len(days), 1) if days else 0.0,
-            "last": max(times) if times else pd.NaT,
+            # text, so a reviewer without a verdict shows a dash (a table shows a missing time as "None")
+            "last": f"{max(times):%Y-%m-%d %H:%M}" if times else NO_VERDICT_YET,
         })
     rows.sort(key=lambda r: (-r["verdicts"], r["reviewer"].casefold()))
-    frame = pd.DataFrame(rows, columns=["reviewer", "role", "verdicts", "progress", "recent", "per_day", "last"])
-    # one datetime column, empty where a reviewer has no verdict yet (not the word "None")
-    return frame.assign(last=pd.to_datetime(frame["last"], utc=True))
+    return pd.DataFrame(rows, columns=["reviewer", "role", "verdicts", "progress", "recent", "per_day", "last"])
 
 
 def reviewers_section(tallies: DeskTallies, users: list[User]) -> None:
@@ -147,7 +147,7 @@ def reviewers_section(tallies: DeskTallies, users: list[User]) -> None:
         "recent": st.column_config.NumberColumn(f"Last {RECENT_DAYS} days"),
         "per_day": st.column_config.NumberColumn("Per active day", format="%.1f",
                                                  help="Verdicts per day on which the reviewer gave any"),
-        "last": st.column_config.DatetimeColumn("Latest verdict", format="YYYY-MM-DD HH:mm", timezone="UTC"),
+        "last": st.column_config.TextColumn("Latest verdict", help="UTC; a dash: no verdict yet"),
     })
     counts = Counter((name, at.date()) for name, times in tallies.reviewer_times.items() for at in times)
     if not counts:
