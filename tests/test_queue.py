@@ -30,6 +30,22 @@ def _open(settings, embedder, required: int) -> Workspace:
     return Workspace(settings.with_overrides(reviews_per_claim=required), store=store, embedder=embedder)
 
 
+def review_step(writer: Workspace, rnd: random.Random, claim_id: int, reviewer: str, roll: float,
+                notes: tuple[str | None, ...] = (None,)) -> bool:
+    """One random review write for ``roll`` below 0.7 (a verdict, an undo where it applies, an
+    adjudication); False for a larger roll, which the caller spends on writes of its own."""
+    if roll < 0.45:
+        writer.label(claim_id, rnd.choice(("supported", "disputed", "unverified")), reviewer, note=rnd.choice(notes))
+    elif roll < 0.6:
+        if writer.undo_target(reviewer, claim_id) == claim_id:
+            writer.undo(claim_id, reviewer)
+    elif roll < 0.7:
+        writer.adjudicate(claim_id, rnd.choice(("supported", "disputed")), "admin", reason="sources")
+    else:
+        return False
+    return True
+
+
 def _same_as_the_tables(ws: Workspace) -> None:
     """Every status, viewer and filter: the in-memory queue equals the one read from the tables."""
     tables = ws.store.documents
@@ -62,13 +78,8 @@ def test_random_writes_from_two_workspaces_keep_the_queue_true(settings, fake_em
             claim = rnd.choice(claims)
             roll = rnd.random()
             reviewer = rnd.choice(("ana", "ben", "cai"))
-            if roll < 0.45:
-                writer.label(claim.id, rnd.choice(("supported", "disputed", "unverified")), reviewer)
-            elif roll < 0.6:
-                if writer.undo_target(reviewer, claim.id) == claim.id:
-                    writer.undo(claim.id, reviewer)
-            elif roll < 0.7:
-                writer.adjudicate(claim.id, rnd.choice(("supported", "disputed")), "admin", reason="sources")
+            if review_step(writer, rnd, claim.id, reviewer, roll):
+                pass
             elif roll < 0.8:
                 writer.mark_claim(claim.id, False, reviewer)  # dismissed: out of the queue
             elif roll < 0.9:

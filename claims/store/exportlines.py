@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from claims.store.base import Part
 from claims.store.exportquery import ExportQuery, ReviewReplay
 from claims.store.schema import imports, reviews
-from claims.store.tails import RECHECK_S, Tails
+from claims.store.tails import RECHECK_S, FollowsTails, Tails
 
 __all__ = ["ExportLines", "ExportRead", "Shown"]
 
@@ -54,7 +54,7 @@ class ExportRead:
     shown: dict[int, Shown]
 
 
-class ExportLines(Part):
+class ExportLines(FollowsTails, Part):
     """Review states, shown statements and finished CSV lines of every claim, kept between exports."""
 
     def __init__(self, engine: Engine, required: int = 1, recheck_s: float = RECHECK_S) -> None:
@@ -69,15 +69,6 @@ class ExportLines(Part):
         self._model: str | None = None
         self.loads = 0
         """How many times every review state was read (once, plus once per count that did not add up)."""
-
-    @property
-    def recheck_s(self) -> float:
-        """Seconds between row-count checks when nothing new arrived (:class:`~claims.store.tails.Tails`)."""
-        return self._tails.recheck_s
-
-    @recheck_s.setter
-    def recheck_s(self, value: float) -> None:
-        self._tails.recheck_s = value
 
     def read(self, matcher_key: str, model: str) -> ExportRead:
         """The export's reads now, caught up with the log (:meth:`ExportQuery.queue`: every claim).

@@ -32,7 +32,7 @@ from claims.store.base import Part, chunked
 from claims.store.documents import Documents
 from claims.store.reviews import Reviews
 from claims.store.schema import documents, feedback, reviews, sentences, statements
-from claims.store.tails import RECHECK_S, Tails
+from claims.store.tails import RECHECK_S, FollowsTails, Tails
 
 __all__ = ["QueueIndex", "RECHECK_S"]
 
@@ -64,7 +64,7 @@ class _View:
     at: dict[int, int]  # claim id -> its index in the arrays
 
 
-class QueueIndex(Part):
+class QueueIndex(FollowsTails, Part):
     """Every claim's place, filters and final verdict in memory, with the open claims' review states."""
 
     def __init__(self, engine: Engine, documents_part: Documents, reviews_part: Reviews,
@@ -82,15 +82,6 @@ class QueueIndex(Part):
         self._speaker_list: list[str] | None = None
         self.loads = 0
         """How many times every claim was read (once, plus once per count that did not add up)."""
-
-    @property
-    def recheck_s(self) -> float:
-        """Seconds between row-count checks when nothing new arrived (:class:`~claims.store.tails.Tails`)."""
-        return self._tails.recheck_s
-
-    @recheck_s.setter
-    def recheck_s(self, value: float) -> None:
-        self._tails.recheck_s = value
 
     # -- what the Review page reads -----------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-__all__ = ["Tails", "RECHECK_S"]
+__all__ = ["Tails", "FollowsTails", "RECHECK_S"]
 
 RECHECK_S = 5.0
 """Seconds between row-count checks when nothing new arrived (see the module's note)."""
@@ -79,3 +79,18 @@ class Tails:
             return []
         query = sa.select(table.c.id, named).where(table.c.id > after, table.c.id <= upto)
         return [(int(a), int(b)) for a, b in conn.execute(query)]
+
+
+class FollowsTails:
+    """A cache kept in step by a :class:`Tails` (as ``self._tails``): its ``recheck_s`` is the tails'."""
+
+    _tails: Tails
+
+    @property
+    def recheck_s(self) -> float:
+        """Seconds between row-count checks when nothing new arrived (:class:`Tails`)."""
+        return self._tails.recheck_s
+
+    @recheck_s.setter
+    def recheck_s(self, value: float) -> None:
+        self._tails.recheck_s = value
