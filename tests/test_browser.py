@@ -317,6 +317,11 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
         page.keyboard.press("2")
         wait_until_idle(page)
         page.get_by_text(re.compile(r"^1 of \d+ claims reviewed$")).wait_for()
+        # the progress line can be drawn before the claim panel is replaced (a loaded machine): give the
+        # panel the time a reviewer would, and fail if the claim on screen never moves on
+        from playwright.sync_api import expect
+
+        expect(page.locator(".cd-claim-text").first).not_to_have_text(shown_text, timeout=30_000)
         queue_progress, next_claim = progress_text(page), claim_text(page)
         assert next_claim != shown_text
 
