@@ -1544,17 +1544,20 @@ class Workspace:
             _, archive_max_id, reviews_max_id = rows[claim_id]
             return (s_claim[col] != claim_id) & ((s_ids[col] > archive_max_id) | (s_mark[col] > reviews_max_id))
 
-        everything = np.arange(len(changed))
-        for cid in claims:  # a claim that matched nothing before takes any statement now matchable
-            if cid not in stale and rows[cid][0] is None and is_new(everything, cid).any():
-                stale.add(cid)
-        # the claims' vectors are float16: the bound is lowered by their error, so no near change is missed
-        bound = self.settings.related_threshold - self._CACHE_MARGIN - VectorMemo.COSINE_ERROR
+        # a claim that matched nothing before takes any statement now matchable (all such claims at once)
+        empty = [cid for cid in claims if cid not in stale and rows[cid][0] is None]
+        if empty:
+            ids = np.array(empty, dtype=np.int64)[:, None]
+            marks = np.array([rows[cid][1:] for cid in empty], dtype=np.int64)
+            new_any = ((s_claim[None, :] != ids) & ((s_ids[None, :] > marks[:, :1]) | (s_mark[None, :] > marks[:, 1:]))
+                       ).any(axis=1)
+            stale.update(np.asarray(empty)[new_any].tolist())
+        bound = self.settings.related_threshold - self._CACHE_MARGIN
         known = np.array([i for i, cid in enumerate(claims) if cid not in stale], dtype=np.int64)
         step = max(1, (8 << 20) // len(changed))  # claims per block: a block's similarities stay near 32 MB
         for start in range(0, len(known), step):
             part = known[start:start + step]
-            sims = data[at[part]].astype(np.float32) @ s_vec.T
+            sims = data[at[part]] @ s_vec.T
             near_rows, near_cols = np.nonzero(sims >= bound)
             for r in np.unique(near_rows):
                 claim_id = claims[int(part[r])]
