@@ -356,9 +356,19 @@ def export_file(fmt: str, *, bom: bool = False, include_unverified: bool = False
                 document_id: int | None = None, verdict: str | None = None, reviewer: str | None = None,
                 since: dt.date | None = None, viewer: str | None = None) -> ExportFile:
     """The chosen claims written as the export format ``fmt`` (csv, jsonl, claimreview), as the CLI
-    writes them, with the ids of the claims the file holds (Workspace.export_text); nothing recorded."""
-    return _cached("export_text", fmt, bom=bom, include_unverified=include_unverified, status=status,
-                   document_id=document_id, verdict=verdict, reviewer=reviewer, since=since, viewer=viewer)
+    writes them, with the ids of the claims the file holds (Workspace.export_text); nothing recorded.
+
+    Cached apart from the other reads, and only the last few: a file of 100,000 claims is 40 MB, and
+    every change of the workspace would otherwise leave one more behind in the shared cache."""
+    workspace = get_workspace()
+    options = {"bom": bom, "include_unverified": include_unverified, "status": status, "document_id": document_id,
+               "verdict": verdict, "reviewer": reviewer, "since": since, "viewer": viewer}
+    return _export_file(workspace, state_key(workspace), fmt, tuple(sorted(options.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _export_file(_workspace: Workspace, key: StateKey, fmt: str, options: tuple[tuple[str, Any], ...]) -> ExportFile:
+    return _workspace.export_text(fmt, **dict(options))
 
 
 __all__ += ["agreement", "agreement_by_document", "statement_speakers", "speaker_statements",
