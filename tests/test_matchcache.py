@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -216,7 +217,7 @@ def test_advance_moves_exactly_the_rows_it_is_given(fake_workspace: Workspace, r
 
     ws = fake_workspace
     ws.ingest_text(ARTICLE + " " + ARTICLE.replace("3.9", "4.1").replace("40", "50").replace("12", "14"), title="R")
-    ws.export_csv(__import__("io").StringIO())  # every claim gets its cache row
+    ws.export_csv(io.StringIO())  # every claim gets its cache row
     ids = sorted(c.id for c in ws.list_claims())
     assert len(ids) == 6
     cache = ws.store.match_cache
@@ -241,8 +242,6 @@ def test_an_export_after_a_few_verdicts_looks_at_them_again_instead_of_rewriting
     """Each export after a verdict checks the cards against the changes since their marks; writing every
     row's marks costs more than looking at a few changes again, so marks move only once changes pile up,
     and the file is the same as a workspace's that keeps nothing."""
-    import io
-
     ws = desk
     ws.export_csv(io.StringIO())
     advanced: list[int] = []
