@@ -522,6 +522,25 @@ def history_cmd(state: CliContext, claim_id: int, as_json: bool) -> None:
         click.echo(f"{record['at']}  {e.event.value:<10} {e.reviewer}" + (f"  ({extra})" if extra else ""))
 
 
+@main.command("exports")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per export.")
+@pass_ctx
+@fail_cleanly
+def exports_cmd(state: CliContext, limit: int, as_json: bool) -> None:
+    """The latest exports, newest first: when, who, which format, how many claims (each claim's
+    `history` lists the exports that held it)."""
+    records = state.workspace.export_history(limit)
+    if as_json:
+        click.echo(json.dumps([r.to_json() for r in records], ensure_ascii=False, indent=2))
+        return
+    if not records:
+        click.echo("no exports yet")
+    for r in records:
+        record = r.to_json()
+        click.echo(f"{record['at']}  {r.format:<11} {r.claims:>9,} claim{'' if r.claims == 1 else 's'}  {r.actor}")
+
+
 @main.group("users")
 def users_group() -> None:
     """Who may sign in and review: add users, list them, change a password."""

@@ -21,6 +21,7 @@ __all__ = [
     "ReviewQueue",
     "AuditKind",
     "AuditEvent",
+    "ExportRecord",
     "ReviewerVerdict",
     "Sentence",
     "SentenceRow",
@@ -129,6 +130,21 @@ class AuditEvent:
     def to_json(self) -> dict[str, Any]:
         return {"event": self.event.value, "reviewer": self.reviewer,
                 "at": self.at.isoformat(timespec="seconds").replace("+00:00", "Z"), **self.detail}
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One export as the audit log keeps it: who handed out a file, when, in which format, of how many claims."""
+
+    id: int
+    actor: str
+    format: str
+    claims: int
+    at: dt.datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "actor": self.actor, "format": self.format, "claims": self.claims,
+                "at": self.at.isoformat(timespec="seconds").replace("+00:00", "Z")}
 
 
 @dataclass(frozen=True)

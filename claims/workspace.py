@@ -60,6 +60,7 @@ from claims.models import (
     Claim,
     DeskTallies,
     Document,
+    ExportRecord,
     ExtractedSentence,
     ImportResult,
     IngestResult,
@@ -105,7 +106,6 @@ from claims.store.exportquery import (
     VERDICT,
     ReviewReplay,
     evidence_links,
-    record_exported,
 )
 from claims.store.matchcache import CachedMatch
 from index.atomic import atomic_write_text
@@ -1624,10 +1624,18 @@ class Workspace:
         self._write_records(records, buffer, fmt, bom=bom, include_unverified=include_unverified)
         return ExportFile(text=buffer.getvalue(), claim_ids=tuple(r[0] for r in records), chosen=len(records))
 
+    def export_history(self, limit: int = 50) -> list[ExportRecord]:
+        """The latest ``limit`` exports, newest first: who handed out a file, when, in which format, of
+        how many claims (each claim's own trail lists the exports that held it)."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InvalidValueError(f"limit must be a whole number of at least 1, got {limit!r}")
+        return self.store.audit.exports(limit)
+
     def _record_exported(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:
-        """Note an export in the claims' audit trails (:func:`claims.store.exportquery.record_exported`)."""
+        """Note an export in the claims' audit trails: one row for the whole file
+        (:meth:`claims.store.audit.Audit.record_export`)."""
         with self.store.transaction() as conn:
-            record_exported(conn, claim_ids, " ".join((actor or "").split()) or "claimdesk", {"format": fmt})
+            self.store.audit.record_export(conn, claim_ids, " ".join((actor or "").split()) or "claimdesk", fmt)
 
     def export(self, fp: TextIO, fmt: str = "csv", *, actor: str | None = None, bom: bool = False,
                include_unverified: bool = False, **filters: Any) -> int:

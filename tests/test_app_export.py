@@ -180,6 +180,7 @@ def test_a_download_is_recorded_in_the_audit_trail(tmp_path, monkeypatch, downlo
     claims = reviewed
     at = open_app(monkeypatch, tmp_path, PAGE)
     assert not exported_events(tmp_path, claims[0].id)  # drawing the page records nothing
+    assert [e.label for e in at.expander] == ["Earlier exports (none yet)"]
 
     at.download_button[0].click().run()
     assert not at.exception
@@ -193,6 +194,11 @@ def test_a_download_is_recorded_in_the_audit_trail(tmp_path, monkeypatch, downlo
     assert [e.detail["format"] for e in exported_events(tmp_path, claims[0].id)] == ["csv", "claimreview"]
     # the unverified claim is not in the ClaimReview file, so its trail says nothing of it
     assert [e.detail["format"] for e in exported_events(tmp_path, claims[2].id)] == ["csv"]
+    # the page lists both downloads, newest first
+    assert [e.label for e in at.expander] == ["Earlier exports (2)"]
+    history = at.dataframe[1].value
+    assert list(zip(history["By"], history["Format"], history["Claims"])) == [
+        (REVIEWER, "ClaimReview JSON-LD", 2), (REVIEWER, "CSV", 3)]
 
 
 def test_export_with_nothing_reviewed(tmp_path, monkeypatch, downloads):

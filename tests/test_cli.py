@@ -15,7 +15,7 @@ from claims.workspace import DEMO_ARTICLE, demo_bytes
 pytestmark = pytest.mark.workspace_db  # the CLI's data folder follows CLAIMDESK_TEST_DB (conftest)
 
 COMMANDS = ["extract", "ingest", "import-statements", "load-demo", "match", "claims", "label", "undo",
-            "sentences", "mark", "export", "adjudicate", "agreement", "history", "users", "users add",
+            "sentences", "mark", "export", "exports", "adjudicate", "agreement", "history", "users", "users add",
             "users list", "users password", "rebuild-index", "status", "judge", "calibrate"]
 
 
@@ -223,6 +223,11 @@ def test_status_of_an_empty_workspace(cli):
                        "\"same claim?\" answers: 0 (claimdesk calibrate proposes thresholds from them)"]
 
 
+def test_exports_of_an_empty_workspace(cli):
+    assert cli("exports").output == "no exports yet\n"
+    assert cli("exports", "--json").output.strip() == "[]"
+
+
 def test_users_add_list_and_refuse_unknown_names(cli):
     result = cli("users", "add", "Eve Moss", "--role", "admin", ok=False)
     assert result.exit_code == 1 and "a password needs at least 8 characters" in result.output  # empty stdin
@@ -269,6 +274,13 @@ def test_label_needs_a_user_and_adjudicate_needs_an_admin(cli, tmp_path):
     assert cli("export", "--since", "2999-01-01", "--format", "jsonl").output == ""
     bad_day = cli("export", "--since", "yesterday", ok=False)
     assert bad_day.output.strip() == "Error: --since 'yesterday' is not a date: use YYYY-MM-DD"
+    # the exports, newest first; the empty one (nothing since 2999) and the refused one are not among them
+    exports = json.loads(cli("exports", "--json").output)
+    assert [(e["format"], e["claims"]) for e in exports] == [("jsonl", 1), ("csv", len(rows))]
+    assert exports[1]["actor"] == "ana" and all(e["at"].endswith("Z") for e in exports)
+    listed = cli("exports", "--limit", "1").output.splitlines()
+    assert len(listed) == 1 and "jsonl" in listed[0] and listed[0].split()[2:4] == ["1", "claim"]
+    assert cli("exports", "--limit", "0", ok=False).exit_code == 2
 
 
 @pytest.mark.slow

@@ -21,7 +21,7 @@ import pytest
 from conftest import add_test_users
 from test_export import _csv_as_it_was
 
-from claims.errors import ClaimdeskError
+from claims.errors import ClaimdeskError, InvalidValueError
 from claims.export import EXPORT_COLUMNS, ExportRow, export_jsonl
 from claims.models import Claim, Match, ReviewAction, ReviewEvent, Verdict
 from claims.review import review_state
@@ -326,6 +326,14 @@ def test_the_export_is_recorded_for_exactly_the_claims_written(settings, fake_em
         first = ws.list_claims(document_id=ws.list_documents()[-1].id)[0]
         assert [(e.reviewer, e.detail) for e in ws.audit_trail(first.id) if e.event.value == "exported"][-1] == (
             "claimdesk", {"format": "jsonl"})
+        jsonl, csv_export = ws.export_history()
+        assert (jsonl.actor, jsonl.format, jsonl.claims) == ("claimdesk", "jsonl", len(ws.list_claims(
+            document_id=ws.list_documents()[-1].id)))
+        assert (csv_export.actor, csv_export.format, csv_export.claims) == ("ana", "csv", len(written))
+        assert ws.export_history(limit=1) == [jsonl]
+        for bad in (0, -1, True, 1.5, "2"):
+            with pytest.raises(InvalidValueError, match="limit must be a whole number"):
+                ws.export_history(limit=bad)
     finally:
         ws.close()
 
@@ -440,7 +448,7 @@ def test_the_export_query_module_pins_its_public_names() -> None:
     import claims.store.exportquery as module
 
     assert set(module.__all__) == {"ExportQuery", "ReviewRecord", "ReviewReplay", "replay_reviews", "evidence_links",
-                                   "record_exported", "STREAM_CHUNK", "REVIEWER", "VERDICT", "AT", "NOTE", "EVENT_ID",
+                                   "STREAM_CHUNK", "REVIEWER", "VERDICT", "AT", "NOTE", "EVENT_ID",
                                    "ACTION", "EVIDENCE", "STATUS", "CURRENT", "BY_REVIEWER"}
     assert all(hasattr(module, name) for name in module.__all__)
 

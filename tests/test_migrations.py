@@ -7,6 +7,7 @@ to schema.py without a revision fails here.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -27,9 +28,11 @@ from click.testing import CliRunner
 
 from claims.cli import main
 from claims.errors import StoreError
+from claims.models import AuditKind
 from claims.store import Store, migrations
 from claims.store.schema import metadata
 from conftest import PG_URL, TEST_USERS, add_test_users
+from test_store import add_doc
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -255,6 +258,47 @@ def test_an_older_revision_is_upgraded(new_url):
             Store(url, create=False)
     Store(url).dispose()
     assert _revision(engine) == [migrations.HEAD] and _differences(engine) == []
+    engine.dispose()
+
+
+def test_0003_folds_per_claim_export_rows_into_one_row_per_export_and_back(new_url):
+    url = new_url()
+    store = Store(url)
+    add_doc(store, *(f"Claim {i} is {i}." for i in range(6)))
+    ids = [c.id for c in store.documents.list_claims()]
+    with store.transaction() as conn:
+        store.audit.record(conn, AuditKind.INGESTED, "ana", [(i, {}) for i in ids])
+    store.dispose()
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0002")
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    first, second = now + dt.timedelta(hours=1), now + dt.timedelta(hours=2)  # after the claims were added
+    written = [(i, "ana", '{"format": "csv"}', first) for i in ids] + \
+              [(i, "ben", '{"format": "jsonl"}', second) for i in ids[2:4]]
+    with engine.begin() as conn:  # the rows claimdesk wrote before 0003, one per claim per export
+        conn.execute(sa.text("INSERT INTO audit (claim_id, event, actor, detail, created_at) "
+                             "VALUES (:c, 'exported', :a, :d, :t)"),
+                     [{"c": c, "a": a, "d": d, "t": t} for c, a, d, t in written])
+    store = Store(url)  # upgrades to head
+    try:
+        assert _revision(store.engine) == [migrations.HEAD] and _differences(store.engine) == []
+        trail = [(k, a, d) for _, k, a, _, d in store.audit.for_claims([ids[2]])]
+        assert trail == [(AuditKind.INGESTED, "ana", {}), (AuditKind.EXPORTED, "ana", {"format": "csv"}),
+                         (AuditKind.EXPORTED, "ben", {"format": "jsonl"})]
+        assert [(r.actor, r.format, r.claims, r.at) for r in store.audit.exports()] == [
+            ("ben", "jsonl", 2, second), ("ana", "csv", 6, first)]
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM audit WHERE event = 'exported'")).scalar() == 0
+    finally:
+        store.dispose()
+    with engine.begin() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0002")
+    with engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT claim_id, actor, detail FROM audit WHERE event = 'exported' "
+                                    "ORDER BY created_at, claim_id")).all()
+        assert [tuple(r) for r in back] == [(c, a, d) for c, a, d, _ in written]
+        assert not sa.inspect(conn).has_table("exports")
     engine.dispose()
 
 

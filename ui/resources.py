@@ -29,8 +29,8 @@ from claims.agreement import Agreement
 from claims.contradict import Hint
 from claims.errors import ClaimdeskError
 from claims.export import ExportFile, ExportRow  # types only; writing goes through the workspace
-from claims.models import (AuditEvent, Claim, DeskTallies, Document, JudgementSummary, Match, MatchJudgement, Progress, ReviewEvent,
-                           ReviewQueue, Statement, Verdict)
+from claims.models import (AuditEvent, Claim, DeskTallies, Document, ExportRecord, JudgementSummary, Match,
+                           MatchJudgement, Progress, ReviewEvent, ReviewQueue, Statement, Verdict)
 from claims.settings import Settings, load_settings
 from claims.users import User
 from claims.workspace import Workspace
@@ -43,6 +43,7 @@ __all__ = [
     "show_error",
     "state_key",
     "desk_tallies",
+    "export_history",
     "documents",
     "speakers",
     "claims_queue",
@@ -220,6 +221,12 @@ def desk_tallies() -> DeskTallies:
     """Every claim counted by document, speaker, final verdict and day, with each reviewer's standing
     verdicts (Workspace.desk_tallies): the Dashboard's figures, no claim built."""
     return _cached("desk_tallies")
+
+
+def export_history(limit: int = 20) -> list[ExportRecord]:
+    """The latest exports, newest first (Workspace.export_history): the Export page's record of who
+    handed out which file."""
+    return _cached("export_history", limit=limit)
 
 
 def claims_queue(*, document_id: int | None = None, speaker: str | None = None, min_score: float | None = None,

@@ -28,6 +28,7 @@ from claims.store.schema import (
     audit,
     documents,
     embeddings,
+    exports,
     feedback,
     imports,
     match_judgements,
@@ -208,7 +209,8 @@ class Store:
         ``imports`` row, a claim flag changed by a reviewer adds a feedback row, a review
         statement's verdict changes with a review event.)
         """
-        tables = (documents, sentences, statements, imports, reviews, feedback, users, audit, match_judgements)
+        tables = (documents, sentences, statements, imports, reviews, feedback, users, audit, match_judgements,
+                  exports)
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(*(
                 sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t in tables))).one()

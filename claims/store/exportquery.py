@@ -1,4 +1,4 @@
-"""The export's reads and its audit entries, set-based: a few queries for any number of claims.
+"""The export's reads, set-based: a few queries for any number of claims.
 
 An export of 100,000 verdicts cannot afford a :class:`~claims.models.Claim`, a
 :class:`~claims.models.Match` and a dozen smaller objects per claim (most of its time went there).
@@ -8,8 +8,8 @@ statements the cache rows name;
 :meth:`ExportQuery.review_states` streams the review log
 ordered by claim and replays it with :func:`replay_reviews`: the rule of
 :func:`claims.review.review_state` (:func:`claims.review.replay`), read on tuples. They stream in
-chunks (``yield_per``: a server-side cursor on PostgreSQL), and run unchanged on SQLite and PostgreSQL (SQLAlchemy Core, no dialect-specific SQL). :func:`record_exported`
-notes an export in the audit trail of every claim written, with an ``INSERT … SELECT`` per chunk.
+chunks (``yield_per``: a server-side cursor on PostgreSQL), and run unchanged on SQLite and PostgreSQL (SQLAlchemy Core, no dialect-specific SQL). The export's audit record is one row for the whole file
+(:meth:`claims.store.audit.Audit.record_export`).
 """
 
 from __future__ import annotations
@@ -21,14 +21,12 @@ from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
-from claims.models import AuditKind
 from claims.review import replay
-from claims.store.base import Part, chunked, utcnow
-from claims.store.schema import audit, claim_matches, documents, reviews, sentences, statements
+from claims.store.base import Part, chunked
+from claims.store.schema import claim_matches, documents, reviews, sentences, statements
 
-__all__ = ["ExportQuery", "ReviewRecord", "ReviewReplay", "replay_reviews", "evidence_links", "record_exported",
+__all__ = ["ExportQuery", "ReviewRecord", "ReviewReplay", "replay_reviews", "evidence_links",
            "STREAM_CHUNK", "REVIEWER", "VERDICT", "AT", "NOTE", "EVENT_ID", "ACTION", "EVIDENCE", "STATUS", "CURRENT",
            "BY_REVIEWER"]
 
@@ -72,26 +70,6 @@ def replay_reviews(events: Sequence[ReviewRecord], required: int = 1) -> ReviewR
 def evidence_links(stored: str | None) -> tuple[str, ...]:
     """An event's evidence links from their stored JSON list (as :class:`~claims.models.ReviewEvent` reads them)."""
     return tuple(json.loads(stored)) if stored and stored != "[]" else ()
-
-
-def record_exported(conn: Connection, claim_ids: Sequence[int], actor: str, detail: dict[str, Any]) -> int:
-    """One ``exported`` audit event by ``actor`` with ``detail`` for each claim of ``claim_ids``, all at
-    one time; returns how many were written (a claim deleted meanwhile gets none).
-
-    The rows :meth:`claims.store.audit.Audit.record` writes, written set-based: an ``INSERT … SELECT``
-    per chunk of ids, so the time, actor and JSON detail are bound once per chunk instead of once per
-    claim (100,000 claims: about 200 statements), in the order of ``claim_ids`` when that is queue order.
-    """
-    event, text, now = AuditKind.EXPORTED.value, json.dumps(detail, ensure_ascii=False, sort_keys=True), utcnow()
-    written = 0
-    for chunk in chunked(claim_ids):
-        chosen = (sa.select(sentences.c.id, sa.literal(event, sa.String), sa.literal(actor, sa.Text),
-                            sa.literal(text, sa.Text), sa.literal(now, audit.c.created_at.type))
-                  .where(sentences.c.id.in_(chunk)).order_by(sentences.c.document_id, sentences.c.position))
-        result = conn.execute(audit.insert().from_select(
-            ["claim_id", "event", "actor", "detail", "created_at"], chosen))
-        written += int(result.rowcount or 0)
-    return written
 
 
 class ExportQuery(Part):

@@ -15,8 +15,10 @@ Which part of :class:`~claims.store.Store` writes which tables:
 - ``embeddings``: :class:`~claims.store.embeddings.Embeddings` (float32 bytes by model and text hash);
 - ``users``, ``user_sessions``: :class:`~claims.store.users.Users` (who may sign in; session tokens as
   SHA-256 digests);
-- ``audit``: :class:`~claims.store.audit.Audit` (ingested, matched and exported events per claim;
-  verdicts, undos and adjudications are in ``reviews``).
+- ``audit``: :class:`~claims.store.audit.Audit` (ingested and matched events per claim; verdicts,
+  undos and adjudications are in ``reviews``);
+- ``exports``: :class:`~claims.store.audit.Audit` too (one row per export, not per claim: who, when,
+  which format, and the ids of the claims the file held, packed; a claim's trail reads it from there).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "users",
     "user_sessions",
     "audit",
+    "exports",
 ]
 
 SCHEMA_VERSION = "1"
@@ -198,5 +201,20 @@ audit = sa.Table(
     sa.Column("event", sa.String(16), nullable=False),  # an AuditKind word
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("detail", sa.Text, nullable=False, default="{}"),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+exports = sa.Table(
+    "exports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("format", sa.String(16), nullable=False),
+    sa.Column("claims", sa.Integer, nullable=False),
+    # The lowest and highest claim id in the file, so a claim's trail unpacks only the exports that may hold it.
+    sa.Column("first_claim_id", sa.Integer, nullable=False, index=True),
+    sa.Column("last_claim_id", sa.Integer, nullable=False, index=True),
+    # The ids of the claims the file held, ascending, as zlib-packed little-endian uint32 gaps
+    # (claims.store.audit.pack_ids): 100,000 claims fit in a few hundred bytes to a few dozen KB.
+    sa.Column("claim_ids", sa.LargeBinary, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )

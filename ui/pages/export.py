@@ -4,7 +4,7 @@ The filters are those of ``claimdesk export`` (status, document, final verdict, 
 and the file is written by the same core code, so the page and the CLI give the same bytes. The
 preview shows the first claims' status and every reviewer's verdict; the file holds all of them. A download is recorded in each
 written claim's audit trail (who, when, which format) by the button's callback: drawing the page
-records nothing.
+records nothing. Under the preview, the latest exports: who handed out which file, when.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ FORMATS = {
     "claimreview": ("ClaimReview JSON-LD", "claimdesk-claimreview", "json", "application/ld+json"),
 }
 PREVIEW_ROWS = 500  # the file holds every chosen claim; the table on the page the first of them
+HISTORY_ROWS = 20  # the latest exports listed under the preview
 
 BUTTON_NAMES = {"csv": "verdict CSV", "jsonl": "JSON Lines", "claimreview": "ClaimReview JSON-LD"}
 
@@ -148,12 +149,35 @@ def export_page() -> None:
     if not exported.chosen:
         st.info("No claims match this choice yet." if tallies.claims else "No claims yet: ingest an article first.",
                 icon=":material/inbox:")
+    else:
+        if exported.chosen > len(rows):
+            st.caption(f"The preview shows the first {len(rows):,} of the {exported.chosen:,} claims chosen; "
+                       "the file holds them all.")
+        st.dataframe(_preview(rows), hide_index=True, width="stretch", column_order=PREVIEW_COLUMNS,
+                     column_config=COLUMN_LABELS)
+    _history()
+
+
+def _history() -> None:
+    """The latest downloads and CLI exports: who handed out which file, when, of how many claims."""
+    try:
+        history = resources.export_history(HISTORY_ROWS)
+    except ClaimdeskError as exc:
+        resources.show_error(exc)
         return
-    if exported.chosen > len(rows):
-        st.caption(f"The preview shows the first {len(rows):,} of the {exported.chosen:,} claims chosen; "
-                   "the file holds them all.")
-    st.dataframe(_preview(rows), hide_index=True, width="stretch", column_order=PREVIEW_COLUMNS,
-                 column_config=COLUMN_LABELS)
+    with st.expander(f"Earlier exports ({len(history)}{'+' if len(history) == HISTORY_ROWS else ''})"
+                     if history else "Earlier exports (none yet)", icon=":material/history:"):
+        if not history:
+            st.caption("Each download is recorded here and in the audit trail of every claim in the file.")
+            return
+        st.dataframe(pd.DataFrame({
+            "When (UTC)": [r.at.strftime("%Y-%m-%d %H:%M") for r in history],
+            "By": [r.actor for r in history],
+            "Format": [FORMATS.get(r.format, (r.format,))[0] for r in history],
+            "Claims": [r.claims for r in history],
+        }), hide_index=True, width="stretch")
+        st.caption(f"The latest {HISTORY_ROWS} at most. Each claim's audit trail on the Review page lists the "
+                   "exports that held it.")
 
 
 export_page()

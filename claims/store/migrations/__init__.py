@@ -60,7 +60,7 @@ __all__ = [
     "new_revision",
 ]
 
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision in ``versions/`` (a test checks it against Alembic's own head)."""
 
 BASELINE = "0001"
