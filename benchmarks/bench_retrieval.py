@@ -55,12 +55,44 @@ POOL = 20  # the verifier's pool: CLAIMDESK_VERIFY_DEPTH's default
 C = 1.0
 
 
+COMPLETED = False
+"""Whether the qrels are completed by lab/data/clef_same_pairs.tsv (``--completed``)."""
+
+
 def split(name: str, part: str) -> B.Benchmark:
-    """``part`` is train, dev (both carved from the train files) or held-out (the official dev files)."""
+    """``part`` is train, dev (both carved from the train files) or held-out (the official dev files);
+    with ``--completed`` the qrels also name the fact-checks labelled as the same claim."""
     spec = DATASETS[name]
     queries, qrels = spec["held-out" if part == "held-out" else "train"]
     ids = None if part == "held-out" else B.carve_split(list(B.read_qrels(qrels)), part)
-    return B.load_benchmark(spec["vclaims"], queries, qrels, query_ids=ids)
+    bench = B.load_benchmark(spec["vclaims"], queries, qrels, query_ids=ids)
+    if COMPLETED and B.SAME_PAIRS_FILE.exists():
+        bench, _ = B.complete_qrels(bench, B.collection_name(spec["vclaims"]), B.read_same_pairs())
+    return bench
+
+
+def write_todo(embedder: Embedder, out: Path) -> None:
+    """The (query, fact-check) pairs of every split still to label, with their texts, to ``out``."""
+    import csv
+
+    labels = B.read_same_pairs() if B.SAME_PAIRS_FILE.exists() else {}
+    rows = []
+    for name in DATASETS:
+        arch = archive(name, embedder)
+        try:
+            for part in ("train", "dev", "held-out"):
+                bench = split(name, part)
+                found = B.same_pairs_todo(bench, arch, B.collection_name(DATASETS[name]["vclaims"]), labels,
+                                          split=part)
+                print(f"{name} {part}: {len(found)} pairs to label", file=sys.stderr)
+                rows.extend(found)
+        finally:
+            arch.workspace.close()
+    with open(out, "w", encoding="utf-8", newline="") as fp:
+        writer = csv.DictWriter(fp, fieldnames=B.SAME_TODO_COLUMNS, delimiter="\t", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{out}: {len(rows)} pairs", file=sys.stderr)
 
 
 def archive(name: str, embedder: Embedder) -> B.BenchArchive:
@@ -176,12 +208,26 @@ def main() -> None:
     parser.add_argument("--train-ranker", action="store_true", help="fit the lab re-ranker and add 'rerank'")
     parser.add_argument("--no-tiers", action="store_true", help="skip the tier tables")
     parser.add_argument("--json", action="store_true", help="print every result as a JSON line on stderr too")
+    parser.add_argument("--completed", action="store_true",
+                        help="complete the qrels with lab/data/clef_same_pairs.tsv (fitting, choosing, tables)")
+    parser.add_argument("--same-pairs-todo", type=Path, metavar="OUT",
+                        help="write the top cards still to label (P >= 0.5, not in the qrels) and stop")
+    parser.add_argument("--same-pairs-add", type=Path, metavar="TODO",
+                        help="add a labelled todo file to lab/data/clef_same_pairs.tsv and stop")
     args = parser.parse_args()
+    if args.same_pairs_add:
+        print(f"{B.merge_same_pairs(args.same_pairs_add)} new labels in {B.SAME_PAIRS_FILE}", file=sys.stderr)
+        return
     if not BENCH.exists():
         sys.exit(f"{BENCH} is absent")
+    global COMPLETED
+    COMPLETED = args.completed or bool(args.same_pairs_todo)
     # The product's embedder (CLAIMDESK_EMBED_BACKEND, onnx-int8 by default): the verifier is fitted on the
     # vectors the product computes.
     embedder = Embedder.from_settings(load_settings())
+    if args.same_pairs_todo:
+        write_todo(embedder, args.same_pairs_todo)
+        return
     if args.train_verifier:
         train_the_verifier(embedder, args.out)
     verifier = args.out if args.out.exists() else None

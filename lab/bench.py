@@ -115,6 +115,11 @@ __all__ = [
     "run_tiers_benchmark",
     "TIERS_JSON_KEYS",
     "bench_tiers",
+    "SAME_PAIRS_FILE",
+    "read_same_pairs",
+    "complete_qrels",
+    "same_pairs_todo",
+    "merge_same_pairs",
     "training_pairs",
     "ranker_training_groups",
     "train_ranker",
@@ -913,7 +918,7 @@ def choose_threshold(rows: Sequence[Mapping[str, Any]], *, min_precision: float 
 
 
 TIERS_JSON_KEYS = ("threshold", "precision", "recall", "false_same_rate", "by_threshold", "chosen_here",
-                   "n_queries", "method", "decided_on", "seconds")
+                   "n_queries", "method", "decided_on", "seconds", "qrels", "qrels_added")
 
 
 def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrels_path: str | Path, *,
@@ -921,8 +926,12 @@ def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrel
                         threshold: float | None = None, workspace: str | Path | None = None,
                         verifier: str | Path | None = None, transcripts: str | Path | None = None,
                         query_ids: Collection[str] | None = None, collection_sample: int | None = None,
-                        settings: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                        settings: Mapping[str, Any] | None = None,
+                        same_pairs: str | Path | None = None) -> dict[str, Any]:
     """The open-world tier benchmark (see the module docstring).
+
+    ``same_pairs``: a labels file (:data:`SAME_PAIRS_FILE`) whose *same* pairs complete the qrels
+    (:func:`complete_qrels`): other fact-checks of a query's claim count as gold in both halves.
 
     The figures at ``threshold`` (default: the matcher's own: the verifier's, or the cosine rule
     of the settings without one) come first; ``by_threshold`` holds the whole table;
@@ -933,7 +942,10 @@ def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrel
     bench, archive = _load_and_import(vclaims_path, queries_path, qrels_path, embedder=embedder, workspace=workspace,
                                       transcripts=transcripts, query_ids=query_ids,
                                       collection_sample=collection_sample, settings=settings)
+    completed = 0
     try:
+        if same_pairs is not None:
+            bench, completed = complete_qrels(bench, collection_name(vclaims_path), read_same_pairs(same_pairs))
         matcher = method_matcher(archive.workspace, method, verifier=verifier)
         outcomes = tier_outcomes(bench, archive, method=method, top_k=top_k, verifier=verifier)
     finally:
@@ -947,6 +959,7 @@ def run_tiers_benchmark(vclaims_path: str | Path, queries_path: str | Path, qrel
         "n_queries": len(outcomes), "method": method, "kind": bench.kind,
         "decided_on": "probability" if matcher.verifier is not None else "cosine",
         "seconds": round(time.perf_counter() - started, 2), "outcomes": [o.__dict__ for o in outcomes],
+        "qrels": "completed" if same_pairs is not None else "official", "qrels_added": completed,
     }
 
 
@@ -954,7 +967,7 @@ def bench_tiers(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, 
                 threshold: float | None = None, verifier: str | Path | None = None,
                 dev_ids_from: str | Path | None = None, carve: str | None = None,
                 transcripts: str | Path | None = None, workspace: str | Path | None = None,
-                model_path: str | Path | None = None) -> dict[str, Any]:
+                model_path: str | Path | None = None, same_pairs: str | Path | None = None) -> dict[str, Any]:
     """``claimdesk bench tiers``: :func:`run_tiers_benchmark` with the bundled model.
 
     Returns the :data:`TIERS_JSON_KEYS`.
@@ -965,14 +978,112 @@ def bench_tiers(vclaims: str | Path, queries: str | Path, qrels: str | Path, *, 
     if method == "rerank":
         raise InvalidValueError("tiers are decided by the verifier or by the cosine: use --method product, "
                                 "hybrid or dense")
-    for path in (vclaims, queries, qrels):
+    for path in (vclaims, queries, qrels, *([same_pairs] if same_pairs is not None else [])):
         _require_file(Path(path))  # before the model loads
     # The product's backend (CLAIMDESK_EMBED_BACKEND), so the figures are those of the product.
     embedder = Embedder.from_settings(load_settings({"model_path": model_path}))
     result = run_tiers_benchmark(vclaims, queries, qrels, embedder=embedder, method=method,
                                  threshold=threshold, workspace=workspace, verifier=verifier,
-                                 transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve))
+                                 transcripts=transcripts, query_ids=_query_ids(qrels, dev_ids_from, carve),
+                                 same_pairs=same_pairs)
     return {key: result[key] for key in TIERS_JSON_KEYS}
+
+
+# -- completed qrels: other fact-checks of the same claim, labelled by reading ----------------------
+
+SAME_PAIRS_FILE = Path(__file__).resolve().parent / "data" / "clef_same_pairs.tsv"
+SAME_PAIR_COLUMNS = ("collection", "query_id", "query_sha1", "vclaim_id", "vclaim_sha1", "label")
+SAME_TODO_COLUMNS = (*SAME_PAIR_COLUMNS, "split", "half", "query_text", "vclaim_text")
+SAME_PAIR_FLOOR = 0.5
+"""Cards with P(same claim) at or above this are labelled when the qrels do not name them."""
+
+
+def _sha1(text: str) -> str:
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:12]
+
+
+def read_same_pairs(path: str | Path = SAME_PAIRS_FILE) -> dict[tuple[str, str, str], tuple[bool, str, str]]:
+    """The labelled (collection, query id, fact-check id) pairs: same or not, with the two texts' digests."""
+    out: dict[tuple[str, str, str], tuple[bool, str, str]] = {}
+    with open(path, encoding="utf-8", newline="") as fp:
+        reader = csv.DictReader(fp, delimiter="\t")
+        if tuple(reader.fieldnames or ())[:len(SAME_PAIR_COLUMNS)] != SAME_PAIR_COLUMNS:
+            raise InvalidValueError(f"{path}: the header must start with {', '.join(SAME_PAIR_COLUMNS)}")
+        for line, row in enumerate(reader, start=2):
+            label = (row.get("label") or "").strip()
+            if label not in ("same", "different"):
+                raise InvalidValueError(f"{path}, line {line}: label {label!r} is neither same nor different")
+            key = (row["collection"], row["query_id"], row["vclaim_id"])
+            if key in out and out[key][0] != (label == "same"):
+                raise InvalidValueError(f"{path}, line {line}: the pair is labelled both ways")
+            out[key] = (label == "same", row["query_sha1"], row["vclaim_sha1"])
+    return out
+
+
+def complete_qrels(bench: Benchmark, collection: str,
+                   labels: Mapping[tuple[str, str, str], tuple[bool, str, str]]) -> tuple[Benchmark, int]:
+    """``bench`` with each query's qrels completed by the fact-checks labelled *same* for it, and how many
+    were added. A CLEF query's qrels name one fact-check; PolitiFact and Snopes often checked a claim
+    more than once, and an open-world run that leaves out only the named one finds the others.
+    Refuses a label whose query or fact-check text changed since it was labelled."""
+    texts = {c.id: c.text for c in bench.claims}
+    queries = {q.id: q.text for q in bench.queries}
+    qrels = {qid: set(docs) for qid, docs in bench.qrels.items()}
+    added = 0
+    for (name, qid, vid), (same, query_sha1, vclaim_sha1) in labels.items():
+        if name != collection or qid not in queries:
+            continue
+        if vid not in texts or _sha1(queries[qid]) != query_sha1 or _sha1(texts[vid]) != vclaim_sha1:
+            raise InvalidValueError(f"the label of query {qid} and fact-check {vid} names texts this "
+                                    f"{collection} does not hold (changed since labelling?)")
+        if same and vid not in qrels.setdefault(qid, set()):
+            qrels[qid].add(vid)
+            added += 1
+    return replace(bench, qrels={qid: frozenset(docs) for qid, docs in qrels.items()}), added
+
+
+def same_pairs_todo(bench: Benchmark, archive: BenchArchive, collection: str,
+                    labels: Mapping[tuple[str, str, str], tuple[bool, str, str]], *, split: str = "",
+                    floor: float = SAME_PAIR_FLOOR, verifier: str | Path | None = None) -> list[dict[str, str]]:
+    """The pairs still to label: each query's top card, with its (completed) qrels in the archive and
+    with them left out, when it is no gold, carries no label and has P(same claim) >= ``floor``."""
+    bench, _ = complete_qrels(bench, collection, labels)
+    seen = rank_benchmark(archive, bench_queries(bench, archive), top_k=1, verifier=verifier)
+    unseen = rank_benchmark(archive, bench_queries(bench, archive, without_gold=True), top_k=1, verifier=verifier)
+    texts = {c.id: c.text for c in bench.claims}
+    out, listed = [], set()
+    for query, *halves in zip(bench.queries, seen, unseen):
+        gold = archive.gold(bench.qrels.get(query.id, ()))
+        for half, cards in zip(("seen", "unseen"), halves):
+            if not cards or (cards[0].probability or 0.0) < floor or cards[0].statement.id in gold:
+                continue
+            vid = archive.vclaim_of[cards[0].statement.id]
+            if (collection, query.id, vid) in labels or (query.id, vid) in listed:
+                continue
+            listed.add((query.id, vid))
+            out.append({"collection": collection, "query_id": query.id, "query_sha1": _sha1(query.text),
+                        "vclaim_id": vid, "vclaim_sha1": _sha1(texts[vid]), "label": "", "split": split,
+                        "half": half, "query_text": " ".join(query.text.split()),
+                        "vclaim_text": " ".join(texts[vid].split())})
+    return out
+
+
+def merge_same_pairs(todo: str | Path, path: str | Path = SAME_PAIRS_FILE) -> int:
+    """Add the labelled rows of a todo file to the labels file (kept sorted); returns how many were new."""
+    labels = read_same_pairs(path) if Path(path).exists() else {}
+    new = read_same_pairs(todo)
+    before = len(labels)
+    for key, value in new.items():
+        if key in labels and labels[key][0] != value[0]:
+            raise InvalidValueError(f"{todo}: query {key[1]} and fact-check {key[2]} are labelled the other way "
+                                    f"in {path}")
+        labels[key] = value
+    with open(path, "w", encoding="utf-8", newline="") as fp:
+        writer = csv.writer(fp, delimiter="\t", lineterminator="\n")
+        writer.writerow(SAME_PAIR_COLUMNS)
+        for (name, qid, vid), (same, qsha, vsha) in sorted(labels.items()):
+            writer.writerow((name, qid, qsha, vid, vsha, "same" if same else "different"))
+    return len(labels) - before
 
 
 # -- training data for the verifier and the re-ranker ----------------------------------------------

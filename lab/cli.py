@@ -86,18 +86,21 @@ def bench_retrieval_cmd(state: CliContext, vclaims: str, queries: str, qrels: st
 @_split_options
 @click.option("--threshold", type=click.FloatRange(0.0, 1.0),
               help="Report at this threshold (default: the verifier's own; the cosine rule without one).")
+@click.option("--completed", is_flag=True,
+              help="Complete the qrels with the fact-checks labelled as the same claim (lab/data/clef_same_pairs.tsv).")
 @pass_ctx
 @fail_cleanly
 def bench_tiers_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, method: str, verifier: str | None,
                     dev_ids_from: str | None, carve: str | None, transcripts: str | None, workspace_dir: str | None,
-                    as_json: bool, threshold: float | None) -> None:
+                    as_json: bool, threshold: float | None, completed: bool) -> None:
     """Open-world tiers: each query once with its gold fact-checks imported and once without them;
     precision and recall of "same claim", and the share of new claims called "same claim"."""
     from lab import bench
 
     result = bench.bench_tiers(vclaims, queries, qrels, method=method, threshold=threshold, verifier=verifier,
                                dev_ids_from=dev_ids_from, carve=carve, transcripts=transcripts,
-                               workspace=workspace_dir, model_path=load_settings(state.overrides).model_path)
+                               workspace=workspace_dir, model_path=load_settings(state.overrides).model_path,
+                               same_pairs=bench.SAME_PAIRS_FILE if completed else None)
     if as_json:
         click.echo(json.dumps(result))
         return
@@ -106,7 +109,8 @@ def bench_tiers_cmd(state: CliContext, vclaims: str, queries: str, qrels: str, m
         return "  -  " if value is None else f"{value:.3f}"
 
     click.echo(f"{result['method']} on {result['n_queries']} queries, each with and without its gold; "
-               f"same claim decided on the {result['decided_on']}")
+               f"same claim decided on the {result['decided_on']}; {result['qrels']} qrels"
+               + (f" ({result['qrels_added']} fact-checks added)" if result["qrels"] == "completed" else ""))
     click.echo(f"  at {result['threshold']:.2f}: precision {fmt(result['precision'])}, recall "
                f"{fmt(result['recall'])}, new claims called same claim {result['false_same_rate']:.1%}")
     chosen = result["chosen_here"]

@@ -28,15 +28,19 @@ from lab.bench import (
     carve_split,
     choose_threshold,
     collection_name,
+    complete_qrels,
     deduplicate_claims,
     load_benchmark,
+    merge_same_pairs,
     open_archive,
     read_qrels,
     read_queries,
+    read_same_pairs,
     read_transcripts,
     read_vclaims,
     run_retrieval_benchmark,
     run_tiers_benchmark,
+    same_pairs_todo,
     score_run,
     tier_table,
     train_ranker_file,
@@ -481,14 +485,117 @@ def test_tiers_runner_on_tiny_data(tiny, tmp_path: Path, fake_embedder) -> None:
 
 
 def test_tiers_runner_with_a_verifier_file(tiny, tmp_path: Path, fake_embedder) -> None:
+    result = run_tiers_benchmark(*tiny, embedder=fake_embedder, verifier=_cosine_verifier(tmp_path),
+                                 workspace=tmp_path / "ws")
+    assert result["decided_on"] == "probability" and result["threshold"] == 0.7
+    assert all(0.0 <= o["top_score"] <= 1.0 for o in result["outcomes"])
+
+
+# -- completed qrels: other fact-checks of the same claim, labelled by reading -------------------------
+
+
+def _cosine_verifier(tmp_path: Path) -> Path:
+    """A verifier file that reads the cosine alone (P rises with it), so the tiny set's cards carry a P."""
     from index.verify import FEATURES, Verifier
 
     weights = tuple(8.0 if name == "cosine" else 0.0 for name in FEATURES)
     path = tmp_path / "verifier.json"
     Verifier(FEATURES, (0.0,) * len(FEATURES), (1.0,) * len(FEATURES), weights, -4.0, 0.7).save(path)
-    result = run_tiers_benchmark(*tiny, embedder=fake_embedder, verifier=path, workspace=tmp_path / "ws")
-    assert result["decided_on"] == "probability" and result["threshold"] == 0.7
-    assert all(0.0 <= o["top_score"] <= 1.0 for o in result["outcomes"])
+    return path
+
+
+def _labels_file(tmp_path: Path, rows: list[tuple[str, ...]], name: str = "pairs.tsv") -> Path:
+    header = "collection\tquery_id\tquery_sha1\tvclaim_id\tvclaim_sha1\tlabel\n"
+    return write(tmp_path, name, header + "".join("\t".join(r) + "\n" for r in rows))
+
+
+def _todo_labelled(todo: list[dict[str, str]], label: str) -> list[tuple[str, ...]]:
+    return [(r["collection"], r["query_id"], r["query_sha1"], r["vclaim_id"], r["vclaim_sha1"], label) for r in todo]
+
+
+def test_the_todo_lists_unlabelled_top_cards_and_labels_complete_the_qrels(tiny, tmp_path: Path,
+                                                                          fake_embedder) -> None:
+    bench = load_benchmark(*tiny)
+    name = collection_name(tiny[0])
+    verifier = _cosine_verifier(tmp_path)
+    archive = open_archive(bench.claims, embedder=fake_embedder, folder=tmp_path / "ws")
+    try:
+        todo = same_pairs_todo(bench, archive, name, {}, floor=0.0, verifier=verifier, split="dev")
+        # every seen top card is the gold, so only the open-world half's top cards are listed, one per query
+        assert [(r["query_id"], r["half"], r["split"]) for r in todo] == [(q, "unseen", "dev") for q in ("10", "11", "12")]
+        assert all(r["vclaim_id"] not in bench.qrels[r["query_id"]] and r["label"] == "" for r in todo)
+        # labelled "different", they are not asked again
+        labels = read_same_pairs(_labels_file(tmp_path, _todo_labelled(todo, "different")))
+        assert same_pairs_todo(bench, archive, name, labels, floor=0.0, verifier=verifier) == []
+        completed, added = complete_qrels(bench, name, labels)
+        assert added == 0 and completed.qrels == bench.qrels
+        # labelled "same", they join the qrels: the open-world half leaves them out too and shows the next card
+        labels = read_same_pairs(_labels_file(tmp_path, _todo_labelled(todo, "same")))
+        completed, added = complete_qrels(bench, name, labels)
+        assert added == 3 and all(completed.qrels[r["query_id"]] == bench.qrels[r["query_id"]] | {r["vclaim_id"]}
+                                  for r in todo)
+        again = same_pairs_todo(bench, archive, name, labels, floor=0.0, verifier=verifier)
+        assert {(r["query_id"], r["vclaim_id"]) for r in again}.isdisjoint({(r["query_id"], r["vclaim_id"]) for r in todo})
+        for query, cards in zip(completed.queries, archive.workspace.rank(
+                bench_queries(completed, archive, without_gold=True), 5)):
+            assert not {c.statement.id for c in cards} & archive.gold(completed.qrels[query.id])
+        # a floor above every P lists nothing
+        assert same_pairs_todo(bench, archive, name, {}, floor=1.01, verifier=verifier) == []
+    finally:
+        archive.workspace.close()
+
+
+def test_labels_of_another_collection_are_ignored_and_changed_texts_refused(tiny, tmp_path: Path) -> None:
+    bench = load_benchmark(*tiny)
+    name = collection_name(tiny[0])
+    row = [name, "10", "0" * 12, "3", "0" * 12, "same"]
+    elsewhere = read_same_pairs(_labels_file(tmp_path, [("other-collection", *row[1:])]))
+    assert complete_qrels(bench, name, elsewhere) == (bench, 0)
+    with pytest.raises(InvalidValueError, match="query 10 and fact-check 3 .*changed since labelling"):
+        complete_qrels(bench, name, read_same_pairs(_labels_file(tmp_path, [tuple(row)])))
+
+
+def test_tiers_with_completed_qrels_count_a_labelled_copy_as_gold(tiny, tmp_path: Path, fake_embedder) -> None:
+    bench = load_benchmark(*tiny)
+    name = collection_name(tiny[0])
+    verifier = _cosine_verifier(tmp_path)
+    archive = open_archive(bench.claims, embedder=fake_embedder, folder=tmp_path / "ws")
+    try:
+        todo = same_pairs_todo(bench, archive, name, {}, floor=0.0, verifier=verifier)
+    finally:
+        archive.workspace.close()
+    path = _labels_file(tmp_path, _todo_labelled(todo, "same"))
+    official = run_tiers_benchmark(*tiny, embedder=fake_embedder, verifier=verifier, workspace=tmp_path / "ws")
+    completed = run_tiers_benchmark(*tiny, embedder=fake_embedder, verifier=verifier, workspace=tmp_path / "ws",
+                                    same_pairs=path)
+    assert (official["qrels"], official["qrels_added"], completed["qrels"], completed["qrels_added"]) == (
+        "official", 0, "completed", 3)
+    # the open-world half no longer holds the labelled copies: its top cards score lower
+    assert all(c["unseen_top_score"] is None or c["unseen_top_score"] <= o["unseen_top_score"]
+               for o, c in zip(official["outcomes"], completed["outcomes"]))
+
+
+def test_same_pair_files_name_their_problems_and_merge_sorted(tmp_path: Path) -> None:
+    bad = _labels_file(tmp_path, [("c", "1", "a" * 12, "2", "b" * 12, "maybe")], "bad.tsv")
+    with pytest.raises(InvalidValueError, match=r"bad.tsv, line 2: label 'maybe' is neither same nor different"):
+        read_same_pairs(bad)
+    both = _labels_file(tmp_path, [("c", "1", "a" * 12, "2", "b" * 12, "same"),
+                                   ("c", "1", "a" * 12, "2", "b" * 12, "different")], "both.tsv")
+    with pytest.raises(InvalidValueError, match="line 3: the pair is labelled both ways"):
+        read_same_pairs(both)
+    with pytest.raises(InvalidValueError, match="the header must start with collection"):
+        read_same_pairs(write(tmp_path, "head.tsv", "query\tlabel\n"))
+    shipped = tmp_path / "pairs.tsv"
+    first = _labels_file(tmp_path, [("c", "9", "a" * 12, "2", "b" * 12, "same"),
+                                    ("c", "1", "a" * 12, "2", "b" * 12, "different")], "todo1.tsv")
+    assert merge_same_pairs(first, shipped) == 2
+    assert merge_same_pairs(first, shipped) == 0
+    lines = shipped.read_text(encoding="utf-8").splitlines()
+    assert [line.split("\t")[1] for line in lines[1:]] == ["1", "9"]
+    flipped = _labels_file(tmp_path, [("c", "9", "a" * 12, "2", "b" * 12, "different")], "todo2.tsv")
+    with pytest.raises(InvalidValueError, match="labelled the other way"):
+        merge_same_pairs(flipped, shipped)
+    assert len(read_same_pairs(shipped)) == 2
 
 
 # -- the commands' functions, with the real model ----------------------------------------------------
