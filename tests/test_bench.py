@@ -667,3 +667,25 @@ def test_bench_clef2021_debates_subset(embedder, tmp_path: Path) -> None:
     print({m: round(s["map@5"], 3) for m, s in scores.items()})
     assert all(s["kind"] == "debates" for s in scores.values())
     assert scores["product"]["map@5"] >= scores["hybrid"]["map@5"] - 0.02
+
+
+@pytest.mark.bench
+@pytest.mark.parametrize(("folder", "splits"), [
+    ("clef2020-t2-en-tweets", (("train_queries.tsv", "train_qrels.tsv"), ("dev_queries.tsv", "dev_qrels.tsv"))),
+    ("clef2021-t2b-en-debates", (("train_dev_queries.tsv", "train_qrels.tsv"),
+                                 ("train_dev_queries.tsv", "dev_qrels.tsv")))])
+def test_the_shipped_same_pairs_name_texts_the_benchmarks_hold(folder: str, splits) -> None:
+    """Every label of lab/data/clef_same_pairs.tsv still matches its query and fact-check (digests)."""
+    from lab.bench import SAME_PAIRS_FILE
+
+    labels = read_same_pairs(SAME_PAIRS_FILE)
+    name = f"{folder}-vclaims"
+    mine = {key for key in labels if key[0] == name}
+    assert mine, f"no labels for {name}"
+    used = 0
+    for queries, qrels in splits:
+        bench = load_benchmark(*bench_paths(folder, "vclaims.tsv", queries, qrels))
+        completed, added = complete_qrels(bench, name, labels)  # raises on a changed text
+        used += sum(1 for key in mine if key[1] in {q.id for q in bench.queries})
+        assert added == sum(len(completed.qrels[q]) - len(bench.qrels.get(q, ())) for q in completed.qrels)
+    assert used == len(mine)  # every label belongs to a query of these splits
