@@ -459,6 +459,14 @@ def test_a_team_reviews_blind_disagrees_and_an_admin_adjudicates(chromium, tmp_p
         with page.expect_download() as info:
             download_button.click()
         rows = list(csv.DictReader(io.StringIO(Path(info.value.path()).read_text(encoding="utf-8-sig"))))
+        # the download is recorded: the page lists it under "Earlier exports", with who made it
+        history = page.get_by_text("Earlier exports (1)")
+        history.wait_for()
+        history.click()
+        listed = page.locator('[data-testid="stExpander"] [data-testid="stDataFrame"]')
+        listed.wait_for()
+        wait_until_idle(page)
+        listed.scroll_into_view_if_needed()  # the app scrolls inside its own container: bring the list up
         page.screenshot(path=str(SCREENSHOTS / "export.png"))
         open_page(page, "Dashboard")
         page.screenshot(path=str(SCREENSHOTS / "dashboard.png"), full_page=True)
