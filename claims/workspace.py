@@ -1624,11 +1624,13 @@ class Workspace:
         self._write_records(records, buffer, fmt, bom=bom, include_unverified=include_unverified)
         return ExportFile(text=buffer.getvalue(), claim_ids=tuple(r[0] for r in records), chosen=len(records))
 
+    _MAX_HISTORY = 100_000  # exports listed at most: a LIMIT every database takes
+
     def export_history(self, limit: int = 50) -> list[ExportRecord]:
         """The latest ``limit`` exports, newest first: who handed out a file, when, in which format, of
         how many claims (each claim's own trail lists the exports that held it)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise InvalidValueError(f"limit must be a whole number of at least 1, got {limit!r}")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self._MAX_HISTORY:
+            raise InvalidValueError(f"limit must be a whole number from 1 to {self._MAX_HISTORY:,}, got {limit!r}")
         return self.store.audit.exports(limit)
 
     def _record_exported(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:

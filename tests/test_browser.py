@@ -275,7 +275,9 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
     document's claim, the box left, then the key 2: the verdict and the note land on that claim."""
     data_dir = tmp_path / "data"
     seed = (REPO / "claims" / "demo" / "article.txt").read_text(encoding="utf-8")
-    with streamlit_server(data_dir, tmp_path / "streamlit.log") as base, chromium_page(1440, 900) as page:
+    log = tmp_path / "streamlit.log"
+    with streamlit_server(data_dir, log) as base, chromium_page(1440, 900) as page, \
+            screenshot_on_failure(page, tmp_path / "failure.png", log):
         sign_in(page, base, "Dana Ortiz")
         open_page(page, "Ingest")
         page.get_by_role("tab", name="Demo article").click()
@@ -346,13 +348,17 @@ SCREENSHOTS = REPO / "docs" / "screenshots"
 
 
 @contextlib.contextmanager
-def screenshot_on_failure(page, path: Path) -> Iterator[None]:
-    """Save what the browser showed when a step failed (the path is in the failure's notes)."""
+def screenshot_on_failure(page, path: Path, server_log: Path | None = None) -> Iterator[None]:
+    """Save what the browser showed when a step failed (the path is in the failure's notes), with the
+    end of the app server's log when given: a step that times out says what the server was doing."""
     try:
         yield
     except Exception as exc:
         page.screenshot(path=str(path), full_page=True)
         exc.add_note(f"screenshot of the page: {path}")
+        if server_log is not None and server_log.exists():
+            tail = server_log.read_text(encoding="utf-8", errors="replace").splitlines()[-40:]
+            exc.add_note("end of the app server's log:\n" + "\n".join(tail))
         raise
 
 

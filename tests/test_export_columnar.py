@@ -331,8 +331,8 @@ def test_the_export_is_recorded_for_exactly_the_claims_written(settings, fake_em
             document_id=ws.list_documents()[-1].id)))
         assert (csv_export.actor, csv_export.format, csv_export.claims) == ("ana", "csv", len(written))
         assert ws.export_history(limit=1) == [jsonl]
-        for bad in (0, -1, True, 1.5, "2"):
-            with pytest.raises(InvalidValueError, match="limit must be a whole number"):
+        for bad in (0, -1, True, 1.5, "2", 100_001, 2**63):
+            with pytest.raises(InvalidValueError, match="limit must be a whole number from 1 to 100,000"):
                 ws.export_history(limit=bad)
     finally:
         ws.close()

@@ -79,7 +79,7 @@ def test_bench_retrieval_tiers_and_train_ranker_commands(cli, tmp_path):
     assert {"threshold", "precision", "recall", "false_same_rate", "by_threshold"} <= set(tiers)
     assert all(set(row) >= {"threshold", "precision", "recall", "false_same_rate"} for row in tiers["by_threshold"])
     text = cli("bench", "tiers", *files, "--method", "hybrid", "--threshold", "0.5").output
-    assert text.startswith("hybrid on 2 queries, each with and without its gold; same claim decided on the cosine\n")
+    assert text.startswith("hybrid on 2 queries, each with and without its gold; same claim decided on the cosine; official qrels\n")
     assert "  at 0.50: precision" in text
     out = cli("train", "ranker", *files[:6], "--cache", "ws.db", "--out", "r.json", "--name", "tiny").output
     assert out == "r.json: ranker 'tiny' trained on 2 queries\n"

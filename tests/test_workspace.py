@@ -352,6 +352,7 @@ def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     same-claim probability; weight 0 picks the FAISS list."""
     from index.fusion import weighted_score_fusion
     from index.lexical import LexicalIndex
+    from index.match import MatchQuery
 
     workspace.load_demo_archive()
     query = "China said the US spreads disinformation about Russia asking for weapons"
@@ -367,9 +368,17 @@ def test_matches_are_the_fusion_of_faiss_and_bm25(workspace):
     cosine = dict(dense)
     assert all(abs(m.similarity - cosine[m.statement.id]) < 1e-5 for m in hybrid)
 
+    # Weight 0: the fused list is the FAISS list itself, in its order; the verifier then orders the first
+    # verify_depth of it, so the five cards come from there (not always the five nearest by cosine).
     dense_only = Workspace(workspace.settings.with_overrides(lexical_weight=0.0), store=workspace.store,
                            embedder=workspace.embedder)
-    assert {m.statement.id for m in dense_only.match_text(query, top_k=5)} == {sid for sid, _ in dense[:5]}
+    depth = dense_only.settings.verify_depth
+    pool = dense_only.matcher().candidates([MatchQuery(query)], vector, depth)[0]
+    assert [c.statement.id for c in pool] == [sid for sid, _ in dense[:depth]]
+    cards = dense_only.match_text(query, top_k=5)
+    assert {m.statement.id for m in cards} <= {sid for sid, _ in dense[:depth]}
+    assert [m.statement.id for m in cards] == [c.statement.id for c in sorted(
+        pool, key=lambda c: (-(c.probability or 0.0), c.fused_rank))][:5]
 
 
 # -- plumbing on a fake embedder (fast) -----------------------------------------------------------
