@@ -20,7 +20,7 @@ app: $(STAMP)
 
 ## Every test: unit, pipeline on the real model, PostgreSQL, AppTest pages, Chromium.
 test: $(STAMP) chromium
-	HF_HUB_OFFLINE=1 $(PY) -m pytest -ra
+	HF_HUB_OFFLINE=1 $(PY) -m pytest -ra --durations=25
 
 ## Plumbing tests only, for the edit-test loop: under 30 s, no browser, and no model (tests/conftest.py
 ## fails a test not marked slow that loads the real embedding model).
@@ -31,7 +31,7 @@ test-fast: $(STAMP)
 ## the server at 127.0.0.1:5432, database test (CLAIMDESK_TEST_PG names another), a fresh schema per
 ## test. A server that does not answer fails the run. CI runs it after `make test`.
 test-pg: $(STAMP)
-	CLAIMDESK_TEST_DB=postgresql HF_HUB_OFFLINE=1 $(PY) -m pytest -ra -m "not browser"
+	CLAIMDESK_TEST_DB=postgresql HF_HUB_OFFLINE=1 $(PY) -m pytest -ra --durations=25 -m "not browser"
 
 ## Debian's Chromium for the browser test (needs root; the test skips, saying why, without it).
 chromium:
