@@ -71,7 +71,7 @@ def main() -> None:
     seconds = time.perf_counter() - started
     trail = [kind for _, kind, *_ in store.audit.for_claims([args.claims // 2])]
     assert trail == [AuditKind.EXPORTED] * args.exports, trail
-    exports = store.audit.exports(limit=args.exports + 1)
+    exports = store.audit.recent_exports(limit=args.exports + 1)
     assert len(exports) == args.exports and all(r.claims == args.claims for r in exports)
     store.dispose()
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)

@@ -523,7 +523,8 @@ def history_cmd(state: CliContext, claim_id: int, as_json: bool) -> None:
 
 
 @main.command("exports")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many, newest first.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many, newest first (at most 100,000).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, one object per export.")
 @pass_ctx
 @fail_cleanly

@@ -1631,7 +1631,7 @@ class Workspace:
         how many claims (each claim's own trail lists the exports that held it)."""
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= self._MAX_HISTORY:
             raise InvalidValueError(f"limit must be a whole number from 1 to {self._MAX_HISTORY:,}, got {limit!r}")
-        return self.store.audit.exports(limit)
+        return self.store.audit.recent_exports(limit)
 
     def _record_exported(self, claim_ids: Sequence[int], fmt: str, actor: str | None) -> None:
         """Note an export in the claims' audit trails: one row for the whole file

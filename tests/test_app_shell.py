@@ -40,6 +40,9 @@ def open_app(monkeypatch: pytest.MonkeyPatch, folder: Path, page: str | None = N
     from ui import resources
 
     use_data_dir(monkeypatch, folder)
+    # The pause that lets a browser paint its first page before the model load holds the interpreter:
+    # AppTest paints nothing, so it would only add 1.5 s to every test.
+    monkeypatch.setattr(resources, "WARM_UP_DELAY_S", 0.0)
     at = AppTest.from_file(str(APP), default_timeout=120)
     if reviewer:
         ws = workspace_for(folder)

@@ -50,10 +50,10 @@ def test_an_export_is_one_row_however_many_claims_it_holds(any_store):
     assert _events(any_store, ids[0]) == [(AuditKind.EXPORTED, "ana", {"format": "csv"})]
     assert _events(any_store, ids[6]) == [(AuditKind.EXPORTED, "ana", {"format": "csv"}),
                                           (AuditKind.EXPORTED, "ben", {"format": "jsonl"})]
-    latest, first = any_store.audit.exports()
+    latest, first = any_store.audit.recent_exports()
     assert (latest.actor, latest.format, latest.claims, first.actor, first.claims) == ("ben", "jsonl", 2, "ana", 40)
     assert latest.at >= first.at and latest.at.tzinfo is not None
-    assert [r.actor for r in any_store.audit.exports(limit=1)] == ["ben"]
+    assert [r.actor for r in any_store.audit.recent_exports(limit=1)] == ["ben"]
 
 
 def test_a_claims_trail_merges_its_rows_and_the_exports_that_held_it_in_time_order(any_store):

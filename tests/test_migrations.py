@@ -286,7 +286,7 @@ def test_0003_folds_per_claim_export_rows_into_one_row_per_export_and_back(new_u
         trail = [(k, a, d) for _, k, a, _, d in store.audit.for_claims([ids[2]])]
         assert trail == [(AuditKind.INGESTED, "ana", {}), (AuditKind.EXPORTED, "ana", {"format": "csv"}),
                          (AuditKind.EXPORTED, "ben", {"format": "jsonl"})]
-        assert [(r.actor, r.format, r.claims, r.at) for r in store.audit.exports()] == [
+        assert [(r.actor, r.format, r.claims, r.at) for r in store.audit.recent_exports()] == [
             ("ben", "jsonl", 2, second), ("ana", "csv", 6, first)]
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM audit WHERE event = 'exported'")).scalar() == 0

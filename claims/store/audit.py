@@ -108,7 +108,7 @@ class Audit(Part):
                        if int(c) in added and added[int(c)] <= at)
         return out
 
-    def exports(self, limit: int = 50) -> list[ExportRecord]:
+    def recent_exports(self, limit: int = 50) -> list[ExportRecord]:
         """The latest ``limit`` exports, newest first: who made each, when, in which format, of how many claims."""
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(exports.c.id, exports.c.actor, exports.c.format, exports.c.claims,

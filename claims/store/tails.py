@@ -35,12 +35,14 @@ class Tails:
         self.recheck_s = recheck_s
         self._marks: list[tuple[int, int]] | None = None  # (rows, highest id) of each table
         self._checked = 0.0
+        # Built once: a queue kept in step looks at the tails on every read.
+        tops = [sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t, _ in self.tables]
+        rows = [sa.select(sa.func.count()).select_from(t).scalar_subquery() for t, _ in self.tables]
+        self._tops_query = sa.select(*tops)
+        self._tops_and_counts_query = sa.select(*tops, *rows)
 
     def _read_marks(self, conn: Connection, counts: bool) -> list[tuple[int, int]]:
-        tops = [sa.select(sa.func.coalesce(sa.func.max(t.c.id), 0)).scalar_subquery() for t, _ in self.tables]
-        rows = ([sa.select(sa.func.count()).select_from(t).scalar_subquery() for t, _ in self.tables]
-                if counts else [])
-        got = conn.execute(sa.select(*tops, *rows)).one()
+        got = conn.execute(self._tops_and_counts_query if counts else self._tops_query).one()
         n = len(self.tables)
         return [(int(got[n + i]) if counts else -1, int(got[i])) for i in range(n)]
 
