@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sys
 import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Sequence
@@ -82,6 +83,18 @@ def embedder():
     from index.embed import Embedder
 
     return Embedder.from_settings(load_settings({}, environ=model_environ()))
+
+
+@pytest.fixture(autouse=True)
+def _close_the_apps_workspaces() -> Iterator[None]:
+    """After a test that ran the app in-process (AppTest): close the workspaces the app opened, as a
+    server does when it drops one, so each test's connections (a PostgreSQL schema's pool) end with it
+    instead of piling up until the server refuses clients."""
+    yield
+    ui_resources = sys.modules.get("ui.resources")
+    if ui_resources is not None:
+        ui_resources.wait_until_warm(180)  # a background load still using a workspace finishes first
+        ui_resources._open_workspace.clear()  # on_release closes each workspace
 
 
 @pytest.fixture
