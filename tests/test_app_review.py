@@ -204,6 +204,42 @@ def test_dismiss_and_promote_change_the_queue_and_are_logged(demo_folder, monkey
     assert [flag for _, flag in calls] == [False, True]
 
 
+@pytest.mark.parametrize("press", ["verdict-disputed", "dismiss", "same-yes", "undo"])
+def test_a_button_of_the_claim_the_page_is_leaving_saves_nothing(demo_folder, monkeypatch, press):
+    """The page is being drawn for the next claim (the session already holds it) while the previous
+    claim's buttons are still on screen: a press on one of them, or its shortcut, carries the previous
+    claim's id. It must not land on that claim, nor on the one now shown."""
+    ids = claim_ids(demo_folder)
+    at = open_app(monkeypatch, demo_folder, PAGE)
+    first, second = current_claim(at), ids[1]
+    if press == "undo":  # a standing verdict on the first claim that a stale Undo could take back
+        at.button(key=f"verdict-supported-{first}").click().run()
+        at.session_state["claim"] = first  # back to it (a reload of its link does the same)
+        at.run()
+        assert current_claim(at) == first
+    key = f"{press}-{first}"
+    if press == "same-yes":
+        key += f"-{same_claim_buttons(at, first)[0]}"
+    button = at.button(key=key)
+    at.session_state["claim"] = second  # a callback moved the session on; the redraw has not reached this button
+    button.click().run()
+    assert not at.exception and not at.error
+    assert any(f"nothing was saved for claim #{first}" in t.value for t in at.toast)
+    assert current_claim(at) == second
+    ws = workspace_for(demo_folder)
+    try:
+        stored = {c: ws.get_claim(c) for c in (first, second)}
+        assert ws.judgements(first) == [] and ws.judgements(second) == []
+        assert first in [c.id for c in ws.list_claims()]  # not dismissed
+    finally:
+        ws.close()
+    assert stored[second].verdict is None
+    if press == "undo":
+        assert stored[first].verdict is Verdict.SUPPORTED  # still standing
+    else:
+        assert stored[first].verdict is None
+
+
 def same_claim_buttons(at, claim_id: int) -> list[int]:
     """The statement ids of the cards that ask "Same claim?" for ``claim_id``, in page order."""
     prefix = f"same-yes-{claim_id}-"

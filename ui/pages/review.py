@@ -67,9 +67,24 @@ def _evidence_lines(text: str | None) -> list[str]:
 # -- actions (button callbacks: they run before the page is drawn again) ---------------------------
 
 
+def _on_screen(claim_id: int) -> bool:
+    """Whether ``claim_id`` is the claim this session shows now. While the page is being drawn for the
+    next claim, the previous claim's buttons (and their shortcuts) are still on screen for a moment;
+    a press on one of them carries the previous claim's id. It saves nothing and says so, rather than
+    land on a claim the reviewer no longer sees."""
+    shown = state.current_claim_id()
+    if shown == claim_id:
+        return True
+    st.toast(f"The page was still moving on to claim #{shown}: nothing was saved for claim #{claim_id}. "
+             "Look at the claim on screen and press again.", icon=":material/block:")
+    return False
+
+
 def record_verdict(claim_id: int, verdict: Verdict, next_id: int | None, extra_note: str | None = None,
                    extra_evidence: tuple[str, ...] = ()) -> None:
     """Save the reviewer's verdict with the note and evidence typed for this claim, then move on."""
+    if not _on_screen(claim_id):
+        return
     note = (st.session_state.get(f"note-{claim_id}") or "").strip() or extra_note
     evidence = _evidence_lines(st.session_state.get(f"evidence-{claim_id}"))
     evidence += [url for url in extra_evidence if url not in evidence]
@@ -84,6 +99,8 @@ def record_verdict(claim_id: int, verdict: Verdict, next_id: int | None, extra_n
 
 def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> None:
     """Record the verdict of a same-claim earlier statement, citing it as the evidence."""
+    if not _on_screen(claim_id):
+        return
     note, evidence = resources.get_workspace().cite_earlier(match)
     record_verdict(claim_id, match.statement.verdict, next_id, extra_note=note,  # type: ignore[arg-type]
                    extra_evidence=evidence)
@@ -92,6 +109,8 @@ def apply_earlier_verdict(claim_id: int, match: Match, next_id: int | None) -> N
 def record_same_claim(claim_id: int, statement_id: int, same: bool) -> None:
     """Store this reviewer's "same claim?" answer on the card of ``statement_id`` under ``claim_id``
     (both ids come from the button, never from what is on screen when the callback runs)."""
+    if not _on_screen(claim_id):
+        return
     try:
         resources.get_workspace().judge_match(claim_id, statement_id, same, state.reviewer() or "")
     except ClaimdeskError as exc:
@@ -106,6 +125,8 @@ def adjudicate(claim_id: int) -> None:
     """An admin's final verdict with the reason typed in the adjudication form of this claim."""
     verdict = st.session_state.get(f"adjudicate-verdict-{claim_id}")
     reason = st.session_state.get(f"adjudicate-reason-{claim_id}") or ""
+    if not _on_screen(claim_id):
+        return
     try:
         resources.get_workspace().adjudicate(claim_id, verdict, state.reviewer() or "", reason=reason)
     except ClaimdeskError as exc:
@@ -123,6 +144,8 @@ def undo_last(current_id: int | None) -> None:
 
     The latest one comes from the review log, so Undo still works after a page reload.
     """
+    if current_id is not None and not _on_screen(current_id):
+        return
     reviewer = state.reviewer() or ""
     workspace = resources.get_workspace()
     try:
@@ -140,6 +163,8 @@ def undo_last(current_id: int | None) -> None:
 
 def mark_sentence(sentence_id: int, is_claim: bool, go_next: int | None) -> None:
     """Dismiss the claim on screen ("not a claim") or promote another sentence; both teach the detector."""
+    if not is_claim and not _on_screen(sentence_id):
+        return
     try:
         resources.get_workspace().mark_claim(sentence_id, is_claim, state.reviewer() or "")
     except ClaimdeskError as exc:
@@ -445,12 +470,15 @@ def review_claim(claim: Claim, queue_ids: list[int], unreviewed: set[int], statu
             needed = resources.get_workspace().settings.reviews_per_claim
             st.markdown(f"{len(claim.reviewer_verdicts)} of {needed} verdicts · "
                         f"{badge(claim.status.value.capitalize(), STATUS_COLORS[claim.status.value])}")
+    # The verdict buttons right after the claim they are for, before the slower parts below it: the
+    # previous claim's buttons leave the screen as soon as its text does.
+    with right:
+        verdict_panel(claim, found, next_id, next_in_queue, previous_id)
+    with left:
         adjudication_panel(claim)
         contradiction_hints(claim)
         earlier_statements(claim.id, claim.text)
         unflagged_sentences(claim.document_id)
-    with right:
-        verdict_panel(claim, found, next_id, next_in_queue, previous_id)
 
 
 def queue_done(status: str) -> None:
