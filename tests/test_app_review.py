@@ -336,3 +336,33 @@ def test_a_claim_is_matched_once_per_page_and_its_archive_hint_still_shows(demo_
     assert current_claim(at) == with_hint[0]
     assert "earlier statement #" in texts(at) and "Contradiction" in texts(at)
     assert matched.count(with_hint[0]) == 1, matched
+
+
+def test_a_long_documents_unflagged_sentences_are_listed_likeliest_first_and_found_by_words(tmp_path, monkeypatch):
+    from ui.pages.review import UNFLAGGED_SHOWN
+
+    names = [f"Guest{n:02d}" for n in range(UNFLAGGED_SHOWN + 12)]
+    text = "Unemployment rose to 9 percent in 2021, the ministry said.\n\n" + "\n\n".join(
+        f"Good morning to you, {name}, and thanks for coming." for name in names)
+    ws = workspace_for(tmp_path)
+    try:
+        ws.ingest_text(text, title="Long transcript")
+        unflagged = [s for s in ws.document_sentences(ws.list_documents()[0].id) if not s.is_claim]
+    finally:
+        ws.close()
+    assert len(unflagged) > UNFLAGGED_SHOWN
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    promote = [b for b in at.button if b.key and b.key.startswith("promote-")]
+    assert len(promote) == UNFLAGGED_SHOWN
+    best = sorted(unflagged, key=lambda s: -s.checkworthiness)[:UNFLAGGED_SHOWN]
+    assert {int(b.key.split("-")[1]) for b in promote} == {s.id for s in best}
+    assert f"{UNFLAGGED_SHOWN} of {len(unflagged)}, highest check-worthiness first" in [c.value for c in at.caption]
+
+    hidden = next(s for s in unflagged if s.id not in {b.id for b in best})
+    word = next(w.strip(",") for w in hidden.text.split() if w.startswith("Guest"))
+    at.text_input(key=f"unflagged-find-{hidden.document_id}").input(word.lower()).run()
+    promote = [b for b in at.button if b.key and b.key.startswith("promote-")]
+    assert [int(b.key.split("-")[1]) for b in promote] == [hidden.id]
+    promote[0].click().run()
+    assert not at.exception
+    assert hidden.id in claim_ids(tmp_path) and current_claim(at) == hidden.id

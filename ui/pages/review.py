@@ -417,13 +417,29 @@ def adjudication_panel(claim: Claim) -> None:
                                   on_click=adjudicate, args=(claim.id,))
 
 
+UNFLAGGED_SHOWN = 30
+"""Unflagged sentences listed at once: a long transcript has hundreds, and each is drawn on every click."""
+
+
 def unflagged_sentences(document_id: int) -> None:
-    """The document's sentences the detector did not flag, each with a button to make it a claim."""
+    """The document's sentences the detector did not flag, each with a button to make it a claim: the
+    likeliest misses first (highest check-worthiness), and any other found by its words."""
     others = [row for row in resources.document_sentences(document_id) if not row.is_claim]
     if not others:
         return
     with st.expander(f"Sentences not flagged as claims in this document ({len(others)})"):
-        for row in others:
+        shown = others
+        if len(others) > UNFLAGGED_SHOWN:
+            words = st.text_input("Find a sentence", key=f"unflagged-find-{document_id}",
+                                  placeholder="words it contains…").strip().lower()
+            if words:
+                shown = [row for row in others if words in row.text.lower()]
+            shown = sorted(shown, key=lambda row: -row.checkworthiness)
+            st.caption(f"{min(len(shown), UNFLAGGED_SHOWN)} of {len(shown)}"
+                       + (f" containing “{md_plain(words)}”" if words else "")
+                       + ", highest check-worthiness first")
+            shown = shown[:UNFLAGGED_SHOWN]
+        for row in shown:
             text, button = st.columns([5, 1], vertical_alignment="center")
             text.markdown(f":gray[{row.checkworthiness:.2f}] {row.text}")
             button.button("Promote", key=f"promote-{row.id}", icon=":material/add_task:",
