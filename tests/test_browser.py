@@ -291,6 +291,9 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
         # The same text again: claimdesk says so and offers the earlier document; add it anyway.
         page.get_by_text("This text is already in the workspace").wait_for()
         page.get_by_role("button", name="Add it as a new document").click()
+        # Wait for the new document itself, not only for a quiet status widget: under load the ingest's
+        # run can start after that check, and a sidebar click during the run's st.rerun() is dropped.
+        page.get_by_text(re.compile(r"^#2 · ")).first.wait_for()
         wait_until_idle(page)
         # Two documents of one title, told apart by their labels; review the newest (the pasted one).
         open_page(page, "Review")
