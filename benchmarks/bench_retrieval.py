@@ -107,6 +107,11 @@ def fingerprint(path: Path) -> dict[str, str]:
     return {"file": f"{path.parent.name}/{path.name}", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
+def meets_targets(row: dict) -> bool:
+    """A tier row within the targets: precision >= 0.95 (or no call) and at most 1% of new claims called same."""
+    return row["false_same_rate"] <= B.TARGET_FALSE_SAME and (row["precision"] is None or row["precision"] >= 0.95)
+
+
 def choose(outcomes_by_set: dict[str, list[B.TierOutcome]]) -> tuple[float | None, dict[str, dict]]:
     """The threshold with the highest mean recall over the dev sets among those where every dev set
     has precision >= 0.95 and at most 1% of new claims called same claim."""
@@ -114,8 +119,7 @@ def choose(outcomes_by_set: dict[str, list[B.TierOutcome]]) -> tuple[float | Non
     best, best_recall = None, -1.0
     for i, threshold in enumerate(B.THRESHOLDS):
         rows = [table[i] for table in tables.values()]
-        if all(r["false_same_rate"] <= B.TARGET_FALSE_SAME and (r["precision"] is None or r["precision"] >= 0.95)
-               for r in rows) and any(r["precision"] is not None for r in rows):
+        if all(meets_targets(r) for r in rows) and any(r["precision"] is not None for r in rows):
             recall = sum(r["recall"] for r in rows) / len(rows)
             if recall > best_recall:
                 best, best_recall = threshold, recall
@@ -127,8 +131,7 @@ def at_threshold(outcomes_by_set: dict[str, list[B.TierOutcome]], threshold: flo
     """Each dev set's tier row at a threshold given beforehand; exits when a set misses a target."""
     at = {name: next(r for r in B.tier_table(outcomes, [threshold]) if r["threshold"] == threshold)
           for name, outcomes in outcomes_by_set.items()}
-    missed = [name for name, r in at.items() if r["false_same_rate"] > B.TARGET_FALSE_SAME
-              or (r["precision"] is not None and r["precision"] < 0.95)]
+    missed = [name for name, r in at.items() if not meets_targets(r)]
     if missed:
         raise SystemExit(f"at {threshold} the dev sets {missed} miss precision 0.95 or 1% false same: {at}")
     return at

@@ -75,7 +75,8 @@ def _on_screen(claim_id: int) -> bool:
     shown = state.current_claim_id()
     if shown == claim_id:
         return True
-    st.toast(f"The page was still moving on to claim #{shown}: nothing was saved for claim #{claim_id}. "
+    moving_to = f"claim #{shown}" if shown is not None else "the end of the queue"
+    st.toast(f"The page was still moving on to {moving_to}: nothing was saved for claim #{claim_id}. "
              "Look at the claim on screen and press again.", icon=":material/block:")
     return False
 
@@ -123,10 +124,10 @@ def record_same_claim(claim_id: int, statement_id: int, same: bool) -> None:
 
 def adjudicate(claim_id: int) -> None:
     """An admin's final verdict with the reason typed in the adjudication form of this claim."""
-    verdict = st.session_state.get(f"adjudicate-verdict-{claim_id}")
-    reason = st.session_state.get(f"adjudicate-reason-{claim_id}") or ""
     if not _on_screen(claim_id):
         return
+    verdict = st.session_state.get(f"adjudicate-verdict-{claim_id}")
+    reason = st.session_state.get(f"adjudicate-reason-{claim_id}") or ""
     try:
         resources.get_workspace().adjudicate(claim_id, verdict, state.reviewer() or "", reason=reason)
     except ClaimdeskError as exc:
