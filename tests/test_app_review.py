@@ -357,6 +357,7 @@ def test_a_long_documents_unflagged_sentences_are_listed_likeliest_first_and_fou
     best = sorted(unflagged, key=lambda s: -s.checkworthiness)[:UNFLAGGED_SHOWN]
     assert {int(b.key.split("-")[1]) for b in promote} == {s.id for s in best}
     assert f"{UNFLAGGED_SHOWN} of {len(unflagged)}, highest check-worthiness first" in [c.value for c in at.caption]
+    assert not any("listed at once" in m.value for m in at.markdown)  # no source text drawn by Streamlit's magic
 
     hidden = next(s for s in unflagged if s.id not in {b.id for b in best})
     word = next(w.strip(",") for w in hidden.text.split() if w.startswith("Guest"))

@@ -418,8 +418,9 @@ def adjudication_panel(claim: Claim) -> None:
                                   on_click=adjudicate, args=(claim.id,))
 
 
+# Unflagged sentences listed at once: a long transcript has hundreds, and each is drawn on every click.
+# (A comment, not a docstring: Streamlit's magic would draw a bare string of a page on the page.)
 UNFLAGGED_SHOWN = 30
-"""Unflagged sentences listed at once: a long transcript has hundreds, and each is drawn on every click."""
 
 
 def unflagged_sentences(document_id: int) -> None:
