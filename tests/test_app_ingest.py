@@ -118,6 +118,55 @@ def test_demo_article_then_review_this_document(tmp_path, monkeypatch):
     assert "claim" in at.query_params
 
 
+def test_a_repeated_paste_is_named_then_added_as_a_new_document_without_a_second_rerun(tmp_path, monkeypatch):
+    import streamlit
+
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.text_area(key="paste-text").input(ARTICLE)
+    submit(at, "Find claims")
+    _, claims = counts(tmp_path)
+    at.text_input(key="paste-source").input("Another Paper")
+    submit(at, "Find claims")  # the same text again, from another source
+    assert not at.exception
+    assert counts(tmp_path) == (1, claims)
+    assert any("already in the workspace" in w.value and "nothing was added" in w.value for w in at.warning)
+
+    # A st.rerun() after the add could swallow a click made while the text was ingested (the sidebar's
+    # Review link): the add runs as the button's callback, and the very next page already shows the result.
+    reruns: list[object] = []
+    monkeypatch.setattr(streamlit, "rerun", lambda *a, **k: reruns.append(a))
+    at.button(key="duplicate-add").click().run()
+    assert not at.exception and reruns == []
+    assert counts(tmp_path) == (2, 2 * claims)
+    assert not any("already in the workspace" in w.value for w in at.warning)
+    assert [m.value for m in at.metric if m.label == "Claims"][0] == str(claims)
+
+
+def test_a_failed_add_again_names_the_problem_and_adds_nothing(tmp_path, monkeypatch):
+    from claims.errors import InputError
+    from claims.workspace import Workspace
+
+    at = open_app(monkeypatch, tmp_path, PAGE)
+    at.text_area(key="paste-text").input(ARTICLE)
+    submit(at, "Find claims")
+    at.text_input(key="paste-source").input("Another Paper")
+    submit(at, "Find claims")
+    before = counts(tmp_path)
+    real = Workspace.ingest_text
+
+    def refuse_duplicates(self, *args, **kwargs):
+        if kwargs.get("allow_duplicate_text"):
+            raise InputError("pasted text: the database is read-only")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "ingest_text", refuse_duplicates)
+    at.button(key="duplicate-add").click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["pasted text: the database is read-only"]
+    assert counts(tmp_path) == before
+    assert any("already in the workspace" in w.value for w in at.warning)  # still offered
+
+
 def test_the_heuristic_fallback_is_announced(tmp_path, monkeypatch):
     monkeypatch.setenv("CLAIMDESK_DETECTOR", str(tmp_path / "no-weights-here"))
     at = open_app(monkeypatch, tmp_path, PAGE)

@@ -39,10 +39,11 @@ def _optional(text: str) -> str | None:
 
 
 _PASTE_DUPLICATE = "paste_duplicate_of"  # id of the document whose text the last paste repeated
+_PASTE_ERROR = "paste_duplicate_error"  # the message of a failed "add it as a new document"
 
 
-def _ingest_pasted(allow_duplicate_text: bool = False) -> None:
-    """Ingest the paste form's text with its details (also the "add it anyway" path)."""
+def _ingest_pasted(allow_duplicate_text: bool = False) -> ClaimdeskError | None:
+    """Ingest the paste form's text with its details (also the "add it anyway" path); the error, if any."""
     ss = st.session_state
     try:
         with st.spinner("Finding claims and matching them against the archive…"):
@@ -52,10 +53,18 @@ def _ingest_pasted(allow_duplicate_text: bool = False) -> None:
                 published=ss.get("paste-date"), speaker=_optional(ss.get("paste-speaker") or ""),
                 allow_duplicate_text=allow_duplicate_text)
     except ClaimdeskError as exc:
-        resources.show_error(exc)
-        return
+        return exc
     ss[_PASTE_DUPLICATE] = result.duplicate_of.id if result.duplicate_of is not None else None
     _remember([result])
+    return None
+
+
+def _add_pasted_again() -> None:
+    """The "Add it as a new document" button's callback: the page that follows is drawn with the new
+    document already in, so no second ``st.rerun()`` is needed. Such a rerun could swallow a click the reviewer
+    made meanwhile (the sidebar's Review link, seen in Chromium)."""
+    error = _ingest_pasted(allow_duplicate_text=True)
+    st.session_state[_PASTE_ERROR] = str(error) if error is not None else None
 
 
 def duplicate_notice() -> None:
@@ -68,6 +77,8 @@ def duplicate_notice() -> None:
     if doc is None:
         return
     with st.container(border=True):
+        if failed := st.session_state.get(_PASTE_ERROR):
+            st.error(failed, icon=":material/error:")
         st.warning(f"This text is already in the workspace as **{doc.label}**: nothing was added. "
                    "Review that document, or add the text again as a new document (for another source or "
                    "date).", icon=":material/content_copy:")
@@ -76,9 +87,8 @@ def duplicate_notice() -> None:
                        icon=":material/arrow_forward:"):
             st.session_state[_PASTE_DUPLICATE] = None
             _review_document(document_id)
-        if right.button("Add it as a new document", key="duplicate-add", icon=":material/add:"):
-            _ingest_pasted(allow_duplicate_text=True)
-            st.rerun()
+        right.button("Add it as a new document", key="duplicate-add", icon=":material/add:",
+                     on_click=_add_pasted_again)
 
 
 def paste_form() -> None:
@@ -96,7 +106,9 @@ def paste_form() -> None:
     limit = resources.get_workspace().settings.max_document_chars
     st.caption(f"Up to {limit:,} characters per document (about {limit // 6:,} words); split a longer text.")
     if submitted:
-        _ingest_pasted()
+        st.session_state[_PASTE_ERROR] = None
+        if (error := _ingest_pasted()) is not None:
+            resources.show_error(error)
     duplicate_notice()
 
 
@@ -179,9 +191,11 @@ def last_ingest_summary() -> None:
                 if button.button("Review this document", key=f"review-new-{doc.id}", type="primary",
                                  icon=":material/arrow_forward:"):
                     _review_document(doc.id)
-    if st.button("Clear this list", key="clear-ingest-summary", type="tertiary"):
-        st.session_state[_LAST] = []
-        st.rerun()
+    st.button("Clear this list", key="clear-ingest-summary", type="tertiary", on_click=_forget_ingests)
+
+
+def _forget_ingests() -> None:
+    st.session_state[_LAST] = []
 
 
 def document_list() -> None:

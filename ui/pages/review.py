@@ -228,18 +228,29 @@ def queue_filters() -> tuple[int | None, str | None, str, float]:
     return document_id or None, speaker or None, status, min_score
 
 
+_DEMO_ERROR = "review_demo_error"
+
+
+def _load_demo() -> None:
+    """The empty queue's "Load demo article", as the button's callback: the page that follows already has
+    the claims, with no ``st.rerun()`` that could swallow a click made meanwhile."""
+    try:
+        with st.spinner("Ingesting the demo article…"):
+            resources.get_workspace().ingest_demo_article()
+    except ClaimdeskError as exc:
+        st.session_state[_DEMO_ERROR] = str(exc)
+    else:
+        st.session_state[_DEMO_ERROR] = None
+
+
 def empty_workspace() -> None:
+    if failed := st.session_state.get(_DEMO_ERROR):
+        st.error(failed, icon=":material/error:")
     st.info("There are no claims to review yet. Ingest an article first, or try the demo article: "
             "its claims have earlier checks in the demo archive.", icon=":material/inbox:")
     left, right = st.columns([1, 3])
-    if left.button("Load demo article", key="review-load-demo", type="primary", icon=":material/article:"):
-        try:
-            with st.spinner("Ingesting the demo article…"):
-                resources.get_workspace().ingest_demo_article()
-        except ClaimdeskError as exc:
-            resources.show_error(exc)
-        else:
-            st.rerun()
+    left.button("Load demo article", key="review-load-demo", type="primary", icon=":material/article:",
+                on_click=_load_demo)
     right.page_link("ui/pages/ingest.py", label="Go to Ingest", icon=":material/upload_file:")
 
 
