@@ -292,7 +292,7 @@ def test_verdict_lands_on_the_claim_on_screen_with_two_identical_documents(chrom
         page.get_by_text("This text is already in the workspace").wait_for()
         page.get_by_role("button", name="Add it as a new document").click()
         # Wait for the new document itself, not only for a quiet status widget: under load the ingest's
-        # run can start after that check, and a sidebar click during the run's st.rerun() is dropped.
+        # run can start after that check (the add runs as the button's callback, with no second rerun).
         page.get_by_text(re.compile(r"^#2 · ")).first.wait_for()
         wait_until_idle(page)
         # Two documents of one title, told apart by their labels; review the newest (the pasted one).
