@@ -57,7 +57,7 @@ SETTINGS: tuple[Setting, ...] = (
             "Check-worthiness score from which a sentence becomes a claim; default the detector's own"),
     Setting("context_sentences", "CLAIMDESK_CONTEXT", 2, int,
             "Sentences shown before and after a claim"),
-    Setting("batch_size", "CLAIMDESK_BATCH_SIZE", 64, int,
+    Setting("batch_size", "CLAIMDESK_BATCH_SIZE", 32, int,
             "Texts embedded per model call"),
     Setting("max_document_chars", "CLAIMDESK_MAX_DOCUMENT_CHARS", 200_000, int,
             "Longest text accepted as one document, in characters (about 30,000 words); a longer "

@@ -282,8 +282,8 @@ def _quantise(source: Path, out: Path) -> None:
 class OnnxRuntimeEncoder:
     """Unit-length sentence vectors from an exported ONNX file and the model's own tokenizer.
 
-    ``encode`` sorts texts by length and pads per batch, as sentence-transformers does, so short
-    texts do not pay for long ones.
+    ``encode`` sorts texts by their number of tokens and pads per batch, so short texts do not pay
+    for long ones.
     """
 
     def __init__(self, onnx_file: Path, model_path: Path, *, threads: int | None = None) -> None:
@@ -299,8 +299,9 @@ class OnnxRuntimeEncoder:
         self.max_seq_length = _max_seq_length(Path(model_path))
         self.tokenizer = Tokenizer.from_file(str(tokenizer_file))
         self.tokenizer.enable_truncation(self.max_seq_length)
+        self.tokenizer.no_padding()  # the file pads to a fixed 128; encode pads each batch itself
         pad_id = self.tokenizer.token_to_id("[PAD]")
-        self.tokenizer.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token="[PAD]")
+        self.pad_id = 0 if pad_id is None else pad_id
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or max(1, min(os.cpu_count() or 1, 8))
@@ -316,16 +317,28 @@ class OnnxRuntimeEncoder:
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
-        """Unit float32 vectors, one row per text, in the order given."""
+        """Unit float32 vectors, one row per text, in the order given.
+
+        Batches are cut from the texts sorted by their number of tokens, each padded to its longest. Sorting by
+        characters, as sentence-transformers does, padded 42 % more tokens on CLEF tweets and fact-checks (a
+        link is many tokens for its characters); by tokens, 4 %.
+        """
         out = np.empty((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        encodings = self.tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         for start in range(0, len(order), batch_size):
             rows = order[start:start + batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            feed = {"input_ids": ids,
-                    "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-                    "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64)}
+            width = max(len(encodings[i].ids) for i in rows)
+            ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            types = np.zeros((len(rows), width), dtype=np.int64)
+            for row, i in enumerate(rows):
+                encoding = encodings[i]
+                n = len(encoding.ids)
+                ids[row, :n] = encoding.ids
+                mask[row, :n] = encoding.attention_mask
+                types[row, :n] = encoding.type_ids
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
             out[rows] = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
         # The graph normalises already; this only removes float rounding from the int8 path.
         norms = np.linalg.norm(out, axis=1, keepdims=True)

@@ -75,6 +75,32 @@ def test_order_and_batching_barely_change_a_vector(request, backend, tolerance):
 
 
 @pytest.mark.slow
+def test_batches_are_cut_by_tokens_not_characters(onnx_fp32, monkeypatch):
+    # A link is many tokens for its characters: sorted by characters, each link would share a batch with
+    # a longer plain sentence of fewer tokens, and both would be padded to the link's width.
+    encoder = onnx_fp32._model
+    links = ["see https://t.co/a1B2c3D4e5 https://t.co/f6G7h8I9j0", "pic.twitter.com/Zq9Xw8Vu7T https://t.co/k1L2"]
+    plain = ["The minister spoke at length on Tuesday.", "Unemployment in the region fell slightly over two years."]
+    texts = [links[0], plain[0], links[1], plain[1]]
+    tokens = {t: len(encoder.tokenizer.encode(t).ids) for t in texts}
+    assert min(tokens[t] for t in links) > max(tokens[t] for t in plain)
+    by_characters = sorted(texts, key=len)
+    assert set(by_characters[:2]) not in ({*links}, {*plain})  # sorting by characters would mix them
+    widths: list[tuple[int, int]] = []
+    run = encoder.session.run
+
+    def spy(outputs, feed):
+        widths.append(feed["input_ids"].shape)
+        return run(outputs, feed)
+
+    monkeypatch.setattr(encoder.session, "run", spy, raising=False)
+    got = encoder.encode(texts, 2)
+    assert sorted(widths) == sorted([(2, max(tokens[t] for t in plain)), (2, max(tokens[t] for t in links))])
+    alone = np.stack([encoder.encode([t], 2)[0] for t in texts])
+    assert np.abs(got - alone).max() < 1e-5  # each row is still its own text's vector
+
+
+@pytest.mark.slow
 def test_export_is_reused_and_redone_when_the_source_changes(models_dir, onnx_int8, monkeypatch):
     monkeypatch.setattr(onnx_module, "_KNOWN_EXPORTS", {})  # export for real, not a copy of another folder's
     target = onnx_model_file(models_dir, MODEL_NAME, "int8")
