@@ -110,8 +110,8 @@ from claims.store.exportquery import (
 from claims.store.matchcache import CachedMatch
 from index.atomic import atomic_write_text
 from index.embed import (
+    DeferredEmbedder,
     EmbeddingCache,
-    Embedder,
     TextEmbedder,
     VectorMemo,
     embed_cached,
@@ -305,10 +305,15 @@ class Workspace:
     def embedder(self) -> TextEmbedder:
         with self._lock:
             if self._embedder is None:
-                self._embedder = Embedder(self.settings.model_path, batch_size=self.settings.batch_size,
-                                          backend=self.settings.embed_backend,
-                                          models_dir=self.settings.models_folder)
+                # Loaded at the first text to embed: a command whose vectors are all stored never loads it.
+                self._embedder = DeferredEmbedder(self.settings.model_path, batch_size=self.settings.batch_size,
+                                                  backend=self.settings.embed_backend,
+                                                  models_dir=self.settings.models_folder)
             return self._embedder
+
+    def _holds_model(self) -> bool:
+        """Whether this process has loaded the model (an embedder given to the workspace counts as loaded)."""
+        return self._embedder is not None and getattr(self._embedder, "loaded", True)
 
     @property
     def index(self) -> VectorIndex:
@@ -660,7 +665,10 @@ class Workspace:
         review states and every claim's vector (read from the database once, 1.7 s at 100,000 claims).
         The app runs it in a background thread at start; every part is loaded once per workspace and only
         caught up afterwards."""
-        self.index  # noqa: B018  (the model and the FAISS cache)
+        self.index  # noqa: B018  (the FAISS cache)
+        load = getattr(self.embedder, "load", None)
+        if load is not None:
+            load()  # the model, which the cache no longer needs loaded
         self.scorer  # noqa: B018
         self.verifier()
         if self.settings.lexical_weight > 0:
@@ -925,7 +933,7 @@ class Workspace:
     def _sync_index(self, save: bool = False) -> None:
         """Bring the FAISS cache up to the database after a commit; a failed cache write is a warning
         (the database holds the truth and the next run repairs the cache), never a failed command."""
-        if self._index is None and self._embedder is None:
+        if self._index is None and not self._holds_model():
             return  # nothing loaded in this process (a command-line verdict): the next opening catches up
         try:
             if save:

@@ -207,6 +207,31 @@ def test_verdicts_undo_and_lists_load_no_model(settings, store: Store, embedder,
         later.close()
 
 
+@pytest.mark.slow
+def test_an_export_after_a_verdict_re_ranks_without_loading_the_model(settings, store: Store, embedder,
+                                                                       seed_text: str) -> None:
+    settings = _as_embedded_by(settings, embedder)
+    ws = Workspace(settings, store=store, embedder=embedder)
+    ws.load_demo_archive()
+    first = ws.ingest_text(seed_text, title="Seed").document.id
+    ws.ingest_text(seed_text, title="Seed again", allow_duplicate_text=True)
+    ws.export_rows()  # every claim's card cached
+    claims = ws.list_claims()
+    ws.close()
+    labelled = next(c for c in claims if c.document_id == first)
+    twin = next(c for c in claims if c.document_id != first and c.text == labelled.text)
+    cli = Workspace(settings, store=store)  # as `claimdesk label` and then `claimdesk export`, new processes
+    try:
+        cli.label(labelled.id, "disputed", "ana")
+        rows = {r.claim_id: r for r in cli.export_rows()}
+        # The twin's card was cached before the verdict: re-ranked, it is now the reviewed claim, from the
+        # claim vectors stored in the database, with no model loaded.
+        assert rows[twin.id].top_match_text == labelled.text and rows[twin.id].top_match_verdict == "disputed"
+        assert cli._embedder is not None and not cli._holds_model()
+    finally:
+        cli.close()
+
+
 @pytest.mark.parametrize("ranges", [True, False])
 def test_advance_moves_exactly_the_rows_it_is_given(fake_workspace: Workspace, ranges: bool) -> None:
     """By ranges among the rows read or by lists of ids: the same rows advance, and none of the others
