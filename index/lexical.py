@@ -26,17 +26,21 @@ index records what it used (:attr:`LexicalIndex.settings`), so a benchmark says 
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 import threading
+import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
-from claims.errors import InvalidValueError
+from claims.errors import IndexCacheError, InvalidValueError
+from index.atomic import atomic_write
 
 __all__ = ["LexicalSettings", "LexicalIndex", "english_stemmer", "tokenize"]
 
@@ -417,6 +421,83 @@ class LexicalIndex:
             order = np.lexsort((doc_ids, -scores[chosen]))[:k]
             results.append([(int(doc_ids[i]), float(scores[chosen[i]])) for i in order])
         return results
+
+    # -- persistence -------------------------------------------------------------------------
+
+    def _compacted(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(indptr, rows, tf): the base block and every tail as one CSR block over the whole vocabulary."""
+        counts = np.diff(self._base_indptr)
+        terms = [np.repeat(np.arange(self._base_terms, dtype=np.int64), counts)]
+        rows, tf = [self._base_rows], [self._base_tf]
+        for term, tail in self._tails.items():
+            terms.append(np.full(tail.size, term, dtype=np.int64))
+            rows.append(tail.rows[:tail.size])
+            tf.append(tail.tf[:tail.size])
+        all_terms, all_rows, all_tf = np.concatenate(terms), np.concatenate(rows), np.concatenate(tf)
+        order = np.lexsort((all_rows, all_terms))
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(all_terms, minlength=len(self._vocab)))])
+        return indptr.astype(np.int64), all_rows[order].astype(np.int32), all_tf[order].astype(np.int32)
+
+    def save(self, path: str | os.PathLike[str], meta: Mapping[str, Any]) -> None:
+        """Write the index to ``path`` (one ``.npz``, atomically) with ``meta``, what a reader needs to know
+        whether it may trust the file. Removed documents stay in it, masked, as they are in memory."""
+        with self._lock:
+            indptr, rows, tf = self._compacted()
+            terms = sorted(self._vocab, key=self._vocab.__getitem__)
+            arrays = {"vocab": np.frombuffer("\n".join(terms).encode("utf-8"), dtype=np.uint8),
+                      "n_terms": np.array(len(terms)), "indptr": indptr, "rows": rows, "tf": tf,
+                      "row_ids": self._row_ids.view.copy(), "lengths": self._lengths.view.copy(),
+                      "live": self._live.view.copy(),
+                      "meta": np.array(json.dumps({"format": 1, "settings": self.settings.to_dict(), **meta}))}
+
+        def write(tmp: str) -> None:
+            with open(tmp, "wb") as fp:
+                np.savez(fp, **arrays)
+
+        try:
+            atomic_write(path, write)
+        except OSError as exc:
+            raise IndexCacheError(f"cannot write the lexical index to {path}: {exc}") from exc
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> tuple[LexicalIndex, dict[str, Any]]:
+        """An index :meth:`save` wrote, and its ``meta``. Raises :class:`IndexCacheError` saying why a file
+        cannot be used (unreadable, another format, or tokenised otherwise than this process would: a
+        stemmer present when it was written and missing now)."""
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta = json.loads(str(data["meta"]))
+                if meta.get("format") != 1:
+                    raise IndexCacheError(f"{path}: lexical index format {meta.get('format')!r}")
+                arrays = {name: data[name] for name in ("vocab", "n_terms", "indptr", "rows", "tf", "row_ids",
+                                                        "lengths", "live")}
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+            raise IndexCacheError(f"{path}: unreadable lexical index ({exc.__class__.__name__})") from exc
+        wanted = meta.get("settings") or {}
+        try:
+            index = cls([], [], k1=wanted["k1"], b=wanted["b"], method=wanted["method"],
+                        stopwords=wanted["stopwords"], stem=wanted["stem"])
+        except (KeyError, TypeError, InvalidValueError) as exc:
+            raise IndexCacheError(f"{path}: unusable lexical index settings {wanted!r}") from exc
+        if index.settings.to_dict() != wanted:
+            raise IndexCacheError(f"{path}: written with {wanted}, this process tokenises with "
+                                  f"{index.settings.to_dict()}")
+        n_terms = int(arrays["n_terms"])
+        terms = bytes(arrays["vocab"]).decode("utf-8").split("\n") if n_terms else []
+        row_ids, lengths, live = arrays["row_ids"], arrays["lengths"], arrays["live"]
+        if len(terms) != n_terms or len(arrays["indptr"]) != n_terms + 1 or not (
+                len(row_ids) == len(lengths) == len(live)):
+            raise IndexCacheError(f"{path}: the lexical index's arrays do not fit together")
+        index._vocab = {term: i for i, term in enumerate(terms)}
+        index._base_indptr, index._base_rows, index._base_tf = arrays["indptr"], arrays["rows"], arrays["tf"]
+        index._base_terms = n_terms
+        index._row_ids = _Growable(np.int64, row_ids)
+        index._lengths = _Growable(np.int32, lengths)
+        index._live = _Growable(np.bool_, live)
+        index._row_of = dict(zip(row_ids[live].tolist(), np.flatnonzero(live).tolist()))
+        index._live_count = int(live.sum())
+        index._live_length = int(lengths[live].sum())
+        return index, meta
 
     def memory_bytes(self) -> int:
         """The index's arrays in bytes (postings, per-row arrays); dicts of the vocabulary and ids not counted."""

@@ -276,3 +276,60 @@ def test_score_ids_is_scores_read_at_those_ids_after_adds_and_removals() -> None
         asked = [int(i) for i in rnd.integers(-3, 610, size=80)] + [601, 0, 14]
         assert lexical.score_ids(query, asked) == [by_id.get(i, 0.0) for i in asked]
     assert lexical.score_ids("w1", []) == []
+
+
+# -- persistence ---------------------------------------------------------------------------------
+
+def test_a_saved_index_loads_with_the_same_scores_and_keeps_changing(tmp_path) -> None:
+    texts = _corpus(500)
+    by_id = {10 + 3 * i: t for i, t in enumerate(texts[:300])}
+    lexical = LexicalIndex(list(by_id), list(by_id.values()))
+    for i, text in enumerate(texts[300:340]):  # tails, as verdicts leave them
+        lexical.add([90_000 + i], [text])
+        by_id[90_000 + i] = text
+    assert lexical.remove([10, 13, 90_001]) == 3
+    for i in (10, 13, 90_001):
+        del by_id[i]
+    path = tmp_path / "lexical.npz"
+    lexical.save(path, {"key": 90_039})
+    loaded, meta = LexicalIndex.load(path)
+    assert meta["key"] == 90_039 and meta["settings"] == lexical.settings.to_dict()
+    assert sorted(loaded.ids.tolist()) == sorted(by_id) and 10 not in loaded and 16 in loaded
+    for query in QUERIES:
+        np.testing.assert_array_equal(loaded.scores(query), lexical.scores(query))
+        assert loaded.search([query], 25) == lexical.search([query], 25)
+    # it goes on as the index it was: adds, removals and a removed id coming back
+    loaded.add(list(range(95_000, 95_160)), texts[340:500])
+    by_id.update(zip(range(95_000, 95_160), texts[340:500]))
+    loaded.remove([16, 95_003])
+    del by_id[16], by_id[95_003]
+    loaded.add([13], ["kalan returns under an old id"])
+    by_id[13] = "kalan returns under an old id"
+    _assert_fresh_equal(loaded, by_id)
+
+
+def test_an_empty_index_saves_and_loads(tmp_path) -> None:
+    LexicalIndex([], []).save(tmp_path / "empty.npz", {})
+    loaded, _ = LexicalIndex.load(tmp_path / "empty.npz")
+    assert loaded.count == 0 and loaded.search(["anything"], 5) == [[]]
+    loaded.add([4], ["kalan morix"])
+    assert loaded.search(["kalan"], 5)[0][0][0] == 4
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not a zip", "no stemmer now"])
+def test_a_file_that_cannot_be_trusted_is_refused_with_the_reason(tmp_path, monkeypatch, damage: str) -> None:
+    import index.lexical
+    from claims.errors import IndexCacheError
+
+    if damage == "no stemmer now" and english_stemmer() is None:
+        pytest.skip("PyStemmer is not installed")
+    path = tmp_path / "lexical.npz"
+    LexicalIndex([1, 2], ["kalan morix said", "dunet voting"]).save(path, {})
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif damage == "not a zip":
+        path.write_text("hello")
+    else:  # written stemmed; this process could not stem its queries alike
+        monkeypatch.setattr(index.lexical, "english_stemmer", lambda: None)
+    with pytest.raises(IndexCacheError, match="lexical.npz"):
+        LexicalIndex.load(path)

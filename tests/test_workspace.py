@@ -661,6 +661,61 @@ def test_a_verdict_adds_one_statement_to_bm25_without_a_rebuild(fake_workspace):
     assert all(m.statement.claim_id != second.id for m in ws.match_text(second.text))
 
 
+def test_a_new_process_loads_the_saved_bm25_and_catches_up_with_what_changed(fake_workspace, settings,
+                                                                            fake_embedder):
+    from claims.store.schema import statements
+
+    ws = fake_workspace
+    ws.import_statements(ARCHIVE, "archive.csv")
+    doc = ingest_demo(ws).document
+    first, second = ws.list_claims(document_id=doc.id)[:2]
+    ws.match_claim(first.id)  # builds BM25 and saves it
+    assert ws._lexical_builds == 1 and ws._lexical_path().exists()
+    # meanwhile other processes write: a verdict adds a statement, a statement is deleted by hand
+    ws.label(second.id, "disputed", "ana")
+    china = next(st.id for st in ws.search_archive("China")[0])
+    with ws.store.engine.begin() as conn:
+        conn.execute(statements.delete().where(statements.c.id == china))
+    later = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)  # a new process
+    try:
+        lexical = later._lexical_index()
+        assert later._lexical_builds == 0  # loaded
+        assert sorted(int(i) for i in lexical.ids) == sorted(int(r[0]) for r in later.store.statements.lexical_rows())
+        assert china not in lexical
+        fresh = _fresh_bm25(later)
+        for query in (second.text, first.text, "China fighter jets", "Russia inflation percent"):
+            assert lexical.search([query], 10) == fresh.search([query], 10)
+    finally:
+        later.close()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "another database"])
+def test_a_saved_bm25_that_cannot_be_trusted_is_rebuilt(fake_workspace, settings, fake_embedder, damage):
+    from claims.settings import load_settings
+
+    ws = fake_workspace
+    ws.import_statements(ARCHIVE, "archive.csv")
+    ws._lexical_index()
+    path = ws._lexical_path()
+    if damage == "garbage":
+        path.write_bytes(b"PK not really a zip")
+    else:
+        other = Workspace(load_settings({"data_dir": str(settings.data_dir / "elsewhere"),
+                                         "index_dir": str(settings.index_dir)}, environ={}), embedder=fake_embedder)
+        try:
+            other.import_statements(b"text\nThe moon is made of cheese.\n", "other.csv")
+            other._lexical_index()  # saves its own BM25 at the same place
+        finally:
+            other.close()
+    later = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)
+    try:
+        lexical = later._lexical_index()
+        assert later._lexical_builds == 1 and lexical.count == later.store.statements.statement_count()
+        assert lexical.search(["moon cheese"], 3) == [[]]
+    finally:
+        later.close()
+
+
 def _insert_statement(ws, statement_id, text):
     import datetime as dt
 
@@ -800,14 +855,16 @@ def test_warm_up_builds_what_the_first_match_needs_once(fake_workspace, settings
     claim = fake_workspace.list_claims(document_id=ingest_demo(fake_workspace).document.id)[0]
     ws = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)  # a new process, say
     try:
-        assert ws._lexical_builds == 0 and ws._index is None
+        assert ws._lexical is None and ws._index is None
         ws.warm_up()
-        assert ws._lexical_builds == 1 and ws._index is not None and ws.store.queue.loads == 1
+        # BM25 is the one the first process saved beside the FAISS cache: loaded, not built
+        assert ws._lexical is not None and ws._lexical_builds == 0
+        assert ws._index is not None and ws.store.queue.loads == 1
         assert ws.store.export_lines.loads == 1 and len(ws._claim_vectors(ws.model_name)) == len(ws.list_claims())
         ws.warm_up()  # a second call loads nothing again
         ws.match_claim(claim.id)
         ws.export_csv(io.StringIO())
-        assert ws._lexical_builds == 1 and ws.store.queue.loads == 1 and ws.store.export_lines.loads == 1
+        assert ws._lexical_builds == 0 and ws.store.queue.loads == 1 and ws.store.export_lines.loads == 1
     finally:
         ws.close()
 
