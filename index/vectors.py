@@ -14,8 +14,8 @@ The kind of index follows the size of the archive (:func:`index_kind`):
 - below ``hnsw_threshold`` vectors (50,000 by default), ``flat``: an exact ``IndexFlatIP``.
   A query costs a scan of every vector (about 60 ms at a million on two cores);
 - from there on, ``hnsw``: an ``IndexHNSWFlat`` graph (M = 32) searched with ``ef_search``
-  candidates, approximate but sub-millisecond (``claimdesk bench speed`` measures its recall@10
-  against exact search). A flat index that grows past the threshold is converted once, from its
+  candidates (512), approximate: 2-3 ms at a million vectors, keeping 0.96 of the exact ten nearest
+  (``claimdesk bench speed`` and ``benchmarks/bench_search.py`` measure it). A flat index that grows past the threshold is converted once, from its
   own vectors.
 
 FAISS's HNSW cannot remove a vector. A statement deleted from the database is therefore a
@@ -55,9 +55,11 @@ HNSW = "hnsw"
 DEFAULT_HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 200
-# Measured on 40,521 real MiniLM vectors of fact-checks and tweets (docs/BENCHMARKS.md, "Speed"):
-# recall@10 0.993 at 128 (0.990 at 96); ``claimdesk bench speed`` measures it at a million.
-DEFAULT_EF_SEARCH = 128
+# At a million real-model vectors (benchmarks/bench_search.py; docs/BENCHMARKS.md, "Search at 1M with the real
+# model"), efSearch 128 kept 0.893 of the exact ten nearest and lost 8.6 in 100 CLEF tweets' fact-checks from the
+# hundred the matcher fuses (0.772 against exact 0.858); 512 keeps 0.961 and loses 4.6 in 100, for about 2 ms
+# more per search, against a click of 57-70 ms at that size. At 40,521 vectors 128 already reached 0.993.
+DEFAULT_EF_SEARCH = 512
 DEFAULT_MAX_TOMBSTONE_SHARE = 0.1
 
 
