@@ -366,8 +366,9 @@ class Workspace:
                 logger.warning("the FAISS cache was not saved (it is rebuilt from the database on the next run): %s",
                                exc)
         with self._lock:
-            if self._lexical is not None and self._lexical_saved != (self._lexical_key, self._lexical.count):
-                self._save_lexical()
+            if self._lexical is not None:
+                if self._lexical_drift() >= max(self._LEXICAL_RESAVE, self._lexical.count // 100):
+                    self._save_lexical()
         if self._store is not None:
             self._store.dispose()
 
@@ -674,6 +675,19 @@ class Workspace:
                     self._lexical_gap = None
                     settle(0, now)
             return self._lexical if self._lexical.count else None
+
+    # A process closing with BM25 changed saves it again once this many statements (or 1 %) came or went since
+    # the file: catching up a few is cheaper than writing the file (about 150 MB at a million statements).
+    _LEXICAL_RESAVE = 1000
+
+    def _lexical_drift(self) -> int:
+        """Statements added (by id) or counted in or out since the BM25 index was last saved or loaded."""
+        if self._lexical is None:
+            return 0
+        if self._lexical_saved is None:
+            return max(1, self._lexical.count)
+        key, count = self._lexical_saved
+        return max(0, self._lexical_key - key) + abs(self._lexical.count - count)
 
     def _lexical_path(self) -> Path:
         return Path(self.settings.index_dir) / LEXICAL_FILE

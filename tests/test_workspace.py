@@ -689,6 +689,35 @@ def test_a_new_process_loads_the_saved_bm25_and_catches_up_with_what_changed(fak
         later.close()
 
 
+def test_a_closing_process_saves_bm25_again_only_once_enough_changed(fake_workspace, settings, fake_embedder,
+                                                                     monkeypatch):
+    monkeypatch.setattr(Workspace, "_LEXICAL_RESAVE", 3)
+    fake_workspace.import_statements(ARCHIVE, "archive.csv")
+    fake_workspace._lexical_index()  # built and saved
+    path = fake_workspace._lexical_path()
+
+    def a_process_that_adds(n: int, start: int) -> None:
+        ws = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)
+        try:
+            rows = "".join(f"Claim number {start + i} about kalan turbines.\n" for i in range(n))
+            ws.import_statements(("text\n" + rows).encode(), f"more-{start}.csv")
+            ws._lexical_index()
+        finally:
+            ws.close()
+
+    saved = path.read_bytes()
+    a_process_that_adds(1, 0)
+    assert path.read_bytes() == saved  # one statement: caught up by the next process instead
+    a_process_that_adds(3, 100)
+    assert path.read_bytes() != saved
+    later = Workspace(settings, store=Store(settings.db_url), embedder=fake_embedder)
+    try:
+        lexical = later._lexical_index()
+        assert later._lexical_builds == 0 and lexical.count == later.store.statements.statement_count()
+    finally:
+        later.close()
+
+
 @pytest.mark.parametrize("damage", ["garbage", "another database"])
 def test_a_saved_bm25_that_cannot_be_trusted_is_rebuilt(fake_workspace, settings, fake_embedder, damage):
     from claims.settings import load_settings
