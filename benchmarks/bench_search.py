@@ -63,20 +63,6 @@ def embed_parts(n: int, folder: Path, embedder) -> list[Path]:
     return paths
 
 
-def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each query's ``k`` nearest ids (1-based rows) and their cosines, best first, by brute force."""
-    best_s = np.full((len(queries), k), -np.inf, dtype=np.float32)
-    best_i = np.zeros((len(queries), k), dtype=np.int64)
-    for start in range(0, len(vectors), 131072):
-        scores = queries @ vectors[start:start + 131072].T
-        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-        all_s = np.concatenate([best_s, np.take_along_axis(scores, top, axis=1)], axis=1)
-        all_i = np.concatenate([best_i, top + start + 1], axis=1)
-        keep = np.argsort(-all_s, axis=1)[:, :k]
-        best_s, best_i = np.take_along_axis(all_s, keep, axis=1), np.take_along_axis(all_i, keep, axis=1)
-    return best_i, best_s
-
-
 COSINE_BANDS = ((0.7, 1.01), (0.5, 0.7), (-1.0, 0.5))
 
 
@@ -110,7 +96,7 @@ def main() -> None:
     from claims.settings import load_settings
     from index.embed import Embedder
     from index.vectors import VectorIndex
-    from lab.speed import ArraySource, bench_texts
+    from lab.speed import ArraySource, bench_texts, exact_top
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--statements", type=int, default=1_000_000)

@@ -693,11 +693,12 @@ class Workspace:
         return Path(self.settings.index_dir) / LEXICAL_FILE
 
     def _lexical_meta(self) -> dict[str, object]:
-        """What a saved BM25 index must match to be used: the text version, the database and the tokenising."""
+        """What a saved BM25 index is written with and must match to be used: the version of a statement's BM25
+        text and the database (its URL, without a password). The tokenising is checked apart, on the file's
+        own settings."""
         from sqlalchemy.engine import make_url
 
-        return {"text": LEXICAL_TEXT_VERSION, "db": make_url(self.settings.db_url).render_as_string(hide_password=True),
-                "tokens": LexicalSettings(stem=english_stemmer() is not None).to_dict()}
+        return {"text": LEXICAL_TEXT_VERSION, "db": make_url(self.settings.db_url).render_as_string(hide_password=True)}
 
     def _load_lexical(self) -> bool:
         """Take the saved BM25 index when it was written for this database, as this process tokenises; it is
@@ -712,8 +713,8 @@ class Workspace:
         except IndexCacheError as exc:
             logger.warning("the saved BM25 index is not used (it is rebuilt from the database): %s", exc)
             return False
-        wanted = self._lexical_meta()
-        if any(meta.get(k) != wanted[k] for k in ("text", "db")) or meta.get("settings") != wanted["tokens"]:
+        tokens = LexicalSettings(stem=english_stemmer() is not None).to_dict()  # what a build here would use
+        if any(meta.get(k) != v for k, v in self._lexical_meta().items()) or meta.get("settings") != tokens:
             logger.info("the saved BM25 index %s belongs to another database or version: rebuilt", path)
             return False
         self._lexical, self._lexical_key, self._lexical_gap = lexical, int(meta.get("key", 0)), None
@@ -724,11 +725,9 @@ class Workspace:
         """Write the BM25 index beside the FAISS cache; a failed write is a warning (the next process builds it)."""
         if self._lexical is None:
             return
-        wanted = self._lexical_meta()
         try:
             Path(self.settings.index_dir).mkdir(parents=True, exist_ok=True)
-            self._lexical.save(self._lexical_path(), {"text": wanted["text"], "db": wanted["db"],
-                                                      "key": self._lexical_key})
+            self._lexical.save(self._lexical_path(), {**self._lexical_meta(), "key": self._lexical_key})
         except (IndexCacheError, OSError) as exc:
             logger.warning("the BM25 index was not saved (the next process builds it again): %s", exc)
             return

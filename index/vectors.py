@@ -15,8 +15,8 @@ The kind of index follows the size of the archive (:func:`index_kind`):
   A query costs a scan of every vector (about 60 ms at a million on two cores);
 - from there on, ``hnsw``: an ``IndexHNSWFlat`` graph (M = 32) searched with ``ef_search``
   candidates (512), approximate: 2-3 ms at a million vectors, keeping 0.96 of the exact ten nearest
-  (``claimdesk bench speed`` and ``benchmarks/bench_search.py`` measure it). A flat index that grows past the threshold is converted once, from its
-  own vectors.
+  (``claimdesk bench speed`` and ``benchmarks/bench_search.py`` measure it). A flat index that grows
+  past the threshold is converted once, from its own vectors.
 
 FAISS's HNSW cannot remove a vector. A statement deleted from the database is therefore a
 tombstone: its id is kept in the manifest and filtered out at search time (an ``IDSelectorNot``

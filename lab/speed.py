@@ -212,7 +212,9 @@ def synthetic_vectors(anchors: np.ndarray, n: int, *, noise: float = 1.0, seed: 
     return out
 
 
-def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+def exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each query's ``k`` nearest rows (ids 1..n, as :class:`ArraySource` numbers them) and their cosines,
+    best first, by brute force in blocks (a million vectors never become one score matrix)."""
     best_s = np.full((len(queries), k), -np.inf, dtype=np.float32)
     best_i = np.zeros((len(queries), k), dtype=np.int64)
     for start in range(0, len(vectors), 131072):
@@ -224,7 +226,7 @@ def _exact_top(vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
         all_i = np.concatenate([best_i, top + start + 1], axis=1)
         keep = np.argsort(-all_s, axis=1)[:, :k]
         best_s, best_i = np.take_along_axis(all_s, keep, axis=1), np.take_along_axis(all_i, keep, axis=1)
-    return best_i
+    return best_i, best_s
 
 
 def search_ladder(index: Any, queries: np.ndarray, exact: Sequence[np.ndarray]) -> dict[str, Any]:
@@ -274,7 +276,7 @@ def measure_search(anchors: np.ndarray, queries: np.ndarray, n: int, folder: Pat
     started = time.perf_counter()
     index.save()
     save_s = time.perf_counter() - started
-    exact = _exact_top(vectors, queries, 10)
+    exact = exact_top(vectors, queries, 10)[0]
     del vectors
 
     found = search_ladder(index, queries, exact)

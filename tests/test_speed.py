@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from lab.speed import (SPEED_KEYS, ArraySource, _exact_top, measure_lexical, measure_search, synthetic_statements,
+from lab.speed import (SPEED_KEYS, ArraySource, exact_top, measure_lexical, measure_search, synthetic_statements,
                        synthetic_vectors)
 
 from conftest import BENCH
@@ -24,7 +24,9 @@ def test_synthetic_vectors_are_unit_length_and_reproducible():
 def test_exact_top_matches_a_full_sort():
     vectors, queries = _unit(1000), _unit(7, seed=1)
     expected = np.argsort(-(queries @ vectors.T), axis=1)[:, :10] + 1  # ids start at 1
-    assert np.array_equal(_exact_top(vectors, queries, 10), expected)
+    ids, cosines = exact_top(vectors, queries, 10)
+    assert np.array_equal(ids, expected)
+    assert np.allclose(cosines, np.take_along_axis(queries @ vectors.T, ids - 1, axis=1))
 
 
 def test_array_source_serves_ids_from_one_and_catches_up():
