@@ -78,6 +78,10 @@ SETTINGS: tuple[Setting, ...] = (
             "verifier's own threshold (chosen on dev for precision >= 0.95)"),
     Setting("verify_depth", "CLAIMDESK_VERIFY_DEPTH", 20, int,
             "Fused candidates the verifier scores; the cards are the most probable of them"),
+    Setting("copy_cosine", "CLAIMDESK_COPY_COSINE", 0.90, float,
+            "Cosine between two earlier statements from which they count as copies of one claim (a claim "
+            "checked twice, or reviewed again): a card's margin over the other candidates leaves its copies "
+            "out, so a repeated claim stays the same claim. A value above 1 turns it off"),
     Setting("embed_backend", "CLAIMDESK_EMBED_BACKEND", "onnx-int8", str,
             "How the model runs: onnx-int8 (ONNX Runtime, int8 weights; about 4x faster than torch, "
             "detector and matching figures within 0.01 of it), onnx (ONNX Runtime, fp32) or torch (sentence-transformers, fp32); the "
@@ -120,6 +124,7 @@ class Settings:
     verifier_path: Path | None = None
     same_claim_probability: float | None = None
     verify_depth: int = 20
+    copy_cosine: float = 0.90
     embed_backend: str = "onnx-int8"
     max_file_mb: int = 50
     max_statement_chars: int = 5_000
@@ -182,6 +187,8 @@ def load_settings(overrides: Mapping[str, Any] | None = None,
         raise InvalidValueError(f"setting candidate_depth must be at least 1, got {values['candidate_depth']}")
     if values["embed_backend"] not in ("torch", "onnx", "onnx-int8"):
         raise InvalidValueError(f"setting embed_backend must be torch, onnx or onnx-int8, got {values['embed_backend']!r}")
+    if not values["copy_cosine"] > 0.0:
+        raise InvalidValueError(f"setting copy_cosine must lie above 0 (above 1: off), got {values['copy_cosine']}")
     if values["verify_depth"] < 1:
         raise InvalidValueError(f"setting verify_depth must be at least 1, got {values['verify_depth']}")
     probability = values["same_claim_probability"]

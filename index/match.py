@@ -13,7 +13,11 @@ The review screen, ``claimdesk match``, the export and ``claimdesk bench`` all r
 4. **verification**: the first ``verify_depth`` fused candidates get a calibrated P(same claim) from
    the verifier (:mod:`index.verify`) and a short reason ("numbers differ: 3 vs 10"); cards are
    ordered by that probability, and "same claim" is the probability over the verifier's
-   threshold. Without a verifier the cards are ordered, and tiered, by cosine (the old rule);
+   threshold. A card's margins (how far it stands out from the other candidates) leave out its
+   copies, the candidates whose stored vector lies within ``copy_cosine`` of its own: a claim the
+   archive holds twice (checked twice, or reviewed again by the team) stands out as one, instead of
+   each copy levelling the other. Without a verifier the cards are ordered, and tiered, by cosine
+   (the old rule);
 5. **tier**: "same claim", else "related" when the cosine reaches ``related_threshold``, else "distant".
 
 ``index`` knows nothing of documents or claims: statements come from the caller through two
@@ -50,6 +54,7 @@ __all__ = [
     "MatchQuery",
     "Candidate",
     "Matcher",
+    "copy_pairs",
 ]
 
 # The tiers, as the values of claims.models.Tier.
@@ -72,10 +77,13 @@ class MatchSettings:
     related_threshold: float = 0.50
     same_claim_cosine: float = 0.65
     same_claim_probability: float | None = None
+    copy_cosine: float = 0.90
 
     def __post_init__(self) -> None:
         if self.lexical_weight < 0:
             raise InvalidValueError(f"lexical_weight must not be negative, got {self.lexical_weight}")
+        if not self.copy_cosine > 0.0:
+            raise InvalidValueError(f"copy_cosine must lie above 0 (above 1: no copies), got {self.copy_cosine}")
         if self.candidate_depth < 1 or self.verify_depth < 1:
             raise InvalidValueError("candidate_depth and verify_depth must be at least 1")
 
@@ -85,7 +93,7 @@ class MatchSettings:
         return cls(lexical_weight=settings.lexical_weight, candidate_depth=settings.candidate_depth,
                    verify_depth=settings.verify_depth, related_threshold=settings.related_threshold,
                    same_claim_cosine=settings.same_claim_threshold,
-                   same_claim_probability=settings.same_claim_probability)
+                   same_claim_probability=settings.same_claim_probability, copy_cosine=settings.copy_cosine)
 
 
 # -- preparing a query -------------------------------------------------------------------------
@@ -221,13 +229,41 @@ class _Keep:
 _KEEP = _Keep()
 
 
-def _best_of_others(values: Sequence[float]) -> list[float]:
-    """For each value, the largest of the other values (0.0 when there is no other)."""
-    if len(values) < 2:
-        return [0.0] * len(values)
-    first = max(range(len(values)), key=lambda i: values[i])
-    second = max(v for i, v in enumerate(values) if i != first)
-    return [second if i == first else values[first] for i in range(len(values))]
+def _best_of_others(values: Sequence[float], copies: np.ndarray | None = None) -> list[float]:
+    """For each value, the largest of the other values that are not its copies (0.0 when there is none).
+
+    ``copies[i, j]`` is True when candidates i and j are copies of one statement; None: none are.
+    """
+    n = len(values)
+    if copies is None or not copies.any():
+        if n < 2:
+            return [0.0] * n
+        first = max(range(n), key=lambda i: values[i])
+        second = max(v for i, v in enumerate(values) if i != first)
+        return [second if i == first else values[first] for i in range(n)]
+    order = sorted(range(n), key=lambda i: -values[i])
+    out = []
+    for i in range(n):
+        best = next((values[j] for j in order if j != i and not copies[i, j]), 0.0)
+        out.append(best)
+    return out
+
+
+def copy_pairs(vectors: Sequence[np.ndarray | None], copy_cosine: float) -> np.ndarray | None:
+    """Which candidates are copies of each other: stored unit vectors within ``copy_cosine`` (a
+    candidate without a stored vector is nobody's copy). None when no pair is, or the rule is off."""
+    n = len(vectors)
+    known = [i for i, v in enumerate(vectors) if v is not None]
+    if copy_cosine > 1.0 or len(known) < 2:
+        return None
+    matrix = np.stack([np.asarray(vectors[i], dtype=np.float32) for i in known])
+    close = (matrix @ matrix.T) >= copy_cosine - 1e-6
+    np.fill_diagonal(close, False)
+    if not close.any():
+        return None
+    out = np.zeros((n, n), dtype=bool)
+    out[np.ix_(known, known)] = close
+    return out
 
 
 class Matcher(Generic[S]):
@@ -329,6 +365,7 @@ class Matcher(Generic[S]):
         lexical = self.lexical.search([p.lexical for p in prepared], depth) if use_lexical else [[] for _ in queries]
         statements = self._statements(sorted({i for hits in (*dense, *lexical) for i, _ in hits}))
         results = []
+        chosen_all = []
         for pos, query in enumerate(queries):
             def shown(sid: int, query: MatchQuery = query) -> bool:
                 st = statements.get(sid)
@@ -341,24 +378,30 @@ class Matcher(Generic[S]):
                                               normalise="zscore")
             else:
                 fused = dense_q or lexical_q
-            chosen = fused[:pool]
+            chosen_all.append((fused[:pool], dense_q, lexical_q))
+        # The chosen statements' own vectors, read once for all queries: they tell copies apart (and give
+        # the cosine of a BM25 candidate the dense search did not score).
+        wanted = {sid for chosen, _, _ in chosen_all for sid, _ in chosen}
+        stored = dict(self._stored_vectors([statements[sid] for sid in sorted(wanted)])) if wanted and (
+            features or any(sid not in dict(d) for chosen, d, _ in chosen_all for sid, _ in chosen)) else {}
+        for pos, (chosen, dense_q, lexical_q) in enumerate(chosen_all):
             results.append(self._describe(prepared[pos], query_vectors[pos], chosen, dense_q, lexical_q,
-                                          statements, features))
+                                          statements, features, stored))
         return results
 
     def _describe(self, query: QueryText, vector: np.ndarray, chosen: Sequence[tuple[int, float]],
                   dense_q: Sequence[tuple[int, float]], lexical_q: Sequence[tuple[int, float]],
-                  statements: Mapping[int, S], features: bool) -> list[Candidate[S]]:
-        """Cosines, features, probabilities and tiers of one query's chosen candidates."""
+                  statements: Mapping[int, S], features: bool,
+                  stored: Mapping[int, np.ndarray]) -> list[Candidate[S]]:
+        """Cosines, features, probabilities and tiers of one query's chosen candidates (``stored``: their
+        vectors, as far as they are stored)."""
         if not chosen:
             return []
         cosine = dict(dense_q)
-        missing = [statements[sid] for sid, _ in chosen if sid not in cosine]
-        if missing:
-            stored = self._stored_vectors(missing)
-            for st in missing:
-                v = stored.get(st.id)
-                cosine[st.id] = float(np.asarray(v, dtype=np.float32) @ vector) if v is not None else 0.0
+        for sid, _ in chosen:
+            if sid not in cosine:
+                v = stored.get(sid)
+                cosine[sid] = float(np.asarray(v, dtype=np.float32) @ vector) if v is not None else 0.0
         rows: list[dict[str, float]] = []
         if features:
             dense_rank = {sid: r for r, (sid, _) in enumerate(dense_q, start=1)}
@@ -369,7 +412,9 @@ class Matcher(Generic[S]):
                 bm25.update(zip(absent, self.lexical.score_ids(query.lexical, absent)))
             cosines = [cosine[sid] for sid, _ in chosen]
             lexical_scores = [bm25.get(sid, 0.0) for sid, _ in chosen]
-            other_cosines, other_bm25s = _best_of_others(cosines), _best_of_others(lexical_scores)
+            copies = copy_pairs([stored.get(sid) for sid, _ in chosen], self.settings.copy_cosine)
+            other_cosines = _best_of_others(cosines, copies)
+            other_bm25s = _best_of_others(lexical_scores, copies)
             for rank, (sid, _) in enumerate(chosen, start=1):
                 st = statements[sid]
                 where = PairContext(cosine=cosines[rank - 1], other_cosine=other_cosines[rank - 1],

@@ -63,11 +63,12 @@ ARCHIVE = [
 
 
 def make_matcher(fake_embedder, *, hidden: frozenset[int] = frozenset(), verifier: Verifier | None = None,
-                 settings: MatchSettings = MatchSettings(), calls: list | None = None) -> Matcher[Earlier]:
+                 settings: MatchSettings = MatchSettings(), calls: list | None = None,
+                 archive: list[Earlier] = ARCHIVE) -> Matcher[Earlier]:
     vectors = VectorIndex(Path("."), fake_embedder.name, fake_embedder.dim)
-    vectors.add(np.array([s.id for s in ARCHIVE]), fake_embedder.encode([s.text for s in ARCHIVE]))
-    lexical = LexicalIndex([s.id for s in ARCHIVE], [statement_lexical_text(s.text, s.speaker) for s in ARCHIVE])
-    by_id = {s.id: s for s in ARCHIVE}
+    vectors.add(np.array([s.id for s in archive]), fake_embedder.encode([s.text for s in archive]))
+    lexical = LexicalIndex([s.id for s in archive], [statement_lexical_text(s.text, s.speaker) for s in archive])
+    by_id = {s.id: s for s in archive}
 
     def statements(ids):
         return {i: by_id[i] for i in ids if i in by_id and i not in hidden}
@@ -197,6 +198,45 @@ def test_excluded_statements_are_left_out_before_ranking(fake_embedder) -> None:
     assert 4 not in [c.statement.id for c in found]
     assert found[0].fused_rank == 1 and found[0].features["fused_rrank"] == 1.0
     assert found[0].features["cosine_margin"] >= 0.0  # the best of what is left, as if 4 were never imported
+
+
+def test_a_claim_held_twice_stands_out_as_one(fake_embedder) -> None:
+    # Statement 7 repeats 4 (a claim checked twice, or a claim the team reviewed again). Each copy's
+    # margin is taken over the best candidate that is not a copy, so neither levels the other to 0.
+    archive = [*ARCHIVE, Earlier(7, ARCHIVE[3].text, "Joe Biden")]
+    text = ARCHIVE[3].text
+    vector = fake_embedder.encode([text])
+    found = make_matcher(fake_embedder, archive=archive).candidates([MatchQuery(text)], vector, pool=6)[0]
+    by_id = {c.statement.id: c for c in found}
+    best_other = max(c.cosine for c in found if c.statement.id not in (4, 7))
+    for sid in (4, 7):
+        assert by_id[sid].features["cosine_margin"] == pytest.approx(by_id[sid].cosine - best_other, abs=1e-5)
+        assert by_id[sid].features["cosine_margin"] > 0.1
+    # a candidate that is no copy still measures itself against the best of all the others
+    five = by_id[5]
+    assert five.features["cosine_margin"] == pytest.approx(five.cosine - by_id[4].cosine, abs=1e-5)
+    # switched off (a copy cosine above 1), the copies level each other, as before
+    off = make_matcher(fake_embedder, archive=archive, settings=MatchSettings(copy_cosine=2.0))
+    levelled = {c.statement.id: c for c in off.candidates([MatchQuery(text)], vector, pool=6)[0]}
+    assert levelled[4].features["cosine_margin"] == pytest.approx(0.0, abs=1e-5)
+    with_verifier = make_matcher(fake_embedder, archive=archive, verifier=cosine_verifier(0.5))
+    assert {c.statement.id for c in run(with_verifier, fake_embedder, text)[:2]} == {4, 7}
+
+
+def test_copies_are_stored_vectors_within_the_copy_cosine() -> None:
+    from index.match import _best_of_others, copy_pairs
+
+    a, b = np.array([1.0, 0.0], dtype=np.float32), np.array([0.6, 0.8], dtype=np.float32)
+    copies = copy_pairs([a, a, b, None], 0.9)
+    assert copies is not None and copies.tolist() == [[False, True, False, False], [True, False, False, False],
+                                                      [False, False, False, False], [False, False, False, False]]
+    assert copy_pairs([a, b, None], 0.9) is None  # nobody's copy
+    assert copy_pairs([a, a], 2.0) is None  # off
+    assert copy_pairs([a, b], 0.6) is not None  # the cosine reaches 0.6
+    assert _best_of_others([0.9, 0.9, 0.5, 0.2], copies) == [0.5, 0.5, 0.9, 0.9]
+    assert _best_of_others([0.9, 0.9], copy_pairs([a, a], 0.9)) == [0.0, 0.0]
+    with pytest.raises(InvalidValueError, match="copy_cosine"):
+        MatchSettings(copy_cosine=0.0)
 
 
 def test_hidden_statements_are_never_shown(fake_embedder) -> None:

@@ -99,6 +99,29 @@ def test_end_to_end_label_export_and_recognise_a_repeat(workspace):
 
 
 @pytest.mark.slow
+def test_a_claim_reviewed_twice_is_still_the_same_claim_the_third_time(workspace):
+    # Each review of a repeated claim adds a copy of it to the earlier statements. Copies must not
+    # level each other: the claim is recognised however often the desk has seen it.
+    workspace.load_demo_archive()
+    body = demo_bytes(DEMO_ARTICLE).decode("utf-8")
+
+    def cities(document_id: int):
+        return next(c for c in workspace.list_claims(document_id=document_id) if "largest cities" in c.text)
+
+    workspace.label(cities(ingest_demo(workspace).document.id).id, "disputed", "ana")
+    for seen in (1, 2):
+        (again,) = workspace.ingest_documents([pasted_document(body, source=f"Paper {seen}")],
+                                              allow_duplicate_text=True)
+        claim = cities(again.document.id)
+        cards = workspace.match_claim(claim.id)
+        reviewed = [m for m in cards if m.statement.origin == "review"]
+        assert len(reviewed) == seen
+        assert all(m.tier is Tier.SAME_CLAIM and m.statement.verdict is Verdict.DISPUTED for m in reviewed)
+        assert cards[0].statement.origin == "review"
+        workspace.label(claim.id, "disputed", "ana")
+
+
+@pytest.mark.slow
 def test_a_claim_is_never_its_own_match(workspace):
     doc = ingest_demo(workspace).document
     claim = workspace.list_claims(document_id=doc.id)[0]
