@@ -401,18 +401,22 @@ def bench_news_tiers_cmd(state: CliContext, articles: str, vclaims: str, labels:
               help="Pair labels file (default: lab/data/news_pairs.tsv; need not exist yet).")
 @click.option("--draw", type=click.IntRange(min=1),
               help="Also draw this many new queries per stratum and split (articles the labels do not cover).")
+@click.option("--draw-split", "draw_splits", multiple=True, type=click.Choice(["train", "dev", "heldout"]),
+              help="The splits --draw draws for (repeatable; default dev and heldout). 'train' queries fit the "
+                   "verifier and are never scored.")
 @click.option("--seed", type=int, default=20261201, show_default=True, help="Seed of the draw.")
 @click.option("--force", is_flag=True, help="Overwrite --out if it exists (it may hold labels).")
 @pass_ctx
 @fail_cleanly
 def bench_news_pairs_todo_cmd(state: CliContext, articles: str, vclaims: str, out: str, labels: str | None,
-                              draw: int | None, seed: int, force: bool) -> None:
+                              draw: int | None, draw_splits: tuple[str, ...], seed: int, force: bool) -> None:
     """Write the (query, card) pairs the news-tiers benchmark needs that have no label yet, with their texts."""
     from lab import newspairs
 
     if Path(out).exists() and not force:
         raise InvalidValueError(f"{out} exists and may hold labels; choose another --out or add --force")
     result = newspairs.news_pairs_todo(articles, vclaims, out, labels=labels, draw=draw, seed=seed,
+                                       draw_splits=draw_splits or newspairs.SPLITS,
                                        model_path=load_settings(state.overrides).model_path)
     click.echo(f"{out}: {result['pairs']} pairs to label for {result['queries']} queries")
 

@@ -51,7 +51,7 @@ from lab.newsset import split_of as news_split_of
 if TYPE_CHECKING:
     from claims.workspace import Workspace
     from index.embed import TextEmbedder
-    from index.match import Candidate
+    from index.match import Candidate, Matcher
     from lab.bench import BenchArchive
 
 __all__ = [
@@ -66,6 +66,8 @@ __all__ = [
     "PairSet",
     "Card",
     "PairOutcome",
+    "TRAIN",
+    "LABEL_SPLITS",
     "pair_split",
     "draw_order",
     "boilerplate_spans",
@@ -77,6 +79,8 @@ __all__ = [
     "rebuild_pairs",
     "pair_outcomes",
     "pair_table",
+    "split_outcomes",
+    "training_pairs",
     "NEWS_TIERS_JSON_KEYS",
     "run_news_tiers",
     "bench_news_tiers",
@@ -94,6 +98,10 @@ CITED_COSINE = 0.70
 MIN_WORDS = 4
 MAX_CHARS = 400
 SPLITS = ("dev", "heldout")
+"""The scored splits."""
+TRAIN = "train"
+"""Queries labelled to fit the verifier on news prose: drawn from the dev side's articles, never scored."""
+LABEL_SPLITS = (TRAIN, *SPLITS)
 STRATA = ("random", "cited")
 SEED_QUERY = "seed"
 DEMO_PREFIX = "demo:"
@@ -180,6 +188,11 @@ def pair_split(article_id: str) -> str:
     return "heldout" if news_split_of(article_id) == "dev" else "dev"
 
 
+def _side(split: str) -> str:
+    """The articles a split draws from: ``train`` shares the dev side's articles (never the same article)."""
+    return "dev" if split == TRAIN else split
+
+
 def _hash(*parts: object) -> str:
     return hashlib.sha1(":".join(str(p) for p in parts).encode("utf-8")).hexdigest()
 
@@ -207,7 +220,8 @@ def sample_queries(articles: Mapping[str, str], *, claims_of: Callable[[str, str
                    splits: Sequence[str] = SPLITS, exclude: Iterable[str] = ()) -> list[PairQuery]:
     """The queries of the set, drawn by the written rule (see the module docstring).
 
-    For each split, the articles of that split (:func:`pair_split`, less ``exclude``) are taken in
+    For each split, the articles of that split (:func:`pair_split`, less ``exclude``; ``train`` draws
+    from the ``dev`` side, and ``exclude`` must name the articles dev already uses) are taken in
     :func:`draw_order` (salt: the split). ``claims_of(article_id, text)`` gives the article's claim
     sentences ``(start, end, text)``; sentences in a boilerplate box, under four words or over 400
     characters are left out. The first ``per_stratum`` articles with a usable claim give one
@@ -222,9 +236,10 @@ def sample_queries(articles: Mapping[str, str], *, claims_of: Callable[[str, str
     skip = set(exclude)
     out: list[PairQuery] = []
     for split in splits:
-        if split not in SPLITS:
-            raise InvalidValueError(f"unknown split {split!r}: use dev or heldout")
-        order = draw_order((a for a in articles if a not in skip and pair_split(a) == split), seed=seed, salt=split)
+        if split not in LABEL_SPLITS:
+            raise InvalidValueError(f"unknown split {split!r}: use train, dev or heldout")
+        order = draw_order((a for a in articles if a not in skip and pair_split(a) == _side(split)), seed=seed,
+                           salt=split)
         drawn = {"random": 0, "cited": 0}
         for article_id in order:
             if drawn["cited"] >= per_stratum:
@@ -269,7 +284,7 @@ def _parse_rows(path: str | Path, columns: Sequence[str], *, require_label: bool
             problem = f"offsets {start}:{end} are not a span"
         elif not (_DIGEST.fullmatch(cell["query_sha1"]) and _DIGEST.fullmatch(cell["candidate_sha1"])):
             problem = "a digest is not 12 lower-case hex digits"
-        elif cell["split"] not in (*SPLITS, SEED_QUERY) or cell["stratum"] not in (*STRATA, SEED_QUERY):
+        elif cell["split"] not in (*LABEL_SPLITS, SEED_QUERY) or cell["stratum"] not in (*STRATA, SEED_QUERY):
             problem = f"unknown split or stratum {cell['split']!r}/{cell['stratum']!r}"
         elif (cell["query"] == SEED_QUERY) != (cell["split"] == SEED_QUERY) or \
                 (cell["split"] == SEED_QUERY) != (cell["stratum"] == SEED_QUERY):
@@ -314,8 +329,8 @@ def read_pair_labels(path: str | Path = PAIRS_FILE) -> list[PairLabel]:
 
     Tab-separated, a header with :data:`PAIR_COLUMNS`: ``query`` (a PolitiFact article's vclaim id,
     or ``seed``), ``start``/``end`` (the sentence's characters in that article), ``query_sha1`` (the
-    first 12 hex digits of the SHA-1 of the sentence), ``split`` (``dev``/``heldout``, ``seed`` for
-    the seed article), ``stratum`` (``random``/``cited``/``seed``), ``candidate`` (a vclaim id, or
+    first 12 hex digits of the SHA-1 of the sentence), ``split`` (``dev``/``heldout``; ``train`` for
+    queries that fit the verifier and are never scored; ``seed`` for the seed article), ``stratum`` (``random``/``cited``/``seed``), ``candidate`` (a vclaim id, or
     ``demo:<row>`` for a row of the demo archive), ``candidate_sha1`` and ``label`` (``same`` or
     ``different``). A malformed row, a pair labelled twice, or one query or candidate given with two
     digests is a :class:`~claims.errors.BadRecordError` naming the line.
@@ -329,7 +344,8 @@ def read_pair_labels(path: str | Path = PAIRS_FILE) -> list[PairLabel]:
 
 def write_pair_labels(labels: Iterable[PairLabel], path: str | Path = PAIRS_FILE) -> int:
     """Write a label file (sorted by split, query and candidate), all or nothing; returns the rows."""
-    ordered = sorted(labels, key=lambda p: ((*SPLITS, SEED_QUERY).index(p.split), p.query, p.start, p.candidate))
+    ordered = sorted(labels, key=lambda p: ((*SPLITS, SEED_QUERY, TRAIN).index(p.split), p.query, p.start,
+                                            p.candidate))
     _check_consistent(ordered, str(path))
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter="\t", lineterminator="\n")
@@ -517,9 +533,8 @@ def _card(candidate: Candidate[Any], name: str) -> Card:
     return Card(name, _decision(candidate), candidate.cosine, candidate.tier, candidate.reason)
 
 
-def _rank_archive(archive: BenchArchive, queries: Sequence[PairQuery], removed: Sequence[set[str]],
-                  top_k: int) -> list[list[Card]]:
-    """The cards of each query, ranked by ``Workspace.rank`` with the ``removed`` vclaims left out before ranking."""
+def _match_queries(archive: BenchArchive, queries: Sequence[PairQuery], removed: Sequence[set[str]]) -> list[Any]:
+    """Each query as the matcher takes it, with the ``removed`` vclaims left out before ranking."""
     from index.match import MatchQuery
 
     match_queries = []
@@ -527,8 +542,54 @@ def _rank_archive(archive: BenchArchive, queries: Sequence[PairQuery], removed: 
         gone = archive.gold(drop)
         match_queries.append(MatchQuery(query.text, speaker=query.speaker,
                                         exclude=(lambda st, gone=gone: st.id in gone) if gone else None))
-    found = archive.workspace.rank(match_queries, top_k)
+    return match_queries
+
+
+def _rank_archive(archive: BenchArchive, queries: Sequence[PairQuery], removed: Sequence[set[str]],
+                  top_k: int, matcher: Matcher[Any] | None = None) -> list[list[Card]]:
+    """The cards of each query, ranked by ``Workspace.rank`` (its matcher unless ``matcher`` is given)
+    with the ``removed`` vclaims left out before ranking."""
+    found = archive.workspace.rank(_match_queries(archive, queries, removed), top_k, matcher=matcher)
     return [[_card(c, archive.vclaim_of[c.statement.id]) for c in cards] for cards in found]
+
+
+def split_outcomes(pairs: PairSet, archive: BenchArchive, split: str, *, matcher: Matcher[Any] | None = None,
+                   top_k: int = TOP_K) -> list[PairOutcome]:
+    """The :class:`PairOutcome` of every query of ``split`` (``dev`` or ``heldout``), both halves ranked by
+    ``matcher`` (the workspace's own unless given: a verifier being chosen)."""
+    if split not in SPLITS:
+        raise InvalidValueError(f"unknown split {split!r}: use dev or heldout")
+    queries = [q for q in pairs.queries if q.split == split]
+    seen = _rank_archive(archive, queries, [set()] * len(queries), top_k, matcher)
+    unseen = _rank_archive(archive, queries, [pairs.same_candidates(q.key) for q in queries], top_k, matcher)
+    return pair_outcomes(queries, seen, unseen, pairs.labels)
+
+
+def training_pairs(pairs: PairSet, archive: BenchArchive, *,
+                   pool: int = 20) -> list[tuple[str, str, list[Mapping[str, float]], list[bool]]]:
+    """The matcher's first ``pool`` candidates of each ``train`` query, with their features and labels.
+
+    As :func:`lab.bench.training_pairs` gives them for CLEF: each query gives a ``seen`` group
+    (whole archive; a candidate labelled ``same`` is positive, any other negative, as a fact-check
+    a CLEF qrel does not name is) and, when a statement is labelled ``same``, an ``unseen`` group
+    with those left out (all negative). A query with no ``same`` statement is one open-world group.
+    """
+    from lab.bench import _embed_queries
+
+    workspace = archive.workspace
+    matcher = workspace.matcher().replace(verifier=None)
+    queries = [q for q in pairs.queries if q.split == TRAIN]
+    groups: list[tuple[str, str, list[Mapping[str, float]], list[bool]]] = []
+    for condition, removed in (("seen", [set()] * len(queries)),
+                               ("unseen", [pairs.same_candidates(q.key) for q in queries])):
+        chosen = [(q, r) for q, r in zip(queries, removed) if condition == "seen" or r]
+        match_queries = _match_queries(archive, [q for q, _ in chosen], [r for _, r in chosen])
+        found = matcher.candidates(match_queries, _embed_queries(workspace, match_queries), pool) if chosen else []
+        for (query, _), candidates in zip(chosen, found):
+            groups.append((query.key, condition, [c.features for c in candidates],
+                           [pairs.labels.get((query.key, archive.vclaim_of[c.statement.id])) is True
+                            for c in candidates]))
+    return groups
 
 
 def _demo_rows() -> dict[str, str]:
@@ -633,13 +694,11 @@ def run_news_tiers(labels_path: str | Path, articles_path: str | Path, vclaims_p
     archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path))
     try:
         matcher = archive.workspace.matcher()
-        seen = _rank_archive(archive, news, [set()] * len(news), top_k)
-        unseen = _rank_archive(archive, news, [pairs.same_candidates(q.key) for q in news], top_k)
+        outcomes = [o for s in SPLITS for o in split_outcomes(pairs, archive, s, top_k=top_k)]
     finally:
         archive.workspace.close()
     chosen = threshold if threshold is not None else matcher.same_claim_threshold
     thresholds = sorted(set(THRESHOLDS) | {round(float(chosen), 4)})
-    outcomes = pair_outcomes(news, seen, unseen, pairs.labels)
     tables = {s: pair_table([o for o in outcomes if o.split == s], thresholds) for s in SPLITS}
     rows = tables[split]
     at = _at(rows, chosen)
@@ -716,7 +775,7 @@ def bench_news_tiers(articles: str | Path, vclaims: str | Path, *, labels: str |
 
 
 def _product_draw(archive: BenchArchive, articles: Mapping[str, str], *, per_stratum: int, seed: int,
-                  exclude: Iterable[str]) -> list[PairQuery]:
+                  exclude: Iterable[str], splits: Sequence[str] = SPLITS) -> list[PairQuery]:
     """:func:`sample_queries` with the product's detector (claim flags) and its dense retrieval (closeness)."""
     from index.match import MatchQuery
     from lab.bench import method_matcher
@@ -733,7 +792,7 @@ def _product_draw(archive: BenchArchive, articles: Mapping[str, str], *, per_str
         return [cards[0].cosine if cards else 0.0 for cards in found]
 
     drawn = sample_queries(articles, claims_of=claims_of, nearest_other=nearest_other, per_stratum=per_stratum,
-                           seed=seed, exclude=exclude)
+                           seed=seed, exclude=exclude, splits=splits)
     speakers: dict[str, dict[int, str | None]] = {}
     out = []
     for q in drawn:
@@ -745,13 +804,13 @@ def _product_draw(archive: BenchArchive, articles: Mapping[str, str], *, per_str
 
 def news_pairs_todo(articles_path: str | Path, vclaims_path: str | Path, out: str | Path, *,
                     labels: str | Path | None = None, draw: int | None = None, seed: int = SEED,
-                    workspace: str | Path | None = None, model_path: str | Path | None = None,
-                    top_k: int = TOP_K) -> dict[str, int]:
+                    draw_splits: Sequence[str] = SPLITS, workspace: str | Path | None = None,
+                    model_path: str | Path | None = None, top_k: int = TOP_K) -> dict[str, int]:
     """``claimdesk bench news-pairs-todo``: write the pairs the benchmark needs that carry no label yet.
 
-    The queries are those of the label file, plus (with ``draw``) ``draw`` per stratum and split
-    drawn by :func:`sample_queries` from the articles the label file does not cover, plus the seed
-    article's claims. For each query the pairs needed are its first ``top_k`` cards against the whole
+    The queries are those of the label file, plus (with ``draw``) ``draw`` per stratum and split of
+    ``draw_splits`` drawn by :func:`sample_queries` from the articles the label file does not cover,
+    plus the seed article's claims. For each query the pairs needed are its first ``top_k`` cards against the whole
     archive and its first card once the statements labelled ``same`` are removed; label them
     (``same``/``different`` in ``label``), add them with ``news-pairs-add``, and run this again until
     nothing is left (a statement newly labelled ``same`` changes the open-world ranking).
@@ -773,9 +832,10 @@ def news_pairs_todo(articles_path: str | Path, vclaims_path: str | Path, out: st
     vclaim_texts = {c.id: c.text for c in claims}
     archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path))
     try:
-        news = [q for q in pairs.queries if q.split in SPLITS]
+        news = [q for q in pairs.queries if q.split in LABEL_SPLITS]
         if draw:
-            news += _product_draw(archive, articles, per_stratum=draw, seed=seed, exclude={q.query for q in news})
+            news += _product_draw(archive, articles, per_stratum=draw, seed=seed, exclude={q.query for q in news},
+                                  splits=draw_splits)
         seen = _rank_archive(archive, news, [set()] * len(news), top_k)
         unseen = _rank_archive(archive, news, [pairs.same_candidates(q.key) for q in news], top_k)
     finally:

@@ -148,12 +148,14 @@ def train_linear_ranker(groups: Sequence[tuple[Sequence[Mapping[str, float]], Se
 
 def train_verifier(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], *,
                    features: Sequence[str] = FEATURES, c: float = 1.0, threshold: float = 0.5,
+                   sample_weight: Sequence[float] | None = None,
                    provenance: dict[str, Any] | None = None) -> Verifier:
     """Fit the same-claim verifier: logistic regression on standardised features, with an intercept.
 
     ``rows`` are candidate feature dicts, ``labels`` whether each is a gold fact-check of its
-    query. lbfgs, so the same data gives the same weights. ``threshold`` is stored as given; the
-    caller chooses it on a dev split.
+    query, ``sample_weight`` how much each row counts (all 1 when None: a genre with few rows can
+    be made to count more). lbfgs, so the same data gives the same weights. ``threshold`` is
+    stored as given; the caller chooses it on a dev split.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -163,10 +165,15 @@ def train_verifier(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], 
     y = np.asarray(labels, dtype=bool)
     if y.all() or not y.any():
         raise InvalidValueError("the verifier needs both gold and other candidates to learn from")
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(sample_weight, dtype=float)
+        if weights.shape != y.shape or not np.all(np.isfinite(weights)) or np.any(weights <= 0):
+            raise InvalidValueError("sample_weight needs one positive finite weight per row")
     x = _matrix(rows, features)
     mean, scale = _standardise(x)
     model = LogisticRegression(C=c, max_iter=5000)
-    model.fit((x - mean) / scale, y)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
     info = dict(provenance or {})
     info.update({"rows": int(len(y)), "positives": int(y.sum()), "c": c})
     return Verifier(features=features, mean=tuple(float(v) for v in mean), scale=tuple(float(v) for v in scale),

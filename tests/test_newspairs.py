@@ -56,16 +56,19 @@ def write_rows(path: Path, rows: list[list[object]], header=PAIR_COLUMNS) -> Pat
 
 
 def test_label_file_round_trip(tmp_path):
-    pairs = [label(candidate="v2", same=False), label(), label(query="a0", split="heldout", stratum="cited"),
+    pairs = [label(query="a9", split="train", candidate="v7"), label(candidate="v2", same=False), label(),
+             label(query="a0", split="heldout", stratum="cited"),
              label(query="seed", split="seed", stratum="seed", candidate="demo:3", same=False)]
     path = tmp_path / "pairs.tsv"
-    assert write_pair_labels(pairs, path) == 4
+    assert write_pair_labels(pairs, path) == 5
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0].split("\t") == list(PAIR_COLUMNS)
-    assert [line.split("\t")[6] for line in lines[1:]] == ["v1", "v2", "v1", "demo:3"]  # dev, heldout, seed
+    # dev, heldout, seed, then train: a file written before the train split keeps its order
+    assert [line.split("\t")[6] for line in lines[1:]] == ["v1", "v2", "v1", "demo:3", "v7"]
     back = read_pair_labels(path)
-    assert [(p.key, p.candidate, p.same) for p in back] == [("a1:0", "v1", True), ("a1:0", "v2", False),
-                                                            ("a0:0", "v1", True), ("seed:0", "demo:3", False)]
+    assert [(p.key, p.candidate, p.same, p.split) for p in back] == [
+        ("a1:0", "v1", True, "dev"), ("a1:0", "v2", False, "dev"), ("a0:0", "v1", True, "heldout"),
+        ("seed:0", "demo:3", False, "seed"), ("a9:0", "v7", True, "train")]
     assert back[0].line == 2
 
 
@@ -74,7 +77,7 @@ def test_label_file_round_trip(tmp_path):
     (["a1", 10, 5, "0" * 12, "dev", "random", "v1", "1" * 12, "same"], "not a span"),
     (["a1", 0, 10, "0" * 11, "dev", "random", "v1", "1" * 12, "same"], "12 lower-case hex"),
     (["a1", 0, 10, "0" * 12, "dev", "random", "v1", "ABCDEF012345", "same"], "12 lower-case hex"),
-    (["a1", 0, 10, "0" * 12, "train", "random", "v1", "1" * 12, "same"], "unknown split"),
+    (["a1", 0, 10, "0" * 12, "test", "random", "v1", "1" * 12, "same"], "unknown split"),
     (["a1", 0, 10, "0" * 12, "dev", "keyword", "v1", "1" * 12, "same"], "unknown split or stratum"),
     (["seed", 0, 10, "0" * 12, "dev", "random", "demo:1", "1" * 12, "same"], "seed"),
     (["a1", 0, 10, "0" * 12, "seed", "seed", "v1", "1" * 12, "same"], "seed"),
@@ -117,8 +120,12 @@ def test_shipped_label_file_reads_and_holds_no_text():
     assert len(labels) >= 300
     queries = {p.key for p in labels if p.split != "seed"}
     assert len(queries) >= 150
-    assert {p.split for p in labels} == {"dev", "heldout", "seed"}
-    assert all(p.split == pair_split(p.query) for p in labels if p.split != "seed")
+    assert {p.split for p in labels} == {"train", "dev", "heldout", "seed"}
+    assert all(p.split == pair_split(p.query) for p in labels if p.split in ("dev", "heldout"))
+    # train queries come from the dev side, never from an article a dev query uses
+    train = {p.query for p in labels if p.split == "train"}
+    assert train and all(pair_split(a) == "dev" for a in train)
+    assert not train & {p.query for p in labels if p.split == "dev"}
     header = newspairs.PAIRS_FILE.read_text(encoding="utf-8").splitlines()[0]
     assert header.split("\t") == list(PAIR_COLUMNS)  # offsets, ids, digests and labels only
 
@@ -226,6 +233,24 @@ def test_the_draw_is_deterministic_and_follows_the_rule():
             assert "mayor" in q.text and int(q.query[-5:]) % 3 == 0
 
 
+def test_a_train_draw_takes_dev_side_articles_that_dev_does_not_use():
+    articles = _articles(200)
+    dev = sample_queries(articles, claims_of=_claims_of, nearest_other=_nearest, per_stratum=3, splits=["dev"])
+    used = {q.query for q in dev}
+    train = sample_queries(articles, claims_of=_claims_of, nearest_other=_nearest, per_stratum=4, splits=["train"],
+                           exclude=used)
+    assert [q.stratum for q in train] == ["random"] * 4 + ["cited"] * 4
+    assert all(q.split == "train" and pair_split(q.query) == "dev" for q in train)
+    assert not used & {q.query for q in train}  # a train query never shares an article with a dev one
+    assert train == sample_queries(articles, claims_of=_claims_of, nearest_other=_nearest, per_stratum=4,
+                                   splits=["train"], exclude=used)
+    # its own order (salt "train"), not the dev order continued
+    side = [a for a in articles if pair_split(a) == "dev" and a not in used]
+    assert [q.query for q in train[:4]] == draw_order(side, salt="train")[:4]
+    with pytest.raises(InvalidValueError, match="use train, dev or heldout"):
+        sample_queries(articles, claims_of=_claims_of, nearest_other=_nearest, per_stratum=1, splits=["test"])
+
+
 def test_split_rule_and_boilerplate():
     ids = [f"vclaim-pol-{i:05d}" for i in range(400)]
     held = [i for i in ids if pair_split(i) == "heldout"]
@@ -329,6 +354,49 @@ def test_runner_ranks_through_the_product_and_scores_both_halves(tmp_path, fake_
                                         for key in ("precision", "recall", "false_same_rate")}
     at = [r for r in result["by_threshold"] if r["threshold"] == 0.3][0]
     assert at["same_calls"] >= 1
+
+
+def _with_a_train_query(tmp_path: Path) -> tuple[Path, Path, Path, str]:
+    """:func:`_tiny` plus a third article, on the dev side, whose query is labelled for training."""
+    labels, articles, vclaims = _tiny(tmp_path)
+    used = {p.query for p in read_pair_labels(labels)}
+    train_id = next(f"vclaim-pol-{i:05d}" for i in range(100)
+                    if pair_split(f"vclaim-pol-{i:05d}") == "dev" and f"vclaim-pol-{i:05d}" not in used)
+    text = "The governor signed the budget bill on Monday, aides said. It rained."
+    with gzip.open(articles, "at", encoding="utf-8") as fp:
+        fp.write(json.dumps({"vclaim_id": train_id, "text": text}) + "\n")
+    end = text.index(". ") + 1
+    claims = dict(line.split("\t")[:2] for line in vclaims.read_text(encoding="utf-8").splitlines()[1:])
+    rows = read_pair_labels(labels) + [
+        PairLabel(train_id, 0, end, text_digest(text[:end]), "train", "random", candidate,
+                  text_digest(claims[candidate]), candidate == "vclaim-pol-90002")
+        for candidate in ("vclaim-pol-90002", "vclaim-pol-90001")]
+    write_pair_labels(rows, labels)
+    return labels, articles, vclaims, f"{train_id}:0"
+
+
+def test_train_queries_are_never_scored_but_give_the_verifier_its_rows(tmp_path, fake_embedder):
+    from lab.bench import open_archive, read_vclaims
+
+    labels, articles, vclaims, key = _with_a_train_query(tmp_path)
+    result = run_news_tiers(labels, articles, vclaims, embedder=fake_embedder, workspace=tmp_path / "ws", seed=False,
+                            threshold=0.5)
+    assert (result["n_queries"], result["splits"]["dev"]["n_queries"]) == (1, 1)
+    assert key not in {o["key"] for o in result["outcomes"]}
+
+    pairs, _ = newspairs._open_pairs(labels, articles, vclaims)
+    archive = open_archive(read_vclaims(vclaims), embedder=fake_embedder, folder=tmp_path / "ws")
+    try:
+        groups = newspairs.training_pairs(pairs, archive, pool=4)
+        signed = archive.gold(["vclaim-pol-90002"])
+    finally:
+        archive.workspace.close()
+    assert [(k, condition) for k, condition, _, _ in groups] == [(key, "seen"), (key, "unseen")]
+    (_, _, seen_rows, seen_labels), (_, _, unseen_rows, unseen_labels) = groups
+    assert sum(seen_labels) == 1 and len(seen_rows) == len(seen_labels) == 4
+    assert all("cosine" in row for row in seen_rows)
+    assert not any(unseen_labels) and len(unseen_rows) == 4  # the statement labelled same is left out
+    assert signed  # the labelled statement is in the archive, so leaving it out was a real removal
 
 
 def test_runner_refuses_a_changed_article(tmp_path, fake_embedder):

@@ -93,6 +93,21 @@ def test_the_verifier_is_a_probability_that_learns_and_is_deterministic(tmp_path
     assert Verifier.load(path).to_dict() == verifier.to_dict()
 
 
+def test_a_row_weighted_w_counts_as_w_copies_of_it() -> None:
+    rows, labels = flat(synthetic_groups(120))
+    weights = [3.0 if i % 5 == 0 else 1.0 for i in range(len(rows))]
+    weighted = train_verifier(rows, labels, sample_weight=weights)
+    copies = [i for i, w in enumerate(weights) for _ in range(int(w))]
+    copied = train_verifier([rows[i] for i in copies], [labels[i] for i in copies])
+    # the same fit up to lbfgs's tolerance; the standardisation is of the rows as given, so compare
+    # the probabilities it gives rather than the raw weights
+    assert np.allclose(weighted.probability(rows), copied.probability(rows), atol=0.02)
+    assert not np.allclose(weighted.probability(rows), train_verifier(rows, labels).probability(rows), atol=0.005)
+    for bad in ([1.0] * (len(rows) - 1), [0.0] * len(rows), [float("nan")] * len(rows)):
+        with pytest.raises(InvalidValueError, match="one positive finite weight per row"):
+            train_verifier(rows, labels, sample_weight=bad)
+
+
 def test_the_verifier_needs_both_kinds_of_candidate() -> None:
     rows = [dict.fromkeys(FEATURES, 0.0)] * 2
     with pytest.raises(InvalidValueError, match="both gold and other candidates"):
