@@ -68,7 +68,7 @@ def news_pairs():
     """The labelled news pairs (lab/data/news_pairs.tsv) with their texts, against the debates' archive."""
     from lab import newspairs
 
-    pairs, _ = newspairs._open_pairs(newspairs.PAIRS_FILE, NEWS_ARTICLES, DATASETS["debates"]["vclaims"])
+    pairs, _ = newspairs.open_pairs(newspairs.PAIRS_FILE, NEWS_ARTICLES, DATASETS["debates"]["vclaims"])
     return pairs
 
 

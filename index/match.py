@@ -234,19 +234,9 @@ def _best_of_others(values: Sequence[float], copies: np.ndarray | None = None) -
 
     ``copies[i, j]`` is True when candidates i and j are copies of one statement; None: none are.
     """
-    n = len(values)
-    if copies is None or not copies.any():
-        if n < 2:
-            return [0.0] * n
-        first = max(range(n), key=lambda i: values[i])
-        second = max(v for i, v in enumerate(values) if i != first)
-        return [second if i == first else values[first] for i in range(n)]
-    order = sorted(range(n), key=lambda i: -values[i])
-    out = []
-    for i in range(n):
-        best = next((values[j] for j in order if j != i and not copies[i, j]), 0.0)
-        out.append(best)
-    return out
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    return [next((values[j] for j in order if j != i and (copies is None or not copies[i, j])), 0.0)
+            for i in range(len(values))]
 
 
 def copy_pairs(vectors: Sequence[np.ndarray | None], copy_cosine: float) -> np.ndarray | None:
@@ -381,9 +371,11 @@ class Matcher(Generic[S]):
             chosen_all.append((fused[:pool], dense_q, lexical_q))
         # The chosen statements' own vectors, read once for all queries: they tell copies apart (and give
         # the cosine of a BM25 candidate the dense search did not score).
-        wanted = {sid for chosen, _, _ in chosen_all for sid, _ in chosen}
-        stored = dict(self._stored_vectors([statements[sid] for sid in sorted(wanted)])) if wanted and (
-            features or any(sid not in dict(d) for chosen, d, _ in chosen_all for sid, _ in chosen)) else {}
+        wanted: set[int] = set()
+        for chosen, dense_q, _ in chosen_all:
+            scored = {sid for sid, _ in dense_q}
+            wanted.update(sid for sid, _ in chosen if features or sid not in scored)
+        stored = self._stored_vectors([statements[sid] for sid in sorted(wanted)]) if wanted else {}
         for pos, (chosen, dense_q, lexical_q) in enumerate(chosen_all):
             results.append(self._describe(prepared[pos], query_vectors[pos], chosen, dense_q, lexical_q,
                                           statements, features, stored))

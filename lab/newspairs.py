@@ -80,6 +80,7 @@ __all__ = [
     "pair_outcomes",
     "pair_table",
     "split_outcomes",
+    "open_pairs",
     "training_pairs",
     "NEWS_TIERS_JSON_KEYS",
     "run_news_tiers",
@@ -330,8 +331,9 @@ def read_pair_labels(path: str | Path = PAIRS_FILE) -> list[PairLabel]:
     Tab-separated, a header with :data:`PAIR_COLUMNS`: ``query`` (a PolitiFact article's vclaim id,
     or ``seed``), ``start``/``end`` (the sentence's characters in that article), ``query_sha1`` (the
     first 12 hex digits of the SHA-1 of the sentence), ``split`` (``dev``/``heldout``; ``train`` for
-    queries that fit the verifier and are never scored; ``seed`` for the seed article), ``stratum`` (``random``/``cited``/``seed``), ``candidate`` (a vclaim id, or
-    ``demo:<row>`` for a row of the demo archive), ``candidate_sha1`` and ``label`` (``same`` or
+    queries that fit the verifier and are never scored; ``seed`` for the seed article), ``stratum``
+    (``random``/``cited``/``seed``), ``candidate`` (a vclaim id, or ``demo:<row>`` for a row of the
+    demo archive), ``candidate_sha1`` and ``label`` (``same`` or
     ``different``). A malformed row, a pair labelled twice, or one query or candidate given with two
     digests is a :class:`~claims.errors.BadRecordError` naming the line.
     """
@@ -662,8 +664,9 @@ def _drop(dev: Mapping[str, Any], heldout: Mapping[str, Any]) -> dict[str, float
             for key in ("precision", "recall", "false_same_rate")}
 
 
-def _open_pairs(labels_path: str | Path, articles_path: str | Path,
-                vclaims_path: str | Path) -> tuple[PairSet, list[Any]]:
+def open_pairs(labels_path: str | Path, articles_path: str | Path,
+               vclaims_path: str | Path) -> tuple[PairSet, list[Any]]:
+    """The labelled pairs with their texts (:func:`rebuild_pairs`), and the archive's fact-checks."""
     from lab.bench import read_vclaims
 
     labels = read_pair_labels(labels_path)
@@ -689,7 +692,7 @@ def run_news_tiers(labels_path: str | Path, articles_path: str | Path, vclaims_p
     if split not in SPLITS:
         raise InvalidValueError(f"unknown split {split!r}: use dev or heldout")
     started = time.perf_counter()
-    pairs, claims = _open_pairs(labels_path, articles_path, vclaims_path)
+    pairs, claims = open_pairs(labels_path, articles_path, vclaims_path)
     news = [q for q in pairs.queries if q.split in SPLITS]
     archive = open_archive(claims, embedder=embedder, folder=workspace, name=collection_name(vclaims_path))
     try:
@@ -823,7 +826,7 @@ def news_pairs_todo(articles_path: str | Path, vclaims_path: str | Path, out: st
     labels_path = Path(labels or PAIRS_FILE)
     articles = read_articles(articles_path)
     if labels_path.exists():
-        pairs, claims = _open_pairs(labels_path, articles_path, vclaims_path)
+        pairs, claims = open_pairs(labels_path, articles_path, vclaims_path)
     else:
         from lab.bench import read_vclaims
 

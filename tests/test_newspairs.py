@@ -384,7 +384,7 @@ def test_train_queries_are_never_scored_but_give_the_verifier_its_rows(tmp_path,
     assert (result["n_queries"], result["splits"]["dev"]["n_queries"]) == (1, 1)
     assert key not in {o["key"] for o in result["outcomes"]}
 
-    pairs, _ = newspairs._open_pairs(labels, articles, vclaims)
+    pairs, _ = newspairs.open_pairs(labels, articles, vclaims)
     archive = open_archive(read_vclaims(vclaims), embedder=fake_embedder, folder=tmp_path / "ws")
     try:
         groups = newspairs.training_pairs(pairs, archive, pool=4)
